@@ -1,0 +1,41 @@
+import CarGenerated
+import CarRPC
+
+extension CarHandler {
+    public func sessionAuth(
+        _ params: CarMethods.SessionAuth.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SessionAuth.Result {
+        let session = context.session
+        session.requestMemoryNamespace(params.memoryNamespace)
+        guard let expected = state.config.authToken else {
+            // Auth disabled: accept anything so clients that always authenticate keep one code path.
+            session.gate.authenticate(as: .session)
+            return .init(authEnabled: false, ok: true)
+        }
+        if let hostToken = params.hostToken {
+            guard let hostExpected = state.config.hostToken, ConstantTime.equals(hostToken, hostExpected) else {
+                throw Self.authFailed("host token mismatch")
+            }
+            session.gate.authenticate(as: .host)
+            return .init(authEnabled: true, ok: true, role: "host")
+        }
+        if let agentID = params.agentId {
+            // Agent identities are minted by the supervisor; until it runs, no agent can bind.
+            throw Self.authFailed("unknown agent '\(agentID)': no supervised agent has that id")
+        }
+        guard let token = params.token else {
+            throw Self.authFailed("missing token")
+        }
+        guard ConstantTime.equals(token, expected) else {
+            throw Self.authFailed("token mismatch")
+        }
+        session.gate.authenticate(as: .session)
+        return .init(authEnabled: true, ok: true)
+    }
+
+    /// The protocol document's wording: a generic -32603 whose message starts "auth failed:";
+    /// the official client adds a hint when it sees "token mismatch".
+    static func authFailed(_ reason: String) -> RPCError {
+        RPCError(code: CarErrors.internalErrorCode, message: "auth failed: \(reason)")
+    }
+}

@@ -1,0 +1,130 @@
+/// The answer to one inbound message: the frame to send back (nil for notifications) and
+/// whether the connection must close after it is written.
+public struct DispatchReply: Sendable {
+    public var message: JSONValue?
+    public var closeConnection: Bool
+
+    public init(message: JSONValue?, closeConnection: Bool = false) {
+        self.message = message
+        self.closeConnection = closeConnection
+    }
+}
+
+/// Runs client→server calls through the spec's policy, in the order the protocol fixes:
+/// known method (-32601) → auth (-32001) → handshake (-32005) → params (-32602) →
+/// approval (-32003) → handler. Driven entirely by the route table's descriptors.
+public final class RPCDispatcher<Session: RPCSession>: Sendable {
+    private let routes: [String: RPCRoute<Session>]
+    private let approvals: (any ApprovalGatekeeper)?
+    private let log: @Sendable (String) -> Void
+
+    public init(
+        routes: [RPCRoute<Session>],
+        approvals: (any ApprovalGatekeeper)? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        var table: [String: RPCRoute<Session>] = [:]
+        for route in routes where route.descriptor.direction == .clientToServer {
+            table[route.descriptor.name] = route
+        }
+        self.routes = table
+        self.approvals = approvals
+        self.log = log
+    }
+
+    public var descriptors: [MethodDescriptor] { routes.values.map(\.descriptor).sorted { $0.name < $1.name } }
+
+    /// Handles a request or notification (see `RPCInbound`); responses to server-sent
+    /// requests never come here.
+    public func dispatch(id: RPCID?, method: String, params: JSONValue?, session: Session) async -> DispatchReply {
+        guard let route = routes[method] else {
+            // A notification for a method we do not know is dropped, as JSON-RPC requires.
+            guard let id else { return DispatchReply(message: nil) }
+            return reply(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)"))
+        }
+        let descriptor = route.descriptor
+        if let (error, close) = session.gate.check(descriptor.auth, method: method) {
+            // A notification cannot be answered; an unauthenticated sender is still disconnected.
+            return DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close)
+        }
+        if descriptor.handshake == .required, session.gate.snapshot.protocolVersion == nil {
+            return reply(id, RPCError(code: RPCErrorCode.handshakeRequired,
+                                      message: "protocol handshake required: call server.handshake before '\(method)'"))
+        }
+        let context = RPCContext(requestID: id, method: method, session: session)
+        let beforeHandler = approvalStep(for: descriptor, params: params, session: session)
+        do {
+            let result = try await route.invoke(normalizedParams(params), context, beforeHandler)
+            guard let id else { return DispatchReply(message: nil) }
+            return DispatchReply(message: RPCMessage.result(id: id, result))
+        } catch let invalid as InvalidParams {
+            let code = descriptor.paramsErrorCode ?? RPCErrorCode.invalidParams
+            let prefix = descriptor.paramsErrorPrefix.map { "\($0): " } ?? ""
+            return reply(id, RPCError(code: code, message: prefix + invalid.message))
+        } catch let error as RPCError {
+            return reply(id, error)
+        } catch {
+            log("handler for \(method) failed: \(error)")
+            return reply(id, RPCError(code: RPCErrorCode.internalError, message: "internal error"))
+        }
+    }
+
+    /// A batch: each element is dispatched in turn and the replies are collected; notifications
+    /// contribute nothing, and a batch of only notifications gets no reply at all.
+    public func dispatchBatch(_ elements: [JSONValue], session: Session) async -> DispatchReply {
+        if elements.isEmpty {
+            return reply(nil, RPCError(code: RPCErrorCode.invalidRequest, message: "invalid request: empty batch"))
+        }
+        var replies: [JSONValue] = []
+        var close = false
+        for element in elements {
+            let outcome: DispatchReply
+            switch RPCInbound(element) {
+            case .request(let id, let method, let params):
+                outcome = await dispatch(id: id, method: method, params: params, session: session)
+            case .notification(let method, let params):
+                outcome = await dispatch(id: nil, method: method, params: params, session: session)
+            case .invalid(let id, let error):
+                outcome = reply(id, error)
+            case .response:
+                // Replies to our own requests belong to the connection, not the batch path.
+                outcome = reply(nil, RPCError(code: RPCErrorCode.invalidRequest,
+                                              message: "invalid request: a response inside a batch"))
+            }
+            if let message = outcome.message { replies.append(message) }
+            if outcome.closeConnection { close = true; break }
+        }
+        return DispatchReply(message: replies.isEmpty ? nil : .array(replies), closeConnection: close)
+    }
+
+    private func reply(_ id: RPCID?, _ error: RPCError) -> DispatchReply {
+        DispatchReply(message: RPCMessage.error(id: id, error))
+    }
+
+    /// Object-shaped params accept absent and `null` as `{}`: the clients send `null` for
+    /// methods without arguments.
+    private func normalizedParams(_ params: JSONValue?) -> JSONValue {
+        switch params {
+        case nil, .null?: .object([:])
+        case let value?: value
+        }
+    }
+
+    private func approvalStep(for descriptor: MethodDescriptor, params: JSONValue?, session: Session)
+        -> (@Sendable () async throws -> Void)?
+    {
+        let gatekeeper = approvals
+        let gated = gatekeeper.map { $0.isGated(descriptor) } ?? (descriptor.approval == .gated)
+        guard gated else { return nil }
+        let method = descriptor.name
+        let clientID = session.clientID
+        let preview = params ?? .null
+        return {
+            guard let gatekeeper else {
+                throw RPCError(code: RPCErrorCode.approvalDenied,
+                               message: "approval denied: no approval gate is available for '\(method)'")
+            }
+            try await gatekeeper.requireApproval(method: method, params: preview, clientID: clientID)
+        }
+    }
+}

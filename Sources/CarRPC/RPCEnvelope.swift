@@ -1,0 +1,79 @@
+/// One inbound JSON-RPC message, classified. Classification is separate from dispatch so the
+/// connection can route replies to server-sent requests without touching the request path.
+public enum RPCInbound: Sendable {
+    case request(id: RPCID, method: String, params: JSONValue?)
+    case notification(method: String, params: JSONValue?)
+    case response(id: RPCID, outcome: Result<JSONValue, RPCError>)
+    /// Not a valid JSON-RPC message; answer with this error (id null when it could not be read).
+    case invalid(id: RPCID?, error: RPCError)
+
+    public init(_ message: JSONValue) {
+        guard case .object(let object) = message else {
+            self = .invalid(id: nil, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                    message: "invalid request: expected a JSON object, got \(message.typeName)"))
+            return
+        }
+        let rawID = object["id"]
+        let id = rawID.flatMap(RPCID.init(json:))
+        if let rawID, id == nil {
+            self = .invalid(id: nil, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                    message: "invalid request: id must be a string or an integer, got \(rawID.typeName)"))
+            return
+        }
+        guard object["jsonrpc"] == .string("2.0") else {
+            self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                   message: "invalid request: \"jsonrpc\" must be \"2.0\""))
+            return
+        }
+        if let method = object["method"] {
+            guard case .string(let name) = method else {
+                self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                       message: "invalid request: \"method\" must be a string"))
+                return
+            }
+            let params = object["params"]
+            switch params {
+            case nil, .null?, .object?, .array?: break
+            default:
+                self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                       message: "invalid request: \"params\" must be an object or an array"))
+                return
+            }
+            self = id.map { .request(id: $0, method: name, params: params) } ?? .notification(method: name, params: params)
+            return
+        }
+        guard let id else {
+            self = .invalid(id: nil, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                    message: "invalid request: missing \"method\""))
+            return
+        }
+        if let error = object["error"], case .object(let fields) = error,
+           let code = fields["code"]?.intValue, case .string(let text)? = fields["message"] {
+            self = .response(id: id, outcome: .failure(RPCError(code: Int(code), message: text, data: fields["data"])))
+        } else if let result = object["result"] {
+            self = .response(id: id, outcome: .success(result))
+        } else {
+            self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
+                                                   message: "invalid request: missing \"method\""))
+        }
+    }
+}
+
+/// Builders for outbound frames, so every reply has the same shape.
+public enum RPCMessage {
+    public static func result(id: RPCID, _ result: JSONValue) -> JSONValue {
+        .object(["jsonrpc": "2.0", "id": id.json, "result": result])
+    }
+
+    public static func error(id: RPCID?, _ error: RPCError) -> JSONValue {
+        .object(["jsonrpc": "2.0", "id": id?.json ?? .null, "error": error.json])
+    }
+
+    public static func request(id: RPCID, method: String, params: JSONValue) -> JSONValue {
+        .object(["jsonrpc": "2.0", "id": id.json, "method": .string(method), "params": params])
+    }
+
+    public static func notification(method: String, params: JSONValue) -> JSONValue {
+        .object(["jsonrpc": "2.0", "method": .string(method), "params": params])
+    }
+}

@@ -1,0 +1,23 @@
+/// The way back to the client on the other end of a connection: server→client requests
+/// (answered by the client, awaited here) and notifications. Generated proxies give it types.
+public protocol RPCPeer: Sendable {
+    /// Sends a request and waits for the client's answer. A JSON-RPC error from the client is
+    /// thrown as `RPCError`; a closed connection as `PeerError.channelClosed`.
+    func call(method: String, params: JSONValue) async throws -> JSONValue
+    func notify(method: String, params: JSONValue)
+}
+
+/// Local failures of a server→client call. They never go on the wire as codes of their own.
+public enum PeerError: Error, Sendable, Hashable, CustomStringConvertible {
+    case channelClosed(method: String)
+    case timedOut(method: String, seconds: Double)
+    case malformedReply(method: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .channelClosed: "callback channel closed"
+        case .timedOut(let method, let seconds): "\(method) callback timed out after \(seconds)s"
+        case .malformedReply(let method, let detail): "malformed \(method) reply: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// One entry of a dispatch table: a method's descriptor and a type-erased call that decodes
+/// the params into the method's `Params`, runs the handler and encodes its `Result`.
+/// Generated code builds one route per client→server method; nothing here names a method.
+public struct RPCRoute<Session: RPCSession>: Sendable {
+    public typealias Invoke = @Sendable (
+        _ params: JSONValue, _ context: RPCContext<Session>, _ beforeHandler: (@Sendable () async throws -> Void)?
+    ) async throws -> JSONValue
+
+    public let descriptor: MethodDescriptor
+    let invoke: Invoke
+
+    public init<M: RPCRequestMethod>(
+        _ method: M.Type,
+        handler: @escaping @Sendable (M.Params, RPCContext<Session>) async throws -> M.Result
+    ) {
+        self.descriptor = M.descriptor
+        self.invoke = { params, context, beforeHandler in
+            let decoded = try ParamsCoding.decode(M.Params.self, from: params)
+            if let beforeHandler { try await beforeHandler() }
+            let result = try await handler(decoded, context)
+            return try ParamsCoding.encodeResult(result)
+        }
+    }
+
+    public init<M: RPCNotificationMethod>(
+        _ method: M.Type,
+        handler: @escaping @Sendable (M.Params, RPCContext<Session>) async throws -> Void
+    ) {
+        self.descriptor = M.descriptor
+        self.invoke = { params, context, beforeHandler in
+            let decoded = try ParamsCoding.decode(M.Params.self, from: params)
+            if let beforeHandler { try await beforeHandler() }
+            try await handler(decoded, context)
+            return .null
+        }
+    }
+}
+
+/// A params value that did not match the method's schema. Kept apart from errors a handler
+/// throws, so only genuine input problems become -32602.
+public struct InvalidParams: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+enum ParamsCoding {
+    static let decoder = JSONValueDecoder()
+    static let encoder = JSONValueEncoder()
+
+    static func decode<T: Decodable>(_ type: T.Type, from params: JSONValue) throws -> T {
+        do {
+            return try decoder.decode(type, from: params)
+        } catch let error as DecodingError {
+            throw InvalidParams(message: DecodingErrorDescription.describe(error))
+        }
+    }
+
+    static func encodeResult<T: Encodable>(_ value: T) throws -> JSONValue {
+        try encoder.encode(value)
+    }
+}

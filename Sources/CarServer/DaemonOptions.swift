@@ -1,0 +1,108 @@
+/// The `car-server` command line, with the environment variables the CAR daemon honours.
+public struct DaemonOptions: Sendable, Equatable {
+    public enum UnixSocket: Sendable, Equatable {
+        /// The state root's default path.
+        case standard
+        case path(String)
+        case disabled
+    }
+
+    public var port = 9100
+    public var bindHost = "127.0.0.1"
+    public var unixSocket = UnixSocket.standard
+    public var authDisabled = false
+    public var authToken: String?
+    public var journalDirectory: String?
+    public var maxMessageBytes = 16 << 20
+    public var logLevel = Logger.Level.info
+
+    public enum Command: Sendable, Equatable {
+        case run(DaemonOptions)
+        case printSpec
+        case help
+        case version
+    }
+
+    public struct UsageError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static let usage = """
+        usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
+                          [--journal-dir DIR] [--max-message-bytes N] [--log-level trace|debug|info|warn|error]
+               car-server spec        print the JSON-RPC contract as an OpenRPC document
+               car-server --help | --version
+
+        Environment: CAR_HOME (absolute state root, default ~/.car), CAR_AUTH_TOKEN, CAR_NO_AUTH=1,
+        CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, XDG_RUNTIME_DIR.
+        """
+
+    public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
+        var options = DaemonOptions()
+        if let token = environment["CAR_AUTH_TOKEN"]?.trimmingWhitespace(), !token.isEmpty { options.authToken = token }
+        if environment["CAR_NO_AUTH"] == "1" || environment["CAR_NO_AUTH"]?.lowercased() == "true" { options.authDisabled = true }
+        if let socket = environment["CAR_SERVER_SOCKET"], !socket.isEmpty {
+            options.unixSocket = socket == "disabled" ? .disabled : .path(socket)
+        }
+        if let level = environment["CAR_LOG_LEVEL"].flatMap(Logger.Level.init(name:)) { options.logLevel = level }
+
+        var remaining = arguments[...]
+        func value(for flag: String) throws(UsageError) -> String {
+            guard let next = remaining.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+            return next
+        }
+        while let argument = remaining.popFirst() {
+            // Accept --flag=value as well as --flag value.
+            var flag = argument
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                remaining.insert(contentsOf: [String(argument[argument.index(after: equals)...])], at: remaining.startIndex)
+            }
+            switch flag {
+            case "spec" where arguments.first == argument: return .printSpec
+            case "--help", "-h", "help": return .help
+            case "--version", "-V": return .version
+            case "--port":
+                let text = try value(for: flag)
+                guard let port = Int(text), (0...65535).contains(port) else { throw UsageError(description: "--port: '\(text)' is not a port number") }
+                options.port = port
+            case "--bind":
+                options.bindHost = try value(for: flag)
+            case "--uds":
+                let text = try value(for: flag)
+                options.unixSocket = text == "disabled" ? .disabled : .path(text)
+            case "--no-auth":
+                options.authDisabled = true
+            case "--auth-token":
+                let token = try value(for: flag).trimmingWhitespace()
+                guard !token.isEmpty else { throw UsageError(description: "--auth-token: the token must not be empty") }
+                options.authToken = token
+            case "--journal-dir":
+                options.journalDirectory = try value(for: flag)
+            case "--max-message-bytes":
+                let text = try value(for: flag)
+                guard let bytes = Int(text), bytes >= 1024, bytes <= 1 << 30 else {
+                    throw UsageError(description: "--max-message-bytes: '\(text)' must be an integer between 1024 and 1073741824")
+                }
+                options.maxMessageBytes = bytes
+            case "--log-level":
+                let text = try value(for: flag)
+                guard let level = Logger.Level(name: text) else { throw UsageError(description: "--log-level: unknown level '\(text)'") }
+                options.logLevel = level
+            default:
+                throw UsageError(description: "unknown argument '\(argument)'")
+            }
+        }
+        return .run(options)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[start...end])
+    }
+}

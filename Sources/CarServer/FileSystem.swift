@@ -1,0 +1,87 @@
+import Glibc
+
+/// The few file operations the daemon needs, on Glibc directly: atomic writes (temp file,
+/// fsync, rename, fsync of the directory) so a crash leaves the old file or the new one,
+/// never a torn one.
+public enum FileSystem {
+    public struct Failure: Error, CustomStringConvertible {
+        public var path: String
+        public var operation: String
+        public var code: Int32
+        public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    /// Creates the directory and its missing parents with `mode` (existing ones are left alone).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(Failure) {
+        var current = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw Failure(path: current, operation: "mkdir", code: errno)
+            }
+        }
+    }
+
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(Failure) {
+        let directory = parent(of: path)
+        try makeDirectories(directory)
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(path: temporary, operation: "open", code: errno) }
+        // The mode given to open() is filtered by the umask; the token must be exactly 0600.
+        fchmod(fd, mode)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw Failure(path: temporary, operation: "write", code: code)
+            }
+            offset += written
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw Failure(path: temporary, operation: "fsync", code: code)
+        }
+        close(fd)
+        if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw Failure(path: path, operation: "rename", code: code)
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    public static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while result.count < limit {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    public static func remove(_ path: String) {
+        unlink(path)
+    }
+}

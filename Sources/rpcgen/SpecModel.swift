@@ -1,0 +1,102 @@
+/// The generator's view of `spec/methods.json`, after validation. Renderers read only this.
+struct Spec {
+    var info: SpecInfo
+    var methods: [SpecMethod]
+    var schemas: [(name: String, schema: Schema)]
+    var errors: [SpecError]
+    var conformance: (authToken: String, hostToken: String)
+    /// The file as read, for the OpenRPC export (components are copied through).
+    var document: SpecJSON
+}
+
+struct SpecInfo {
+    var title: String
+    var version: String
+    var description: String
+    var wireProtocol: Int
+    var supportedWireProtocols: [Int]
+}
+
+struct SpecError {
+    var name: String
+    var code: Int
+    var message: String
+    var description: String?
+}
+
+struct SpecMethod {
+    enum Kind: String { case request, notification }
+    enum Direction: String { case clientToServer, serverToClient }
+
+    var index: Int
+    var name: String
+    var kind: Kind
+    var direction: Direction
+    var summary: String
+    var description: String?
+    var auth: String
+    var approval: String
+    var handshake: String
+    var deadlineMs: Int?
+    var since: String?
+    var deprecated: Bool
+    var tags: [String]
+    var errors: [String]
+    /// nil: the method takes no params (absent, null and {} are all accepted).
+    var params: Schema?
+    /// nil for notifications.
+    var result: Schema?
+    var examples: [SpecExample]
+    var typeName: String
+    var functionName: String
+    var paramsError: (error: String, prefix: String?)?
+
+    var pointer: String { "#/methods/\(index)" }
+}
+
+struct SpecExample {
+    var name: String
+    var params: SpecJSON
+    var result: SpecJSON?
+    var resultKeys: [String]?
+    var error: (code: Int, message: String?)?
+}
+
+/// The JSON Schema subset the spec may use.
+final class Schema {
+    enum Kind {
+        /// No type: any JSON value.
+        case any
+        case ref(String)
+        case string(enumValues: [String]?)
+        case integer
+        case number
+        case boolean
+        case array(Schema)
+        case object([SchemaProperty])
+        /// An object used as a map: `additionalProperties` with a schema and no properties.
+        case dictionary(Schema)
+    }
+
+    var kind: Kind
+    var nullable: Bool
+    var description: String?
+    var minimum: Double?
+    var maximum: Double?
+    var pointer: String
+
+    init(kind: Kind, nullable: Bool = false, description: String? = nil, minimum: Double? = nil, maximum: Double? = nil, pointer: String) {
+        self.kind = kind
+        self.nullable = nullable
+        self.description = description
+        self.minimum = minimum
+        self.maximum = maximum
+        self.pointer = pointer
+    }
+}
+
+struct SchemaProperty {
+    var name: String
+    var schema: Schema
+    var required: Bool
+}
