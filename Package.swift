@@ -32,6 +32,7 @@ let package = Package(
 
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
         .testTarget(name: "CarRPCTests", dependencies: ["CarRPC"]),
+        .testTarget(name: "RPCGenTests", dependencies: ["rpcgen"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport"]),
         .testTarget(
             name: "ConformanceTests",

@@ -1,0 +1,58 @@
+import CarGenerated
+import CarHandlers
+import CarRPC
+import CarWebSocket
+
+/// Everything needed to run a daemon in a process: what the CLI builds from flags, and what
+/// an embedder or a test builds directly.
+public struct DaemonConfiguration: Sendable {
+    public var transport: TransportConfig
+    public var state: ServerStateConfig
+    public var logger: Logger
+    /// Where binary frames go (voice audio later); the default drops them.
+    public var binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
+
+    public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
+                binaryFrames: @escaping @Sendable (ClientSession, [UInt8]) -> Void = { _, _ in }) {
+        self.transport = transport
+        self.state = state
+        self.logger = logger
+        self.binaryFrames = binaryFrames
+    }
+}
+
+/// One running daemon: shared state, the generated dispatcher over the hand-written
+/// handlers, and the WebSocket transport on an event loop.
+public final class CarDaemon: Sendable {
+    public let state: ServerState
+    public let configuration: DaemonConfiguration
+    private let loop: EventLoop
+    private let handler: RPCConnectionHandler
+    private let server: WebSocketServer
+
+    public init(configuration: DaemonConfiguration) {
+        self.configuration = configuration
+        self.state = ServerState(config: configuration.state)
+        self.loop = EventLoop()
+        let logger = configuration.logger
+        let dispatcher = CarHandler(state: state).makeDispatcher(log: { logger.error($0) })
+        self.handler = RPCConnectionHandler(state: state, dispatcher: dispatcher, executor: loop, logger: logger,
+                                            binaryFrames: configuration.binaryFrames)
+        self.server = WebSocketServer(config: configuration.transport, loop: loop, delegate: handler,
+                                      log: { logger.info($0) })
+    }
+
+    /// Binds the listeners and starts serving. Throws when the TCP address is taken or the
+    /// Unix socket cannot be bound.
+    public func start() throws -> BoundAddresses {
+        try server.start()
+    }
+
+    /// Close frames 1001 to every client, listeners closed, our socket file removed.
+    public func shutdown() {
+        server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
+        loop.shutdown()
+    }
+
+    public var connectionCount: Int { server.connectionCount }
+}

@@ -1,0 +1,164 @@
+import CarGenerated
+import CarHandlers
+import Dispatch
+import Glibc
+
+/// The `car-server` process: options → state paths → tokens → listeners → wait for a signal →
+/// graceful shutdown. Returns the exit status (2 for usage and configuration errors).
+public enum DaemonMain {
+    public static func run(arguments: [String], environment: [String: String] = currentEnvironment()) -> Int32 {
+        let command: DaemonOptions.Command
+        do {
+            command = try DaemonOptions.parse(arguments, environment: environment)
+        } catch {
+            printError("car-server: \(error)\n\(DaemonOptions.usage)")
+            return 2
+        }
+        switch command {
+        case .help:
+            print(DaemonOptions.usage)
+            return 0
+        case .version:
+            print("car-server \(CarSpecInfo.serverVersion) (wire protocol v\(CarSpecInfo.wireProtocol); speaks \(CarSpecInfo.supportedWireProtocols.map { "v\($0)" }.joined(separator: ", ")))")
+            return 0
+        case .printSpec:
+            print(CarSpecInfo.openRPCJSON)
+            return 0
+        case .run(let options):
+            return serve(options, environment: environment)
+        }
+    }
+
+    private static func serve(_ options: DaemonOptions, environment: [String: String]) -> Int32 {
+        let logger = Logger(minimum: options.logLevel)
+        // A peer that vanishes mid-write must cost one connection, not the process.
+        signal(SIGPIPE, SIG_IGN)
+        let paths: StatePaths
+        do {
+            paths = try StatePaths.resolve(environment: environment)
+        } catch {
+            printError("car-server: \(error)")
+            return 2
+        }
+        // A second daemon on the same root must not take the first one's token files or socket.
+        let lock = DaemonLock.acquire(path: paths.lockPath)
+        let primary = lock != nil
+        if !primary {
+            logger.warning("another car-server owns \(paths.root) (\(paths.lockPath) is locked): not publishing token files, using a per-port socket")
+        }
+
+        let authToken = options.authDisabled ? nil : (options.authToken ?? TokenStore.mint())
+        let hostToken = options.authDisabled ? nil : TokenStore.mint()
+        let tokens = TokenStore(paths: paths)
+        if let authToken, let hostToken, primary {
+            do {
+                try tokens.publish(authToken: authToken, hostToken: hostToken)
+                logger.info("auth token written to \(tokens.authTokenPath) (host token beside it)")
+            } catch {
+                logger.error("cannot write the auth token: \(error)")
+                return 1
+            }
+        } else if options.authDisabled {
+            logger.warning("auth disabled (--no-auth): any local process can drive this daemon")
+        }
+
+        let journal = paths.expand(options.journalDirectory ?? "~/.car/journals", home: environment["HOME"])
+        var socketPath: String?
+        switch options.unixSocket {
+        case .disabled: socketPath = nil
+        case .standard: socketPath = primary ? paths.socketPath : perPortSocket(paths.socketPath, port: options.port)
+        case .path(let path): socketPath = paths.expand(path, home: environment["HOME"])
+        }
+
+        let transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
+                                        maxMessageBytes: options.maxMessageBytes)
+        var configuration = DaemonConfiguration(
+            transport: transport,
+            state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal),
+            logger: logger)
+
+        let started = Clock.monotonicMilliseconds()
+        var daemon = CarDaemon(configuration: configuration)
+        var addresses: BoundAddresses
+        do {
+            addresses = try daemon.start()
+        } catch let error as UnixSocketInUse {
+            // A live daemon answers on that socket: never unlink it; take a per-port name instead.
+            let fallback = perPortSocket(error.path, port: options.port)
+            logger.warning("\(error.path) is held by a running daemon; binding \(fallback) instead")
+            daemon.shutdown()
+            configuration.transport.unixSocketPath = fallback
+            daemon = CarDaemon(configuration: configuration)
+            do {
+                addresses = try daemon.start()
+            } catch {
+                logger.error("cannot start: \(error)")
+                return 1
+            }
+        } catch {
+            logger.error("cannot start: \(error)")
+            if let authToken, let hostToken, primary { tokens.withdraw(authToken: authToken, hostToken: hostToken) }
+            return 1
+        }
+        logger.info("car-server \(CarSpecInfo.serverVersion) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
+            + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
+            + " (auth \(authToken == nil ? "off" : "on"), started in \(Clock.monotonicMilliseconds() - started) ms)")
+
+        waitForTerminationSignal()
+        logger.info("shutting down")
+        daemon.shutdown()
+        if let authToken, let hostToken, primary { tokens.withdraw(authToken: authToken, hostToken: hostToken) }
+        withExtendedLifetime(lock) {}
+        logger.info("stopped")
+        return 0
+    }
+
+    static func perPortSocket(_ path: String, port: Int) -> String {
+        FileSystem.parent(of: path) + "/car-server-\(port).sock"
+    }
+
+    private static func hostForURL(_ host: String) -> String {
+        host.contains(":") ? "[\(host)]" : host
+    }
+
+    /// Blocks until SIGINT or SIGTERM. The signals are ignored for default handling and
+    /// observed through Dispatch, so no work happens inside a signal handler.
+    private static func waitForTerminationSignal() {
+        let semaphore = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { semaphore.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        semaphore.wait()
+        withExtendedLifetime(sources) {}
+    }
+
+    public static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    private static func printError(_ message: String) {
+        Logger(minimum: .trace).log(.error, message)
+    }
+}
+
+enum Clock {
+    static func monotonicMilliseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
+    }
+}

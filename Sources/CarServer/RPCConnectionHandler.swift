@@ -1,0 +1,117 @@
+import CarHandlers
+import CarRPC
+import CarWebSocket
+import Synchronization
+
+/// Joins the transport to the dispatcher: each WebSocket connection gets a session and a
+/// peer channel; each text frame is parsed once and either settles a pending server→client
+/// call or is dispatched as a request on the connection's event loop (concurrently, so
+/// replies may leave in a different order than requests arrived).
+final class RPCConnectionHandler: WebSocketServerDelegate {
+    private struct Connection {
+        let session: ClientSession
+        let channel: PeerChannel
+    }
+
+    private let state: ServerState
+    private let dispatcher: RPCDispatcher<ClientSession>
+    private let executor: any TaskExecutor
+    private let logger: Logger
+    private let binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
+    private let connections = Mutex<[UInt64: Connection]>([:])
+
+    init(
+        state: ServerState, dispatcher: RPCDispatcher<ClientSession>, executor: any TaskExecutor, logger: Logger,
+        binaryFrames: @escaping @Sendable (ClientSession, [UInt8]) -> Void
+    ) {
+        self.state = state
+        self.dispatcher = dispatcher
+        self.executor = executor
+        self.logger = logger
+        self.binaryFrames = binaryFrames
+    }
+
+    func connectionOpened(_ connection: WebSocketConnection) {
+        let channel = PeerChannel { [weak connection] message in
+            connection?.sendText(JSONWriter.bytes(message))
+        }
+        let session = state.createSession(clientID: ClientID.next(), peer: channel)
+        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel) }
+        logger.debug("session \(session.clientID) opened (\(connection.peerDescription))")
+    }
+
+    func connection(_ connection: WebSocketConnection, receivedText bytes: [UInt8]) {
+        guard let entry = connections.withLock({ $0[connection.id] }) else { return }
+        let message: JSONValue
+        do {
+            message = try JSONParser.parse(bytes)
+        } catch {
+            send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.parseError, message: "parse error: \(error)")), on: connection)
+            return
+        }
+        if case .array(let elements) = message {
+            run(on: connection) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
+            return
+        }
+        switch RPCInbound(message) {
+        case .response(let id, let outcome):
+            if !entry.channel.complete(id: id, outcome: outcome) {
+                logger.debug("session \(entry.session.clientID): reply for unknown callback id \(id) ignored")
+            }
+        case .invalid(let id, let error):
+            send(RPCMessage.error(id: id, error), on: connection)
+        case .request(let id, let method, let params):
+            run(on: connection) { [dispatcher] in await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session) }
+        case .notification(let method, let params):
+            run(on: connection) { [dispatcher] in await dispatcher.dispatch(id: nil, method: method, params: params, session: entry.session) }
+        }
+    }
+
+    func connection(_ connection: WebSocketConnection, receivedBinary bytes: [UInt8]) {
+        guard let entry = connections.withLock({ $0[connection.id] }) else { return }
+        guard entry.session.gate.isAuthenticated else {
+            connection.close(code: CloseCode.policyViolation, reason: "auth required")
+            return
+        }
+        binaryFrames(entry.session, bytes)
+    }
+
+    func connectionClosed(_ connection: WebSocketConnection) {
+        guard let entry = connections.withLock({ $0.removeValue(forKey: connection.id) }) else { return }
+        entry.channel.close()
+        state.removeSession(clientID: entry.session.clientID)
+        logger.debug("session \(entry.session.clientID) closed")
+    }
+
+    var openSessions: Int { connections.withLock { $0.count } }
+
+    /// Runs one dispatch on the event loop's executor: no thread hop for handlers that do not
+    /// suspend, which is most of them.
+    private func run(on connection: WebSocketConnection, _ work: @escaping @Sendable () async -> DispatchReply) {
+        Task(executorPreference: executor) { [weak connection, self] in
+            let reply = await work()
+            guard let connection else { return }
+            if let message = reply.message { send(message, on: connection) }
+            if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
+        }
+    }
+
+    private func send(_ message: JSONValue, on connection: WebSocketConnection) {
+        connection.sendText(JSONWriter.bytes(message))
+    }
+}
+
+/// Client ids name sessions in logs and journal files; unique across restarts so a new
+/// session never appends to an old session's journal.
+enum ClientID {
+    private static let launch: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt32, radix: 16)
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let number = counter.add(1, ordering: .relaxed).newValue
+        return "ws-\(launch)-\(number)"
+    }
+}

@@ -1,0 +1,26 @@
+import CarHandlers
+import CarServer
+import Glibc
+
+/// One in-process daemon for the whole suite, started on an ephemeral port with the
+/// conformance tokens and no Unix socket.
+actor ConformanceDaemon {
+    private static let instance = ConformanceDaemon()
+    private var running: (daemon: CarDaemon, port: Int)?
+
+    static func shared() async throws -> (daemon: CarDaemon, port: Int) {
+        try await instance.start()
+    }
+
+    private func start() throws -> (daemon: CarDaemon, port: Int) {
+        if let running { return running }
+        let journal = "/tmp/car-conformance-\(getpid())/journals"
+        let daemon = CarDaemon(configuration: DaemonConfiguration(
+            transport: TransportConfig(bindHost: "127.0.0.1", port: 0, unixSocketPath: nil),
+            state: ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal),
+            logger: Logger(minimum: .error)))
+        let addresses = try daemon.start()
+        running = (daemon, addresses.tcpPort)
+        return (daemon, addresses.tcpPort)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import rpcgen
+
+/// The generator's first stage: a malformed spec must fail with a message that names the
+/// file position, the method and the problem, and report every problem at once.
+@Suite("spec validation")
+struct SpecValidationTests {
+    static let specPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("spec/methods.json").path
+
+    static func load(_ text: String) -> (Spec?, [String]) {
+        var reader = SpecJSONReader(Array(text.utf8))
+        guard let document = try? reader.read() else { return (nil, ["unreadable"]) }
+        let diagnostics = DiagnosticCollector(positions: reader.positions)
+        let spec = SpecParser(document: document, diagnostics: diagnostics).parse()
+        return (spec, diagnostics.diagnostics.sorted().map { $0.rendered(file: "spec/methods.json") })
+    }
+
+    static func realSpec() throws -> String {
+        try String(contentsOfFile: specPath, encoding: .utf8)
+    }
+
+    /// The real spec with one method's text replaced, keeping everything else valid.
+    static func mutated(_ transform: (String) -> String) throws -> [String] {
+        load(transform(try realSpec())).1
+    }
+
+    @Test func theProjectSpecIsValid() throws {
+        let (spec, diagnostics) = Self.load(try Self.realSpec())
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(spec?.methods.contains { $0.name == "session.auth" } == true)
+    }
+
+    @Test func unknownRefNamesMethodAndLine() throws {
+        let messages = try Self.mutated {
+            $0.replacingOccurrences(of: ##""$ref": "#/components/schemas/HandshakeResult""##,
+                                    with: ##""$ref": "#/components/schemas/Nope""##)
+        }
+        let line = try #require(messages.first { $0.contains("unknown $ref") })
+        #expect(line.hasPrefix("spec/methods.json:"))
+        #expect(line.contains("#/methods/1/result/$ref"))
+        #expect(line.contains(": error: "))
+    }
+
+    @Test func badAuthValueNamesTheMethod() throws {
+        let messages = try Self.mutated { $0.replacingOccurrences(of: #""auth": "none""#, with: #""auth": "everyone""#) }
+        #expect(messages.contains { $0.contains("method 'session.auth': auth must be one of") })
+    }
+
+    @Test func exampleThatViolatesTheSchemaIsRejected() throws {
+        let messages = try Self.mutated {
+            $0.replacingOccurrences(of: #""result": { "protocol_version": 3, "server_version": "0.1.0""#,
+                                    with: #""result": { "protocol_version": "3", "server_version": "0.1.0""#)
+        }
+        #expect(messages.contains { $0.contains("method 'server.handshake': example 'v3': result.protocol_version must be an integer") })
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() throws {
+        let messages = try Self.mutated {
+            $0.replacingOccurrences(of: #""kind": "request""#, with: #""kind": "request", "bogus": 1"#)
+        }
+        #expect(messages.filter { $0.contains("unknown method member 'bogus'") }.count >= 4)
+    }
+
+    @Test func duplicateMethodNamesAreRejected() throws {
+        let messages = try Self.mutated { $0.replacingOccurrences(of: #""name": "server.ping""#, with: #""name": "server.handshake""#) }
+        #expect(messages.contains { $0.contains("method 'server.handshake' is already defined") })
+    }
+
+    @Test func serverToClientMethodsCannotCarryAuth() throws {
+        let messages = try Self.mutated {
+            $0.replacingOccurrences(of: #""direction": "serverToClient","#, with: #""direction": "serverToClient", "auth": "host","#)
+        }
+        #expect(messages.contains { $0.contains("method 'tools.execute': auth applies to client-to-server methods only") })
+    }
+
+    @Test func runtimeErrorCodesMustMatch() throws {
+        let messages = try Self.mutated { $0.replacingOccurrences(of: #""code": -32001"#, with: #""code": -32050"#) }
+        #expect(messages.contains { $0.contains("'AuthRequired' must be -32001") })
+    }
+
+    @Test func invalidJSONReportsLineAndColumn() {
+        let (spec, messages) = Self.load("{\n  \"methods\": [,]\n}")
+        #expect(spec == nil)
+        #expect(messages == ["unreadable"])
+        var reader = SpecJSONReader(Array("{\n  \"methods\": [,]\n}".utf8))
+        do {
+            _ = try reader.read()
+            Issue.record("expected a parse failure")
+        } catch {
+            #expect(error.line == 2)
+        }
+    }
+
+    @Test func generationIsDeterministic() throws {
+        let (spec, _) = Self.load(try Self.realSpec())
+        let model = try #require(spec)
+        let openRPC = OpenRPCExporter(spec: model).document().rendered(indent: 2)
+        let first = ServerRenderer(spec: model).files(openRPC: openRPC).map(\.contents)
+        let second = ServerRenderer(spec: Self.load(try Self.realSpec()).0!).files(openRPC: openRPC).map(\.contents)
+        #expect(first == second)
+        #expect(!openRPC.contains("timestamp"))
+    }
+
+    @Test func openRPCCarriesCarSemanticsInExtensions() throws {
+        let (spec, _) = Self.load(try Self.realSpec())
+        let document = OpenRPCExporter(spec: try #require(spec)).document()
+        let methods = try #require(document["methods"]?.array)
+        let names = methods.compactMap { $0["name"]?.string }
+        #expect(names.contains("rpc.discover"))
+        #expect(!names.contains("tools.execute"), "server→client methods are listed apart")
+        let auth = try #require(methods.first { $0["name"]?.string == "session.auth" })
+        #expect(auth["x-auth"]?.string == "none")
+        #expect(auth["paramStructure"]?.string == "by-name")
+        #expect(document["x-server-to-client-methods"]?.array?.count == 2)
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift suites (unit, transport, generated conformance), then the
+# release build against the official Python clients and the robustness fuzzer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "swift test (unit, transport, generated conformance)"
+swift test 2>&1 | tail -n 40
+
+step "release build"
+swift build -c release --product car-server 2>&1 | tail -n 3
+BIN="$(swift build -c release --show-bin-path)/car-server"
+
+step "official clients (car-runtime 0.58.0 and 0.48.0) against the release build"
+scripts/client-compat.sh "$BIN"
+
+step "robustness: random and mutated frames against the release build"
+scripts/robustness.sh "$BIN"
+
+step "all tests passed"
