@@ -24,7 +24,9 @@ let package = Package(
         // Hand-written handlers and the domain state they use.
         .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket"]),
+        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem"]),
+        // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
+        .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
 
         // Test-only helpers: a small WebSocket client speaking over real sockets.

@@ -47,4 +47,6 @@ public final class ServerState: Sendable {
     }
 
     public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    public var sessionIDs: [String] { sessions.withLock { Array($0.keys) } }
 }

@@ -77,7 +77,7 @@ public enum DaemonMain {
             state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal),
             logger: logger)
 
-        let started = Clock.monotonicMilliseconds()
+        let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
         var addresses: BoundAddresses
         do {
@@ -102,7 +102,7 @@ public enum DaemonMain {
         }
         logger.info("car-server \(CarSpecInfo.serverVersion) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
             + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
-            + " (auth \(authToken == nil ? "off" : "on"), started in \(Clock.monotonicMilliseconds() - started) ms)")
+            + " (auth \(authToken == nil ? "off" : "on"), started in \((MonotonicClock.nanoseconds() - started) / 1_000_000) ms)")
 
         waitForTerminationSignal()
         logger.info("shutting down")
@@ -152,13 +152,5 @@ public enum DaemonMain {
 
     private static func printError(_ message: String) {
         Logger(minimum: .trace).log(.error, message)
-    }
-}
-
-enum Clock {
-    static func monotonicMilliseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
     }
 }

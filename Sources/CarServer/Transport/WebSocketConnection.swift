@@ -1,0 +1,272 @@
+import CCarSystem
+import CarWebSocket
+import Glibc
+
+/// One client socket: the HTTP upgrade, then RFC 6455 frames in both directions. All state is
+/// confined to the event loop thread; the public send/close methods may be called from any
+/// thread and hop onto the loop when needed.
+public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
+    private enum Phase {
+        /// Reading the HTTP upgrade request.
+        case handshaking
+        case open
+        /// Our close frame is queued or sent; waiting for the peer's close or FIN.
+        case closing
+        /// Everything is written and our side shut down; reading to EOF so the kernel sends
+        /// FIN rather than RST (an RST could destroy the close frame in flight).
+        case draining
+        case closed
+    }
+
+    public let id: UInt64
+    public let peerDescription: String
+    let fd: Int32
+    private unowned let server: WebSocketServer
+    private let loop: EventLoop
+    private let limits: TransportConfig
+
+    private var phase = Phase.handshaking
+    private var wasOpened = false
+    private var handshakeBuffer: [UInt8] = []
+    private var decoder: FrameDecoder
+    private var outbound = OutboundBuffer()
+    private var waitingForWritable = false
+    private var flushScheduled = false
+    private var shutdownAfterFlush = false
+    private var timer: LoopTimer?
+
+    init(id: UInt64, fd: Int32, peerDescription: String, server: WebSocketServer, loop: EventLoop, limits: TransportConfig) {
+        self.id = id
+        self.fd = fd
+        self.peerDescription = peerDescription
+        self.server = server
+        self.loop = loop
+        self.limits = limits
+        self.decoder = FrameDecoder(role: .server, maxMessageBytes: limits.maxMessageBytes)
+    }
+
+    /// Called once registered with the loop: the client gets a bounded time to upgrade.
+    func started() {
+        timer = loop.schedule(after: limits.handshakeTimeout) { [weak self] in
+            guard let self, self.phase == .handshaking else { return }
+            self.finish()
+        }
+    }
+
+    // MARK: Sending (any thread)
+
+    public func sendText(_ bytes: [UInt8]) {
+        onLoop { $0.queueFrame(.text, bytes) }
+    }
+
+    public func sendBinary(_ bytes: [UInt8]) {
+        onLoop { $0.queueFrame(.binary, bytes) }
+    }
+
+    /// Starts the close handshake; the socket closes when the peer answers, or after the
+    /// close timeout.
+    public func close(code: UInt16, reason: String) {
+        onLoop { $0.startClose(code: code, reason: reason, waitForPeer: true) }
+    }
+
+    private func onLoop(_ work: @escaping @Sendable (WebSocketConnection) -> Void) {
+        if loop.inLoop {
+            work(self)
+        } else {
+            loop.execute { [self] in work(self) }
+        }
+    }
+
+    // MARK: Events
+
+    func handleEvents(_ events: UInt32) {
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            readAvailable()
+        }
+        if events & EPOLLOUT.rawValue != 0, phase != .closed {
+            flush()
+        }
+    }
+
+    private func readAvailable() {
+        let buffer = server.readBuffer
+        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+        if count == 0 {
+            finish()
+            return
+        }
+        if count < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+            finish()
+            return
+        }
+        received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .handshaking:
+            handshakeBuffer.append(contentsOf: bytes)
+            upgrade()
+        case .open, .closing:
+            decoder.append(bytes)
+            processFrames()
+        case .draining, .closed:
+            return
+        }
+    }
+
+    private func upgrade() {
+        switch HTTPUpgrade.parse(handshakeBuffer) {
+        case .incomplete:
+            return
+        case .invalid(let status, let reason):
+            outbound.append(HTTPUpgrade.errorResponse(status: status, reason: reason))
+            handshakeBuffer = []
+            phase = .closing
+            shutdownAfterFlush = true
+            flush()
+        case .complete(let request, let consumed):
+            outbound.append(HTTPUpgrade.switchingProtocolsResponse(key: request.key))
+            let pipelined = handshakeBuffer[consumed...]
+            handshakeBuffer = []
+            timer?.cancel()
+            timer = nil
+            phase = .open
+            wasOpened = true
+            server.delegate.connectionOpened(self)
+            scheduleFlush()
+            if !pipelined.isEmpty {
+                pipelined.withUnsafeBytes { decoder.append($0) }
+                processFrames()
+            }
+        }
+    }
+
+    private func processFrames() {
+        while phase == .open || phase == .closing {
+            let message: WebSocketMessage?
+            do {
+                message = try decoder.nextMessage()
+            } catch {
+                failProtocol(error)
+                return
+            }
+            guard let message else { return }
+            handle(message)
+        }
+    }
+
+    private func handle(_ message: WebSocketMessage) {
+        switch message {
+        case .text(let bytes):
+            if phase == .open { server.delegate.connection(self, receivedText: bytes) }
+        case .binary(let bytes):
+            if phase == .open { server.delegate.connection(self, receivedBinary: bytes) }
+        case .ping(let payload):
+            if phase == .open { queueFrame(.pong, payload) }
+        case .pong:
+            return
+        case .close(let code, _):
+            if phase == .open {
+                // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty.
+                let payload = code.map { FrameEncoder.closePayload(code: $0, reason: "") } ?? []
+                queueFrame(.close, payload, force: true)
+            }
+            phase = .closing
+            shutdownAfterFlush = true
+            flush()
+        }
+    }
+
+    private func failProtocol(_ error: WebSocketProtocolError) {
+        server.log("connection \(id) (\(peerDescription)): closing with \(error.closeCode): \(error.reason)")
+        startClose(code: error.closeCode, reason: error.reason, waitForPeer: false)
+    }
+
+    // MARK: Writing
+
+    private func queueFrame(_ opcode: Opcode, _ payload: [UInt8], force: Bool = false) {
+        guard phase == .open || (force && phase != .closed && phase != .draining) else { return }
+        outbound.withAppendTarget { FrameEncoder.append(opcode: opcode, payload: payload, into: &$0) }
+        if outbound.count > limits.maxOutboundBytes {
+            server.log("connection \(id) (\(peerDescription)): \(outbound.count) bytes unread by the client; disconnecting")
+            finish()
+            return
+        }
+        scheduleFlush()
+    }
+
+    private func startClose(code: UInt16, reason: String, waitForPeer: Bool) {
+        switch phase {
+        case .handshaking:
+            finish()
+        case .open:
+            queueFrame(.close, FrameEncoder.closePayload(code: code, reason: reason), force: true)
+            phase = .closing
+            if !waitForPeer { shutdownAfterFlush = true }
+            timer?.cancel()
+            timer = loop.schedule(after: limits.closeTimeout) { [weak self] in self?.finish() }
+            flush()
+        case .closing, .draining, .closed:
+            return
+        }
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled, !waitingForWritable else { return }
+        flushScheduled = true
+        loop.atEndOfIteration { [self] in
+            flushScheduled = false
+            flush()
+        }
+    }
+
+    private func flush() {
+        guard phase != .closed else { return }
+        while !outbound.isEmpty {
+            let written = outbound.drain { pending in send(fd, pending.baseAddress, pending.count, Int32(MSG_NOSIGNAL)) }
+            if written > 0 { continue }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if !waitingForWritable {
+                    waitingForWritable = true
+                    loop.modify(fd: fd, events: Self.readEvents | EPOLLOUT.rawValue)
+                }
+                return
+            }
+            finish()
+            return
+        }
+        if waitingForWritable {
+            waitingForWritable = false
+            loop.modify(fd: fd, events: Self.readEvents)
+        }
+        if shutdownAfterFlush && phase == .closing {
+            shutdown(fd, Int32(SHUT_WR))
+            phase = .draining
+            decoder = FrameDecoder(role: .server, maxMessageBytes: 0)
+            if timer == nil { timer = loop.schedule(after: limits.closeTimeout) { [weak self] in self?.finish() } }
+        }
+    }
+
+    static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+
+    // MARK: Teardown
+
+    /// Closes the socket now. The delegate hears about connections it saw open.
+    func finish() {
+        guard phase != .closed else { return }
+        phase = .closed
+        timer?.cancel()
+        timer = nil
+        loop.unregister(fd: fd)
+        Glibc.close(fd)
+        outbound.release()
+        handshakeBuffer = []
+        decoder = FrameDecoder(role: .server, maxMessageBytes: 0)
+        server.connectionFinished(self, notifyDelegate: wasOpened)
+    }
+
+    var isOpen: Bool { phase == .open }
+}
