@@ -1,0 +1,94 @@
+/// Parsing and answering the HTTP/1.1 upgrade that opens a WebSocket connection.
+public enum HTTPUpgrade {
+    static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+    private static let terminator: [UInt8] = [13, 10, 13, 10]
+
+    public static func parse(_ buffer: [UInt8], maxHeaderBytes: Int = 16384) -> UpgradeParseResult {
+        guard let end = headerEnd(buffer) else {
+            return buffer.count > maxHeaderBytes ? .invalid(status: 400, reason: "request headers too large") : .incomplete
+        }
+        guard end <= maxHeaderBytes else { return .invalid(status: 400, reason: "request headers too large") }
+        guard let text = String(validating: buffer[..<end], as: UTF8.self) else {
+            return .invalid(status: 400, reason: "request headers are not UTF-8")
+        }
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let requestLine = lines.first else { return .invalid(status: 400, reason: "empty request") }
+        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return .invalid(status: 400, reason: "malformed request line") }
+        guard parts[2] == "HTTP/1.1" else { return .invalid(status: 400, reason: "HTTP/1.1 required, got \(parts[2])") }
+        guard parts[0] == "GET" else { return .invalid(status: 400, reason: "method must be GET, got \(parts[0])") }
+
+        var headers: [(name: String, value: String)] = []
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
+                return .invalid(status: 400, reason: "malformed header line")
+            }
+            let name = line[..<colon]
+            guard !name.contains(" "), !name.contains("\t") else { return .invalid(status: 400, reason: "malformed header name") }
+            let value = line[line.index(after: colon)...].trimmingSpaces()
+            headers.append((String(name), value))
+        }
+        let request = UpgradeRequest(method: String(parts[0]), target: String(parts[1]), headers: headers, key: "")
+        guard request.header("Host") != nil else { return .invalid(status: 400, reason: "missing Host header") }
+        guard let upgrade = request.header("Upgrade") else {
+            return .invalid(status: 426, reason: "this endpoint speaks WebSocket only")
+        }
+        guard tokens(upgrade).contains("websocket") else { return .invalid(status: 400, reason: "Upgrade must be websocket") }
+        guard let connection = request.header("Connection"), tokens(connection).contains("upgrade") else {
+            return .invalid(status: 400, reason: "Connection must include Upgrade")
+        }
+        guard request.header("Sec-WebSocket-Version") == "13" else {
+            return .invalid(status: 426, reason: "Sec-WebSocket-Version must be 13")
+        }
+        guard let key = request.header("Sec-WebSocket-Key"), Base64.decode(key)?.count == 16 else {
+            return .invalid(status: 400, reason: "Sec-WebSocket-Key must be 16 bytes of base64")
+        }
+        var accepted = request
+        accepted.key = key
+        return .complete(accepted, consumed: end)
+    }
+
+    /// Sec-WebSocket-Accept for a client key: base64(SHA-1(key + GUID)).
+    public static func acceptValue(key: String) -> String {
+        Base64.encode(SHA1.digest(Array((key + acceptGUID).utf8)))
+    }
+
+    public static func switchingProtocolsResponse(key: String) -> [UInt8] {
+        Array(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: \(acceptValue(key: key))\r\n\r\n").utf8)
+    }
+
+    public static func errorResponse(status: Int, reason: String) -> [UInt8] {
+        let title = status == 426 ? "Upgrade Required" : "Bad Request"
+        let body = reason + "\n"
+        var head = "HTTP/1.1 \(status) \(title)\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        if status == 426 { head += "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" }
+        head += "Content-Length: \(body.utf8.count)\r\n\r\n"
+        return Array((head + body).utf8)
+    }
+
+    /// Index just past the CRLFCRLF ending the header block.
+    private static func headerEnd(_ buffer: [UInt8]) -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for index in 0...(buffer.count - 4)
+        where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
+    /// Comma-separated header tokens, lowercased.
+    private static func tokens(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingSpaces().lowercased() }
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
