@@ -11,8 +11,9 @@ let package = Package(
         .plugin(name: "RPCGen", targets: ["RPCGen"]),
     ],
     targets: [
-        // Spec → Swift generator (parse → validate → translate → render). Foundation only.
-        .executableTarget(name: "rpcgen"),
+        // Spec → Swift generator (parse → validate → translate → render), and its command line.
+        .target(name: "RPCGenCore"),
+        .executableTarget(name: "rpcgen", dependencies: ["RPCGenCore"]),
         .plugin(name: "RPCGen", capability: .buildTool(), dependencies: ["rpcgen"]),
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
@@ -34,7 +35,7 @@ let package = Package(
 
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
         .testTarget(name: "CarRPCTests", dependencies: ["CarRPC"]),
-        .testTarget(name: "RPCGenTests", dependencies: ["rpcgen"]),
+        .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport"]),
         .testTarget(
             name: "ConformanceTests",

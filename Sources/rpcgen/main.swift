@@ -1,4 +1,5 @@
 import Foundation
+import RPCGenCore
 
 /// rpcgen: spec/methods.json → Swift (server surface or conformance cases) and OpenRPC.
 ///   rpcgen generate --spec PATH --mode server|conformance --out DIR
@@ -21,25 +22,13 @@ func fail(_ message: String) -> Never {
 }
 
 /// Reads and validates the spec, printing every diagnostic; exits 1 when any is an error.
-func loadSpec(_ path: String) -> Spec {
+func loadSpec(_ path: String) -> LoadedSpec {
     guard let data = FileManager.default.contents(atPath: path) else { fail("\(path): error: cannot read the spec") }
     // Diagnostics name the file relative to the package root when possible, as compilers do.
     let display = path.range(of: "/spec/").map { "spec/" + path[$0.upperBound...] } ?? path
-    var reader = SpecJSONReader(Array(data))
-    let document: SpecJSON
-    do {
-        document = try reader.read()
-    } catch {
-        fail("\(display):\(error.line):\(error.column): error: #: invalid JSON: \(error.message)")
-    }
-    let diagnostics = DiagnosticCollector(positions: reader.positions)
-    let spec = SpecParser(document: document, diagnostics: diagnostics).parse()
-    for diagnostic in diagnostics.diagnostics.sorted() {
-        FileHandle.standardError.write(Data((diagnostic.rendered(file: display) + "\n").utf8))
-    }
-    guard let spec, !diagnostics.hasErrors else {
-        fail("\(display): error: the spec has \(diagnostics.diagnostics.filter { $0.severity == .error }.count) error(s); nothing generated")
-    }
+    let (spec, diagnostics) = Generator.load(Array(data), displayName: display)
+    for line in diagnostics { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    guard let spec else { exit(1) }
     return spec
 }
 
@@ -58,7 +47,6 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else { fail(usage) }
 guard let specPath = option("--spec", in: arguments) else { fail(usage) }
 let spec = loadSpec(specPath)
-let openRPC = OpenRPCExporter(spec: spec).document().rendered(indent: 2)
 
 switch command {
 case "generate":
@@ -70,15 +58,16 @@ case "generate":
     }
     let files: [(name: String, contents: String)]
     switch mode {
-    case "server": files = ServerRenderer(spec: spec).files(openRPC: openRPC)
-    case "conformance": files = [("ConformanceCases.swift", ConformanceRenderer(spec: spec).file())]
+    case "server": files = Generator.serverFiles(spec)
+    case "conformance": files = Generator.conformanceFiles(spec)
     default: fail(usage)
     }
     for file in files { write(file.contents, to: out + "/" + file.name) }
 case "export-openrpc":
-    if let out = option("--out", in: arguments) { write(openRPC + "\n", to: out) } else { print(openRPC) }
+    let document = Generator.openRPC(spec)
+    if let out = option("--out", in: arguments) { write(document + "\n", to: out) } else { print(document) }
 case "check":
-    print("\(specPath): ok (\(spec.methods.count) methods, \(spec.schemas.count) schemas, \(spec.errors.count) errors)")
+    print("\(specPath): ok (\(spec.summary))")
 default:
     fail(usage)
 }

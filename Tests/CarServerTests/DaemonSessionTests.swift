@@ -3,6 +3,7 @@ import CarHandlers
 import CarRPC
 import CarTestSupport
 import CarWebSocket
+import Dispatch
 import Testing
 @testable import CarServer
 
@@ -143,19 +144,27 @@ struct DaemonSessionTests {
         let proxy = CarClientProxy(peer: session.peer)
         let request = CarSchemas.ToolExecuteRequest(actionId: "a1", attempt: 1, parameters: ["q": "x"], requestId: "cb-1",
                                                      timeoutMs: nil, tool: "search")
-        async let answer = proxy.toolsExecute(request)
-        let sent = try JSONParser.parse(try #require(try client.receiveJSONText()))
+        let answer = Task { try await proxy.toolsExecute(request) }
+        let sent = try JSONParser.parse(try #require(try await Self.offThePool { try client.receiveJSONText() }))
         #expect(sent["method"] == "tools.execute")
         #expect(sent["id"] == "cb-1")
         #expect(sent["params"]?["tool"] == "search")
         #expect(sent["params"]?["timeout_ms"] == .null, "timeout_ms is required-nullable on the wire")
         try client.sendText(#"{"jsonrpc":"2.0","id":"cb-1","result":{"hits":3}}"#)
-        #expect(try await answer == ["hits": 3])
+        #expect(try await answer.value == ["hits": 3])
 
         // A pending call fails at once when the client goes away.
-        async let orphan = proxy.toolsExecute(request)
-        _ = try client.receiveJSONText()
+        let orphan = Task { try await proxy.toolsExecute(request) }
+        _ = try await Self.offThePool { try client.receiveJSONText() }
         client.dropConnection()
-        await #expect(throws: PeerError.self) { _ = try await orphan }
+        await #expect(throws: PeerError.self) { _ = try await orphan.value }
+    }
+
+    /// Blocking socket reads must not occupy the cooperative pool: on a 2-core machine its
+    /// threads may be all that could run the task whose frame the read is waiting for.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
     }
 }

@@ -19,8 +19,8 @@ struct PeerChannelTests {
     @Test func repliesReachTheirCallersByIDAndKeepTheirType() async throws {
         let outbox = Outbox()
         let channel = PeerChannel { outbox.append($0) }
-        async let first = channel.call(method: "tools.execute", params: ["n": 1])
-        async let second = channel.call(method: "tools.execute", params: ["n": 2])
+        let first = Task { try await channel.call(method: "tools.execute", params: ["n": 1]) }
+        let second = Task { try await channel.call(method: "tools.execute", params: ["n": 2]) }
         await waitForFrames(outbox, count: 2)
         let frames = outbox.all
         #expect(frames.count == 2)
@@ -31,18 +31,18 @@ struct PeerChannelTests {
         let byParams = Dictionary(uniqueKeysWithValues: frames.map { ($0["params"]?["n"]?.intValue ?? 0, $0["id"]!.stringValue!) })
         #expect(channel.complete(id: .string(byParams[2]!), outcome: .success("two")))
         #expect(channel.complete(id: .string(byParams[1]!), outcome: .failure(RPCError(code: -32000, message: "boom"))))
-        #expect(try await second == "two")
-        await #expect(throws: RPCError(code: -32000, message: "boom")) { try await first }
+        #expect(try await second.value == "two")
+        await #expect(throws: RPCError(code: -32000, message: "boom")) { try await first.value }
         #expect(channel.pendingCount == 0)
     }
 
     @Test func closingFailsEveryPendingCall() async {
         let outbox = Outbox()
         let channel = PeerChannel { outbox.append($0) }
-        async let pending = channel.call(method: "tools.execute", params: nil)
+        let pending = Task { try await channel.call(method: "tools.execute", params: nil) }
         await waitForFrames(outbox, count: 1)
         channel.close()
-        await #expect(throws: PeerError.channelClosed(method: "tools.execute")) { try await pending }
+        await #expect(throws: PeerError.channelClosed(method: "tools.execute")) { try await pending.value }
         await #expect(throws: PeerError.channelClosed(method: "tools.execute")) {
             try await channel.call(method: "tools.execute", params: nil)
         }

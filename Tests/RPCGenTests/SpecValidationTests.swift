@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import rpcgen
+@testable import RPCGenCore
 
 /// The generator's first stage: a malformed spec must fail with a message that names the
 /// file position, the method and the problem, and report every problem at once.

@@ -246,7 +246,8 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
             shutdown(fd, Int32(SHUT_WR))
             phase = .draining
             decoder = FrameDecoder(role: .server, maxMessageBytes: 0)
-            if timer == nil { timer = loop.schedule(after: limits.closeTimeout) { [weak self] in self?.finish() } }
+            timer?.cancel()
+            timer = loop.schedule(after: limits.closeTimeout) { [weak self] in self?.finish() }
         }
     }
 

@@ -42,14 +42,12 @@ public final class WebSocketServer: @unchecked Sendable {
     /// Binds the listeners (errors surface here, synchronously) and starts accepting.
     public func start() throws -> BoundAddresses {
         let tcp = try Sockets.listenTCP(host: config.bindHost, port: config.port)
-        var unix: (fd: Int32, identity: FileIdentity)?
-        if let path = config.unixSocketPath {
-            do {
-                unix = try Sockets.listenUnix(path: path)
-            } catch {
-                close(tcp.fd)
-                throw error
-            }
+        let unix: (fd: Int32, identity: FileIdentity)?
+        do {
+            unix = try config.unixSocketPath.map { try Sockets.listenUnix(path: $0) }
+        } catch {
+            close(tcp.fd)
+            throw error
         }
         let registered = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: (any Error)?

@@ -40,11 +40,9 @@ struct ServerRenderer {
                 w.line()
             }
             w.doc(["The descriptors of every method, sorted by name (introspection, `rpc.discover`)."])
-            w.block("public static let all: [MethodDescriptor] =") { w in
-                w.line("[")
-                for method in spec.methods.sorted(by: { $0.name < $1.name }) { w.line("    \(method.typeName).descriptor,") }
-                w.line("]")
-            }
+            w.line("public static let all: [MethodDescriptor] = [")
+            for method in spec.methods.sorted(by: { $0.name < $1.name }) { w.line("    \(method.typeName).descriptor,") }
+            w.line("]")
         }
         return w.text
     }

@@ -129,13 +129,14 @@ struct ConformanceRenderer {
         let type = "CarMethods.\(method.typeName)"
         return method.examples.filter { $0.error == nil }.map { example in
             let result = example.result.map { SwiftWriter.literal($0.rendered()) } ?? "nil"
+            let decoded = "try JSONValueDecoder().decode(\(type).Params.self, from: params)"
             let call = method.kind == .request
-                ? "try JSONValueEncoder().encode(try await CarClientProxy(peer: peer).\(method.functionName)(try JSONValueDecoder().decode(\(type).Params.self, from: params)))"
-                : "{ CarClientProxy(peer: peer).\(method.functionName)(try JSONValueDecoder().decode(\(type).Params.self, from: params)); return JSONValue.null }()"
+                ? "        return try JSONValueEncoder().encode(try await CarClientProxy(peer: peer).\(method.functionName)(\(decoded)))"
+                : "        CarClientProxy(peer: peer).\(method.functionName)(\(decoded))\n        return JSONValue.null"
             return """
                     OutboundCase(name: \(SwiftWriter.literal("\(method.name)/example:\(example.name)")), method: \(SwiftWriter.literal(method.name)), \
                 isRequest: \(method.kind == .request), params: \(SwiftWriter.literal(example.params.rendered())), result: \(result)) { peer, params in
-                        \(call)
+                \(call)
                     },
                 """
         }

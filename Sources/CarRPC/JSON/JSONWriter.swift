@@ -1,0 +1,140 @@
+/// Serialises `JSONValue` as compact UTF-8 JSON. Object keys are sorted so the same value
+/// always produces the same bytes (journals, examples and tests compare them).
+public enum JSONWriter {
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(64)
+        write(value, into: &buffer)
+        return buffer
+    }
+
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    public static func write(_ value: JSONValue, into buffer: inout [UInt8]) {
+        switch value {
+        case .null: buffer.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .bool(let flag): buffer.append(contentsOf: flag ? "true".utf8 : "false".utf8)
+        case .int(let number): writeInteger(number, into: &buffer)
+        case .double(let number): writeDouble(number, into: &buffer)
+        case .string(let text): writeString(text, into: &buffer)
+        case .array(let elements):
+            buffer.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { buffer.append(UInt8(ascii: ",")) }
+                write(element, into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "]"))
+        case .object(let members):
+            buffer.append(UInt8(ascii: "{"))
+            var first = true
+            for key in members.keys.sorted() {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(key, into: &buffer)
+                buffer.append(UInt8(ascii: ":"))
+                write(members[key]!, into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Two-space indented, for humans (`car-server spec`).
+    public static func prettyString(_ value: JSONValue) -> String {
+        var buffer: [UInt8] = []
+        writePretty(value, indent: 0, into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    private static func writePretty(_ value: JSONValue, indent: Int, into buffer: inout [UInt8]) {
+        let inner = [UInt8](repeating: 0x20, count: (indent + 1) * 2)
+        let outer = [UInt8](repeating: 0x20, count: indent * 2)
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            buffer.append(contentsOf: Array("[\n".utf8))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { buffer.append(contentsOf: Array(",\n".utf8)) }
+                buffer.append(contentsOf: inner)
+                writePretty(element, indent: indent + 1, into: &buffer)
+            }
+            buffer.append(0x0A)
+            buffer.append(contentsOf: outer)
+            buffer.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            buffer.append(contentsOf: Array("{\n".utf8))
+            for (offset, key) in members.keys.sorted().enumerated() {
+                if offset > 0 { buffer.append(contentsOf: Array(",\n".utf8)) }
+                buffer.append(contentsOf: inner)
+                writeString(key, into: &buffer)
+                buffer.append(contentsOf: Array(": ".utf8))
+                writePretty(members[key]!, indent: indent + 1, into: &buffer)
+            }
+            buffer.append(0x0A)
+            buffer.append(contentsOf: outer)
+            buffer.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &buffer)
+        }
+    }
+
+    private static func writeInteger(_ number: Int64, into buffer: inout [UInt8]) {
+        if number >= 0 && number < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(number))
+            return
+        }
+        var magnitude = number.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            if number < 0 { buffer.append(UInt8(ascii: "-")) }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+        }
+    }
+
+    private static func writeDouble(_ number: Double, into buffer: inout [UInt8]) {
+        // JSON has no NaN or infinity; null is what JavaScript and Python's json emit instead.
+        guard number.isFinite else {
+            buffer.append(contentsOf: "null".utf8)
+            return
+        }
+        // Swift's description is the shortest text that round-trips, e.g. "0.1", "1.0", "1e-07".
+        buffer.append(contentsOf: number.description.utf8)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ text: String, into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                default:
+                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
+                }
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+}
