@@ -4,6 +4,9 @@ public enum HTTPUpgrade {
     private static let terminator: [UInt8] = [13, 10, 13, 10]
 
     public static func parse(_ buffer: [UInt8], maxHeaderBytes: Int = 16384) -> UpgradeParseResult {
+        // Refuse what cannot become a request line at once, instead of waiting for a header
+        // block that will never come.
+        if let problem = requestLinePrefixProblem(buffer) { return .invalid(status: 400, reason: problem) }
         guard let end = headerEnd(buffer) else {
             return buffer.count > maxHeaderBytes ? .invalid(status: 400, reason: "request headers too large") : .incomplete
         }
@@ -66,6 +69,23 @@ public enum HTTPUpgrade {
         if status == 426 { head += "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" }
         head += "Content-Length: \(body.utf8.count)\r\n\r\n"
         return Array((head + body).utf8)
+    }
+
+    /// Why the bytes so far cannot start `GET <target> HTTP/1.1`, or nil while they still can.
+    private static func requestLinePrefixProblem(_ buffer: [UInt8]) -> String? {
+        let get = Array("GET ".utf8)
+        for (index, byte) in buffer.prefix(4).enumerated() where byte != get[index] {
+            return "method must be GET"
+        }
+        guard let lineEnd = buffer.firstIndex(of: 10) else {
+            return buffer.count > 8192 ? "request line too long" : nil
+        }
+        guard lineEnd > 0, buffer[lineEnd - 1] == 13 else { return "request line must end with CRLF" }
+        let line = buffer[..<(lineEnd - 1)]
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[1].isEmpty else { return "malformed request line" }
+        guard Array(parts[2]) == Array("HTTP/1.1".utf8) else { return "HTTP/1.1 required" }
+        return nil
     }
 
     /// Index just past the CRLFCRLF ending the header block.

@@ -55,6 +55,16 @@ struct HTTPUpgradeTests {
         #expect(Self.status(text) == expected)
     }
 
+    @Test func refusesGarbageWithoutWaitingForTheHeaderBlock() {
+        #expect(Self.status("\u{16}\u{03}\u{01}binary") == 400)
+        #expect(Self.status("OPTIONS * HTTP/1.1\r\n") == 400)
+        #expect(Self.status("GET / HTTP/1.0\r\n") == 400)
+        guard case .incomplete = HTTPUpgrade.parse(Array("GE".utf8)) else {
+            Issue.record("a prefix of GET must wait for more bytes")
+            return
+        }
+    }
+
     @Test func refusesOversizedHeaders() {
         let flood = "GET / HTTP/1.1\r\n" + String(repeating: "X-Pad: aaaaaaaaaaaaaaaa\r\n", count: 2000)
         #expect(Self.status(flood) == 400)

@@ -1,0 +1,258 @@
+"""Fuzzes a running car-server with random and mutated input and checks it neither crashes
+nor hangs and keeps serving others.   robustness.py PORT PID [SEED] [CASES]
+
+Each case uses its own connection: garbage instead of the HTTP upgrade, malformed upgrades,
+or after a valid upgrade a malformed frame sequence or a mutated JSON-RPC text. A long-lived
+health connection must keep answering server.ping throughout. Properties that must always
+hold are asserted where a case provokes them."""
+import collections
+import json
+import os
+import random
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "compat"))
+from wsclient import WSClient, Closed  # noqa: E402
+
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+cases = int(sys.argv[4]) if len(sys.argv) > 4 else 3000
+rng = random.Random(seed)
+stats = collections.Counter()
+failures = []
+
+VALID = [
+    {"jsonrpc": "2.0", "id": 1, "method": "server.ping", "params": None},
+    {"jsonrpc": "2.0", "id": "x", "method": "session.auth", "params": {"token": "t"}},
+    {"jsonrpc": "2.0", "id": 2, "method": "server.handshake", "params": {"client_version": "f", "protocol_version": 3}},
+    {"jsonrpc": "2.0", "id": 3, "method": "rpc.discover", "params": None},
+    {"jsonrpc": "2.0", "method": "server.ping"},
+    [{"jsonrpc": "2.0", "id": 4, "method": "server.ping"}, {"jsonrpc": "2.0", "method": "server.ping"}],
+]
+ODD_VALUES = [None, True, -1, 0, 2**63, -2**63 - 1, 1e308, -0.0, "", "é🚗", "\u0000", [], {}, [[[]]],
+              {"a": {"b": {"c": None}}}, "x" * 5000, 3.5, "server.ping", {"token": 7}]
+
+
+def odd_value():
+    # A fresh copy each time: shared containers could make the mutated value circular.
+    return json.loads(json.dumps(rng.choice(ODD_VALUES)))
+
+
+def mutate_json():
+    value = json.loads(json.dumps(rng.choice(VALID)))
+    target = value[0] if isinstance(value, list) and value else value
+    if isinstance(target, dict):
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(["jsonrpc", "id", "method", "params", "extra", "result", "error"])
+            if rng.random() < 0.3:
+                target.pop(key, None)
+            else:
+                target[key] = odd_value()
+            if rng.random() < 0.3 and isinstance(target.get("params"), dict):
+                target["params"][rng.choice(["token", "protocol_version", "client_version", "x"])] = odd_value()
+    text = json.dumps(value)
+    roll = rng.random()
+    if roll < 0.2:  # byte-level damage
+        data = bytearray(text.encode())
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(data))
+            data[i] = rng.choice(b'{}[]",:\\0 aZ\x7f')
+        return bytes(data)
+    if roll < 0.25:
+        return text[: rng.randrange(len(text))].encode()
+    if roll < 0.3:
+        depth = rng.choice([10, 600, 5000])
+        return ("[" * depth + "]" * depth).encode()
+    if roll < 0.35:
+        return json.dumps([rng.choice(VALID)] * rng.randint(0, 50)).encode()
+    if roll < 0.4:
+        return ("9" * rng.randint(20, 400)).encode()
+    return text.encode()
+
+
+def frame_case(c):
+    kind = rng.choice(["rsv", "opcode", "unmasked", "huge", "ctrl_frag", "ctrl_big", "utf8", "truncated",
+                       "continuation", "interleave", "close_bad", "random_bytes", "binary", "ping"])
+    f = WSClient.frame
+    if kind == "rsv":
+        c.send_raw(f(1, b"{}", rsv=rng.choice([0x10, 0x20, 0x40])))
+        return kind, 1002
+    if kind == "opcode":
+        c.send_raw(f(rng.choice([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), b"x"))
+        return kind, 1002
+    if kind == "unmasked":
+        c.send_raw(f(1, b'{"jsonrpc":"2.0","id":1,"method":"server.ping"}', mask=False))
+        return kind, 1002
+    if kind == "huge":
+        c.send_raw(f(2, b"", length=rng.choice([2**40, 2**62, 17 << 20])))
+        return kind, 1009
+    if kind == "ctrl_frag":
+        c.send_raw(f(9, b"p", fin=False))
+        return kind, 1002
+    if kind == "ctrl_big":
+        c.send_raw(f(9, b"p" * 126))
+        return kind, 1002
+    if kind == "utf8":
+        c.send_raw(f(1, rng.choice([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b'{"a":"\xe2\x82"}'])))
+        return kind, 1007
+    if kind == "truncated":
+        data = f(1, json.dumps(rng.choice(VALID)).encode())
+        c.send_raw(data[: rng.randrange(1, len(data))])
+        return kind, None
+    if kind == "continuation":
+        c.send_raw(f(0, b"x"))
+        return kind, 1002
+    if kind == "interleave":
+        c.send_raw(f(1, b'{"a":', fin=False) + f(1, b"1}"))
+        return kind, 1002
+    if kind == "close_bad":
+        c.send_raw(f(8, rng.choice([b"\x03", struct.pack("!H", 1005), struct.pack("!H", 999), b"\x03\xe8\xff"])))
+        return kind, None
+    if kind == "random_bytes":
+        c.send_raw(os.urandom(rng.randint(1, 200)))
+        return kind, None
+    if kind == "binary":
+        c.send_raw(f(2, os.urandom(rng.randint(0, 3000))))
+        return kind, None
+    c.send_raw(f(9, os.urandom(rng.randint(0, 125))))
+    return kind, None
+
+
+def upgrade_case():
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    choice = rng.random()
+    if choice < 0.4:
+        s.sendall(os.urandom(rng.randint(1, 3000)))
+    else:
+        lines = ["GET / HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade",
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+        i = rng.randrange(len(lines))
+        lines[i] = rng.choice(["", "X" * 100, lines[i].upper(), lines[i][: len(lines[i]) // 2], "Bad Header"])
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    try:
+        data = s.recv(200)
+        stats["upgrade:" + (data[:12].decode(errors="replace") if data else "eof")] += 1
+    except socket.timeout:
+        failures.append("no answer to a malformed upgrade within 2 s")
+    s.close()
+
+
+def expect_close(c, kind, code):
+    try:
+        while True:
+            # Cases with no required outcome only get a glance: the server may rightly wait.
+            c.recv_json(timeout=2 if code is not None else 0.1)
+    except Closed as closed:
+        stats[f"close:{closed.code}"] += 1
+        if code is not None and closed.code != code:
+            failures.append(f"{kind}: close code {closed.code}, expected {code}")
+    except TimeoutError:
+        if code is not None:
+            failures.append(f"{kind}: no close frame within 2 s (expected {code})")
+    except (ConnectionError, OSError):
+        stats["reset"] += 1
+
+
+SENTINEL = json.dumps({"jsonrpc": "2.0", "id": "sentinel", "method": "server.ping", "params": None})
+
+
+def json_case(c):
+    payload = mutate_json()
+    # The sentinel ping right behind the payload bounds the wait: a notification gets no
+    # reply, and the sentinel's reply shows the connection is still served.
+    c.send_frame(1, payload)
+    c.send_text(SENTINEL)
+    replies = []
+    try:
+        while True:
+            reply = c.recv_json(timeout=2)
+            if isinstance(reply, dict) and reply.get("id") == "sentinel":
+                break
+            replies.append(reply)
+    except TimeoutError:
+        failures.append(f"no reply to the sentinel after {payload[:80]!r}")
+        return
+    except Closed as closed:
+        stats[f"close:{closed.code}"] += 1
+        return
+    if not replies:
+        stats["no-reply"] += 1
+    for reply in replies:
+        for r in reply if isinstance(reply, list) else [reply]:
+            if isinstance(r, dict) and "error" in r:
+                stats[f"error:{r['error'].get('code')}"] += 1
+            else:
+                stats["result"] += 1
+    try:
+        json.loads(payload)
+        parsed = True
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        parsed = False
+    if not parsed:
+        first = replies[0] if replies else None
+        if not (isinstance(first, dict) and first.get("error", {}).get("code") == -32700 and first.get("id") is None):
+            failures.append(f"unparseable text {payload[:60]!r} answered {first!r:.200}")
+
+
+def alive():
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+health = WSClient(port)
+started = time.monotonic()
+for n in range(cases):
+    if n % 50 == 0:
+        t0 = time.monotonic()
+        try:
+            reply = health.call(n, "server.ping")
+            assert reply == {"jsonrpc": "2.0", "id": n, "result": {}}, reply
+        except Exception as error:  # noqa: BLE001
+            failures.append(f"health probe {n} failed after {time.monotonic() - t0:.1f}s: {error!r}")
+            break
+    if not alive():
+        failures.append(f"daemon died at case {n}")
+        break
+    try:
+        roll = rng.random()
+        if roll < 0.15:
+            upgrade_case()
+        else:
+            c = WSClient(port, timeout=2)
+            try:
+                if roll < 0.5:
+                    kind, code = frame_case(c)
+                    stats[f"frame:{kind}"] += 1
+                    expect_close(c, kind, code)
+                else:
+                    json_case(c)
+            finally:
+                c.close()
+    except (ConnectionError, OSError, Closed) as error:
+        stats[f"conn-error:{type(error).__name__}"] += 1
+    stats["cases"] += 1
+
+if alive():
+    try:
+        assert health.call("final", "server.ping")["result"] == {}
+    except Exception as error:  # noqa: BLE001
+        failures.append(f"final health probe failed: {error!r}")
+else:
+    failures.append("daemon is not running at the end")
+
+print(f"robustness: seed {seed}, {stats['cases']} cases in {time.monotonic() - started:.1f}s")
+for key in sorted(stats):
+    if key != "cases":
+        print(f"  {key:<28} {stats[key]}")
+if failures:
+    print(f"FAILURES ({len(failures)}):")
+    for failure in failures[:30]:
+        print("  " + failure)
+    sys.exit(1)
+print("robustness: ok")
