@@ -7,7 +7,13 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "swift test (unit, transport, generated conformance)"
-swift test 2>&1 | tail -n 40
+# The full log is kept; failures and the summary are printed.
+log=$(mktemp)
+status=0
+swift test >"$log" 2>&1 || status=$?
+grep -E "recorded an issue|error:|Fatal error" -A4 "$log" | head -n 80 || true
+tail -n 5 "$log"
+[ "$status" = 0 ] || { echo "swift test failed (full log: $log)"; exit "$status"; }
 
 step "release build"
 swift build -c release --product car-server 2>&1 | tail -n 3

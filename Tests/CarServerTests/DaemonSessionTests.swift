@@ -144,7 +144,11 @@ struct DaemonSessionTests {
         let proxy = CarClientProxy(peer: session.peer)
         let request = CarSchemas.ToolExecuteRequest(actionId: "a1", attempt: 1, parameters: ["q": "x"], requestId: "cb-1",
                                                      timeoutMs: nil, tool: "search")
-        let answer = Task { try await proxy.toolsExecute(request) }
+        // The calls run on a loop of their own: the cooperative pool may be busy with other
+        // suites' blocking socket reads, and this test must not depend on it.
+        let executor = EventLoop(name: "callback-test")
+        defer { executor.shutdown() }
+        let answer = Task(executorPreference: executor) { try await proxy.toolsExecute(request) }
         let sent = try JSONParser.parse(try #require(try await Self.offThePool { try client.receiveJSONText() }))
         #expect(sent["method"] == "tools.execute")
         #expect(sent["id"] == "cb-1")
@@ -154,7 +158,7 @@ struct DaemonSessionTests {
         #expect(try await answer.value == ["hits": 3])
 
         // A pending call fails at once when the client goes away.
-        let orphan = Task { try await proxy.toolsExecute(request) }
+        let orphan = Task(executorPreference: executor) { try await proxy.toolsExecute(request) }
         _ = try await Self.offThePool { try client.receiveJSONText() }
         client.dropConnection()
         await #expect(throws: PeerError.self) { _ = try await orphan.value }
