@@ -1,55 +1,178 @@
 #!/usr/bin/env bash
 # Proves the official Python clients connect, authenticate and handshake against a built
-# car-server:   scripts/client-compat.sh PATH/TO/car-server
-# Starts the daemon with auth on in a temporary CAR_HOME, runs car-runtime 0.58.0 and 0.48.0
-# (venvs from scripts/python-env.sh), raw-protocol negative checks, then SIGTERM and checks the
-# token file and socket are gone.
+# car-server, and checks the auth edge cases they cannot provoke:
+#
+#     scripts/client-compat.sh PATH/TO/car-server
+#
+# 1. starts the daemon with auth ON in a fresh state root (CAR_HOME=$(mktemp -d)) on a free
+#    port, and checks the token file (0600, 43 base64url chars) and the Unix socket (0600);
+# 2. runs car-runtime 0.58.0 (v3) and 0.48.0 (v2), each in its venv from python-env.sh, with
+#    only CAR_DAEMON_URL and CAR_AUTH_TOKEN to find the daemon (the variables the clients
+#    read), and once more each with a wrong token, which they must report as a token mismatch;
+# 3. runs the raw-protocol checks of compat/negative.py (wrong token, no auth, handshake
+#    versions, host token, Unix socket);
+# 4. sends SIGTERM with a client still connected: exit status 0 within 5 s, token file and
+#    socket removed.
+# Every wait is bounded. On failure: the reason, the daemon log tail, exit status 1. The daemon
+# is always killed on exit. KEEP_TMP=1 keeps the state root for a look afterwards.
 set -euo pipefail
 bin=${1:?usage: client-compat.sh PATH/TO/car-server}
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[ -x "$bin" ] || { echo "client-compat: $bin is not an executable file" >&2; exit 2; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+
 mapfile -t venvs < <("$here/python-env.sh")
+[ "${#venvs[@]}" = 2 ] || { echo "client-compat: python-env.sh did not give two venvs" >&2; exit 1; }
 
-home=$(mktemp -d)
+home=$(mktemp -d "${TMPDIR:-/tmp}/car-compat.XXXXXX")
 log=$home/daemon.log
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pid=
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; rm -rf "$home"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- daemon log (tail)"; tail -n 30 "$log" || true; exit 1; }
-
-env -u CAR_AUTH_TOKEN -u CAR_NO_AUTH CAR_HOME="$home" "$bin" --port "$port" --log-level info 2>"$log" &
-pid=$!
-for _ in $(seq 1 200); do
-  grep -q "listening on" "$log" 2>/dev/null && break
-  kill -0 "$pid" 2>/dev/null || fail "daemon exited at startup"
-  sleep 0.05
-done
-grep -q "listening on" "$log" || fail "daemon did not start within 10 s"
-
 token_file=$home/ai.parslee.car/auth-token
+host_token_file=$home/ai.parslee.car/host-token
 socket_file=$home/run/car-server.sock
-[ "$(stat -c %a "$token_file")" = 600 ] || fail "token file mode is $(stat -c %a "$token_file"), want 600"
-token=$(cat "$token_file")
-[[ $token =~ ^[A-Za-z0-9_-]{43}$ ]] || fail "token is not 43 base64url characters"
-[ -S "$socket_file" ] || fail "no Unix socket at $socket_file"
-[ "$(stat -c %a "$socket_file")" = 600 ] || fail "socket mode is $(stat -c %a "$socket_file"), want 600"
+pid=
+holder=
 
+cleanup() {
+  local status=$?
+  [ -n "$holder" ] && kill "$holder" 2>/dev/null || true
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  if [ "${KEEP_TMP:-}" = 1 ]; then echo "client-compat: state root kept at $home" >&2; else rm -rf "$home"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "client-compat: FAIL: $*"
+  echo "--- daemon log (last 40 lines of $log)"
+  tail -n 40 "$log" 2>/dev/null || true
+  echo "---"
+  exit 1
+}
+
+# Running, and not a zombie (bash reaps asynchronously, /proc says the truth meanwhile).
+running() {
+  kill -0 "$pid" 2>/dev/null || return 1
+  local state
+  state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ "$state" != Z ]
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- 1. start the daemon (a lost race for the port gets two more tries) -------------------------
+for try in 1 2 3; do
+  port=$(free_port)
+  : >"$log"
+  env -u CAR_AUTH_TOKEN -u CAR_NO_AUTH -u CAR_SERVER_SOCKET -u CAR_LOG_LEVEL \
+    CAR_HOME="$home" "$bin" --port "$port" --log-level info </dev/null >>"$log" 2>&1 &
+  pid=$!
+  deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ] && running && ! port_open "$port"; do sleep 0.05; done
+  if running && port_open "$port"; then break; fi
+  if running; then fail "port $port not accepting connections within 10 s"; fi
+  wait "$pid" 2>/dev/null && status=0 || status=$?
+  pid=
+  grep -qi "in use" "$log" && [ "$try" -lt 3 ] && continue
+  fail "daemon exited with status $status at startup"
+done
+echo "client-compat: daemon pid $pid on ws://127.0.0.1:$port, CAR_HOME=$home"
+grep -q "listening on ws://" "$log" || fail "daemon log lacks 'listening on ws://...' while the port is open"
+
+# The token file and the socket are written at startup; give them a bounded moment.
+deadline=$((SECONDS + 5))
+while [ $SECONDS -lt $deadline ] && { [ ! -s "$token_file" ] || [ ! -S "$socket_file" ]; }; do sleep 0.05; done
+[ -f "$token_file" ] || fail "no token file at $token_file"
+mode=$(stat -c %a "$token_file")
+[ "$mode" = 600 ] || fail "token file mode is $mode, expected 600"
+token=$(python3 - "$token_file" <<'PY'
+import base64, re, sys
+text = open(sys.argv[1], "rb").read().decode("ascii", "replace")
+token = text[:-1] if text.endswith("\n") else text
+if not re.fullmatch(r"[A-Za-z0-9_-]{43}", token):
+    sys.exit(f"token file holds {len(text)} bytes that are not 43 base64url characters: {text[:60]!r}")
+if len(base64.urlsafe_b64decode(token + "=")) != 32:
+    sys.exit("token does not decode to 32 bytes")
+print(token)
+PY
+) || fail "bad token file"
+[ -S "$socket_file" ] || fail "no Unix socket at $socket_file"
+mode=$(stat -c %a "$socket_file")
+[ "$mode" = 600 ] || fail "socket mode is $mode, expected 600"
+echo "  ok  token file 0600 with 43 base64url chars (32 bytes); Unix socket $socket_file 0600"
+
+# --- 2. the official clients --------------------------------------------------------------------
+client() {  # VENV SCRIPT TOKEN [MODE]: a clean environment with only what the client needs
+  local venv=$1 script=$2 tok=$3
+  shift 3
+  local -a token_env=()
+  [ -n "$tok" ] && token_env=(CAR_AUTH_TOKEN="$tok")
+  mkdir -p "$home/client-home"
+  env -i PATH=/usr/bin:/bin HOME="$home/client-home" LANG=C.UTF-8 \
+    CAR_DAEMON_URL="ws://127.0.0.1:$port" "${token_env[@]}" \
+    timeout -k 5 90 "$venv/bin/python" "$here/compat/$script" "$@" </dev/null
+}
+err=$home/client.err  # stderr of the last client run (the version-skew notice goes there)
 for venv in "${venvs[@]}"; do
   version=${venv##*/car-}
-  script=$here/compat/client_${version//./}.py
-  script=${script/client_0580/client_058}; script=${script/client_0480/client_048}
-  # A scratch HOME and no XDG_RUNTIME_DIR: the client must use exactly what we give it.
-  env -i PATH="$PATH" HOME="$home/client-home" CAR_DAEMON_URL="ws://127.0.0.1:$port" CAR_AUTH_TOKEN="$token" \
-    timeout 60 "$venv/bin/python" "$script" || fail "car-runtime $version"
+  case $version in
+    0.58.0) script=client_058.py ;;
+    0.48.0) script=client_048.py ;;
+    *) fail "no compat script for car-runtime $version" ;;
+  esac
+  out=$(client "$venv" "$script" "$token" 2>"$err") || fail "car-runtime $version: $out $(cat "$err")"
+  echo "  ok  $out"
+  out=$(client "$venv" "$script" "${token%?????}wrong" token-mismatch 2>"$err") \
+    || fail "car-runtime $version with a wrong token: $out $(cat "$err")"
+  echo "  ok  $out"
+  running || fail "daemon died during the car-runtime $version checks"
 done
-timeout 30 python3 "$here/compat/negative.py" "$port" "$token" || fail "negative checks"
+out=$(client "${venvs[0]}" client_058.py "" no-token 2>"$err") \
+  || fail "car-runtime 0.58.0 without a token: $out $(cat "$err")"
+echo "  ok  $out"
+
+# --- 3. raw-protocol checks ---------------------------------------------------------------------
+timeout -k 5 60 python3 "$here/compat/negative.py" --port "$port" --token "$token" \
+  --unix "$socket_file" --host-token-file "$host_token_file" </dev/null || fail "negative checks"
+running || fail "daemon died during the negative checks"
+
+# --- 4. SIGTERM with a client connected ---------------------------------------------------------
+held=$home/holder.out
+timeout -k 2 20 python3 "$here/compat/hold.py" "$port" "$token" 15 >"$held" 2>&1 </dev/null &
+holder=$!
+deadline=$((SECONDS + 10))
+while [ $SECONDS -lt $deadline ] && ! grep -q ready "$held"; do
+  kill -0 "$holder" 2>/dev/null || break
+  sleep 0.05
+done
+grep -q ready "$held" || fail "holding connection did not authenticate: $(cat "$held")"
 
 kill -TERM "$pid"
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$pid" 2>/dev/null && fail "daemon still running 5 s after SIGTERM"
+stopped=
+for _ in $(seq 1 100); do
+  if ! running; then stopped=1; break; fi
+  sleep 0.05
+done
+[ -n "$stopped" ] || fail "daemon still running 5 s after SIGTERM"
 wait "$pid" && status=0 || status=$?
 pid=
-[ "$status" = 0 ] || fail "daemon exited with $status after SIGTERM"
-[ ! -e "$token_file" ] || fail "token file left behind"
-[ ! -e "$socket_file" ] || fail "socket file left behind"
-echo "client compatibility: ok (0.58.0 v3, 0.48.0 v2, negative checks, clean SIGTERM)"
+[ "$status" = 0 ] || fail "daemon exited with status $status after SIGTERM, expected 0"
+[ ! -e "$token_file" ] || fail "token file $token_file left behind after SIGTERM"
+[ ! -e "$socket_file" ] || fail "Unix socket $socket_file left behind after SIGTERM"
+wait "$holder" 2>/dev/null || true
+holder=
+ended=$(grep ended "$held" || echo "ended: (no report) $(cat "$held")")
+case $ended in
+  *"still open"*) fail "the connected client was not disconnected by the shutdown ($ended)" ;;
+esac
+extra=
+[ -e "$host_token_file" ] && extra=" (note: host-token file left behind)"
+echo "  ok  SIGTERM -> exit 0 within 5 s; token file and socket removed; connected client $ended$extra"
+echo "client-compat: ok (car-runtime 0.58.0 v3, 0.48.0 v2, wrong/no-token refusals, raw auth/handshake checks, clean SIGTERM)"

@@ -76,9 +76,9 @@ def mutate_json():
 def frame_case(c):
     kind = rng.choice(["rsv", "opcode", "unmasked", "huge", "ctrl_frag", "ctrl_big", "utf8", "truncated",
                        "continuation", "interleave", "close_bad", "random_bytes", "binary", "ping"])
-    f = WSClient.frame
+    f = c.frame
     if kind == "rsv":
-        c.send_raw(f(1, b"{}", rsv=rng.choice([0x10, 0x20, 0x40])))
+        c.send_raw(f(1, b"{}", rsv=rng.choice([1, 2, 4])))
         return kind, 1002
     if kind == "opcode":
         c.send_raw(f(rng.choice([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), b"x"))

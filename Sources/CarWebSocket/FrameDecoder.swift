@@ -1,6 +1,11 @@
 /// Turns received bytes into messages (RFC 6455 §5): validates each frame header before its
 /// payload is buffered, unmasks, reassembles fragments and checks text is UTF-8. Control
 /// frames come out as soon as they arrive, even between the fragments of a message.
+///
+/// Bytes accumulate in one buffer read from `readIndex` on; consumed bytes are dropped only
+/// when the buffer empties or the consumed prefix dominates, so feeding many small reads
+/// costs amortised O(1) per byte, and a complete unfragmented frame costs one allocation
+/// (its payload, unmasked while copied out).
 public struct FrameDecoder: Sendable {
     public enum Role: Sendable {
         /// We are the server: the peer is a client and must mask every frame.
@@ -13,15 +18,23 @@ public struct FrameDecoder: Sendable {
     private let maxMessageBytes: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    /// The opcode and payload so far of a fragmented message in progress.
+    /// Opcode of a fragmented message in progress, nil between messages.
     private var fragmentOpcode: Opcode?
     private var fragments: [UInt8] = []
+
+    /// A drained buffer keeps its storage up to this size, so steady traffic reuses it while
+    /// one large message does not pin megabytes to an idle connection.
+    private static let retainedCapacity = 64 << 10
+    /// Consumed bytes are compacted away only past this many, and only once they are at
+    /// least half the buffer: each byte is then moved O(1) times on average.
+    private static let compactionThreshold = 64 << 10
 
     public init(role: Role, maxMessageBytes: Int = 16 << 20) {
         self.role = role
         self.maxMessageBytes = maxMessageBytes
     }
 
+    /// Received bytes not yet turned into a message (a partial frame, usually).
     public var bufferedBytes: Int { buffer.count - readIndex }
 
     public mutating func append(_ bytes: [UInt8]) {
@@ -29,23 +42,21 @@ public struct FrameDecoder: Sendable {
     }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
-            readIndex = 0
-        } else if readIndex >= 64 << 10 && readIndex * 2 >= buffer.count {
-            // Compact only when the consumed prefix dominates: amortised O(1) per byte.
-            buffer.removeFirst(readIndex)
+        guard !bytes.isEmpty else { return }
+        if readIndex >= Self.compactionThreshold && readIndex * 2 >= buffer.count {
+            buffer.removeSubrange(..<readIndex)
             readIndex = 0
         }
         buffer.append(contentsOf: bytes)
     }
 
-    /// The next complete message, or nil when more bytes are needed.
+    /// The next complete message, or nil when more bytes are needed. After an error the
+    /// decoder is unusable: the connection must close with the error's code.
     public mutating func nextMessage() throws(WebSocketProtocolError) -> WebSocketMessage? {
-        while true {
-            guard let frame = try nextFrame() else { return nil }
+        while let frame = try nextFrame() {
             if let message = try assemble(frame) { return message }
         }
+        return nil
     }
 
     private struct Frame {
@@ -59,17 +70,25 @@ public struct FrameDecoder: Sendable {
         guard available >= 2 else { return nil }
         let first = buffer[readIndex]
         let second = buffer[readIndex + 1]
-        guard first & 0x70 == 0 else { throw Self.protocolError("reserved bits set without a negotiated extension") }
-        guard let opcode = Opcode(rawValue: first & 0x0F) else {
-            throw Self.protocolError("unknown opcode \(first & 0x0F)")
-        }
+        guard first & 0x70 == 0 else { throw .protocolError("reserved bits set without a negotiated extension") }
+        guard let opcode = Opcode(rawValue: first & 0x0F) else { throw .protocolError("unknown opcode \(first & 0x0F)") }
         let fin = first & 0x80 != 0
         let masked = second & 0x80 != 0
         switch role {
-        case .server where !masked: throw Self.protocolError("client frames must be masked")
-        case .client where masked: throw Self.protocolError("server frames must not be masked")
+        case .server where !masked: throw .protocolError("client frames must be masked")
+        case .client where masked: throw .protocolError("server frames must not be masked")
         default: break
         }
+        if opcode.isControl {
+            guard fin else { throw .protocolError("control frames must not be fragmented") }
+            // A control frame's 7-bit length is the only legal form, so this needs no more bytes.
+            guard second & 0x7F <= 125 else { throw .protocolError("control frame payload over 125 bytes") }
+        } else if opcode == .continuation {
+            guard fragmentOpcode != nil else { throw .protocolError("continuation frame without a message in progress") }
+        } else if fragmentOpcode != nil {
+            throw .protocolError("new message started before the previous one finished")
+        }
+
         var headerLength = 2
         var length = UInt64(second & 0x7F)
         if length == 126 {
@@ -79,18 +98,12 @@ public struct FrameDecoder: Sendable {
         } else if length == 127 {
             guard available >= 10 else { return nil }
             length = 0
-            for index in 2..<10 { length = length << 8 | UInt64(buffer[readIndex + index]) }
-            guard length & (1 << 63) == 0 else { throw Self.protocolError("frame length has its most significant bit set") }
+            for offset in 2..<10 { length = length << 8 | UInt64(buffer[readIndex + offset]) }
+            guard length >> 63 == 0 else { throw .protocolError("frame length has its most significant bit set") }
             headerLength = 10
         }
-        if opcode.isControl {
-            guard fin else { throw Self.protocolError("control frames must not be fragmented") }
-            guard length <= 125 else { throw Self.protocolError("control frame payload over 125 bytes") }
-        } else if opcode == .continuation {
-            guard fragmentOpcode != nil else { throw Self.protocolError("continuation frame without a message in progress") }
-        } else if fragmentOpcode != nil {
-            throw Self.protocolError("new message started before the previous one finished")
-        }
+        // Checked from the header alone, so a peer claiming a huge length is refused before
+        // we buffer (or wait for) any of it.
         if !opcode.isControl {
             let soFar = opcode == .continuation ? fragments.count : 0
             guard length <= UInt64(max(0, maxMessageBytes - soFar)) else {
@@ -98,22 +111,32 @@ public struct FrameDecoder: Sendable {
                                              reason: "message exceeds the \(maxMessageBytes)-byte limit")
             }
         }
-        let maskKey: Masking.Key?
+        var maskKey: Masking.Key?
         if masked {
             guard available >= headerLength + 4 else { return nil }
             let at = readIndex + headerLength
             maskKey = (buffer[at], buffer[at + 1], buffer[at + 2], buffer[at + 3])
             headerLength += 4
-        } else {
-            maskKey = nil
         }
         let payloadLength = Int(length)
         guard available - headerLength >= payloadLength else { return nil }
+
         let start = readIndex + headerLength
-        var payload = Array(buffer[start..<(start + payloadLength)])
-        if let maskKey { payload.withUnsafeMutableBytes { Masking.apply(maskKey, to: $0) } }
-        readIndex = start + payloadLength
+        let payload = buffer.withUnsafeBytes { all in
+            let source = UnsafeRawBufferPointer(rebasing: all[start..<(start + payloadLength)])
+            guard let maskKey else { return [UInt8](source) }
+            return Masking.copy(source, unmaskedWith: maskKey)
+        }
+        consume(upTo: start + payloadLength)
         return Frame(fin: fin, opcode: opcode, payload: payload)
+    }
+
+    private mutating func consume(upTo index: Int) {
+        readIndex = index
+        guard readIndex == buffer.count else { return }
+        // Drained: start over at the front, without moving a byte.
+        buffer.removeAll(keepingCapacity: buffer.capacity <= Self.retainedCapacity)
+        readIndex = 0
     }
 
     private mutating func assemble(_ frame: Frame) throws(WebSocketProtocolError) -> WebSocketMessage? {
@@ -138,6 +161,7 @@ public struct FrameDecoder: Sendable {
 
     private static func message(_ opcode: Opcode, _ payload: [UInt8]) throws(WebSocketProtocolError) -> WebSocketMessage {
         guard opcode == .text else { return .binary(payload) }
+        // Validated whole, after reassembly: a character may straddle two fragments.
         guard UTF8Validation.isValid(payload) else {
             throw WebSocketProtocolError(closeCode: CloseCode.invalidPayload, reason: "text message is not valid UTF-8")
         }
@@ -146,17 +170,13 @@ public struct FrameDecoder: Sendable {
 
     private static func closeMessage(_ payload: [UInt8]) throws(WebSocketProtocolError) -> WebSocketMessage {
         if payload.isEmpty { return .close(code: nil, reason: "") }
-        guard payload.count >= 2 else { throw protocolError("close payload of one byte") }
+        guard payload.count >= 2 else { throw .protocolError("close payload of one byte") }
         let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
-        guard CloseCode.isSendable(code) else { throw protocolError("invalid close code \(code)") }
-        let reason = Array(payload[2...])
-        guard UTF8Validation.isValid(reason) else {
+        guard CloseCode.isAllowedOnTheWire(code) else { throw .protocolError("invalid close code \(code)") }
+        let reason = payload[2...]
+        guard reason.withUnsafeBytes({ UTF8Validation.isValid($0) }) else {
             throw WebSocketProtocolError(closeCode: CloseCode.invalidPayload, reason: "close reason is not valid UTF-8")
         }
         return .close(code: code, reason: String(decoding: reason, as: UTF8.self))
-    }
-
-    private static func protocolError(_ reason: String) -> WebSocketProtocolError {
-        WebSocketProtocolError(closeCode: CloseCode.protocolError, reason: reason)
     }
 }

@@ -1,16 +1,18 @@
 /// Parsing and answering the HTTP/1.1 upgrade that opens a WebSocket connection.
 public enum HTTPUpgrade {
     static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-    private static let terminator: [UInt8] = [13, 10, 13, 10]
 
+    /// Validates the opening handshake as RFC 6455 §4.2.1 asks. Statuses: 426 when the client
+    /// did not ask for a WebSocket at all (no Upgrade header) or wants another version, 400
+    /// for everything else, oversized headers included (431 would be more precise, but
+    /// clients treat any non-101 the same and 400 keeps the set of answers small).
     public static func parse(_ buffer: [UInt8], maxHeaderBytes: Int = 16384) -> UpgradeParseResult {
         // Refuse what cannot become a request line at once, instead of waiting for a header
         // block that will never come.
         if let problem = requestLinePrefixProblem(buffer) { return .invalid(status: 400, reason: problem) }
-        guard let end = headerEnd(buffer) else {
-            return buffer.count > maxHeaderBytes ? .invalid(status: 400, reason: "request headers too large") : .incomplete
+        guard let end = headerEnd(buffer, within: maxHeaderBytes) else {
+            return buffer.count >= maxHeaderBytes ? .invalid(status: 400, reason: "request headers too large") : .incomplete
         }
-        guard end <= maxHeaderBytes else { return .invalid(status: 400, reason: "request headers too large") }
         guard let text = String(validating: buffer[..<end], as: UTF8.self) else {
             return .invalid(status: 400, reason: "request headers are not UTF-8")
         }
@@ -24,6 +26,11 @@ public enum HTTPUpgrade {
 
         var headers: [(name: String, value: String)] = []
         for line in lines.dropFirst() {
+            // A bare CR or LF would make us read two headers as one (or one as two) where a
+            // proxy in front of us reads them differently; NUL has no business here either.
+            guard !line.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                return .invalid(status: 400, reason: "stray CR, LF or NUL in a header line")
+            }
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                 return .invalid(status: 400, reason: "malformed header line")
             }
@@ -62,13 +69,29 @@ public enum HTTPUpgrade {
             + "Sec-WebSocket-Accept: \(acceptValue(key: key))\r\n\r\n").utf8)
     }
 
+    /// A complete response that ends the connection. 426 also names the version we speak,
+    /// as RFC 6455 §4.4 asks, so a client can retry correctly.
     public static func errorResponse(status: Int, reason: String) -> [UInt8] {
-        let title = status == 426 ? "Upgrade Required" : "Bad Request"
+        let title = reasonPhrase(status)
         let body = reason + "\n"
         var head = "HTTP/1.1 \(status) \(title)\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
         if status == 426 { head += "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" }
         head += "Content-Length: \(body.utf8.count)\r\n\r\n"
         return Array((head + body).utf8)
+    }
+
+    private static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 426: "Upgrade Required"
+        case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Error"
+        }
     }
 
     /// Why the bytes so far cannot start `GET <target> HTTP/1.1`, or nil while they still can.
@@ -88,10 +111,12 @@ public enum HTTPUpgrade {
         return nil
     }
 
-    /// Index just past the CRLFCRLF ending the header block.
-    private static func headerEnd(_ buffer: [UInt8]) -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        for index in 0...(buffer.count - 4)
+    /// Index just past the CRLFCRLF ending the header block, if it ends within `limit` bytes.
+    /// Bytes after it (a pipelined first frame) are not looked at.
+    private static func headerEnd(_ buffer: [UInt8], within limit: Int) -> Int? {
+        let scanned = min(buffer.count, limit)
+        guard scanned >= 4 else { return nil }
+        for index in 0...(scanned - 4)
         where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
             return index + 4
         }

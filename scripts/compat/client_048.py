@@ -1,14 +1,45 @@
-"""car-runtime 0.48.0 (wire v2) against the daemon: connect, auth, handshake, one call that the
-daemon does not implement yet. The error must come from the daemon (after a successful
-handshake), not from the connection."""
+"""car-runtime 0.48.0 (wire protocol v2), run inside its venv against a live car-server.
+
+0.48.0 has no generic daemon_call, so the call is a typed wrapper: fact_count() sends
+memory.fact_count. The daemon does not implement it yet, so the expected answer is a JSON-RPC
+-32601, which 0.48.0 raises as RuntimeError('rpc memory.fact_count: -32601 ...'). That error
+can only come from the daemon after the client's session.auth and server.handshake v2 both
+succeeded (a failed auth or handshake raises a different message and sends no call). Once the
+daemon implements the method, an integer count is accepted as well.
+
+    client_048.py                  connect, auth, handshake v2, memory.fact_count
+    client_048.py token-mismatch   CAR_AUTH_TOKEN is wrong: the call must fail on auth
+"""
+import os
+import sys
+
 import car_runtime
 
-rt = car_runtime.CarRuntime()
-try:
-    rt.fact_count()
-    raise AssertionError("memory.fact_count is not implemented yet; expected an error")
-except RuntimeError as error:
-    text = str(error)
-    assert "-32601" in text or "method not found" in text, f"unexpected failure: {text}"
-    assert "handshake" not in text and "session.auth" not in text, f"setup failed: {text}"
-print("car-runtime 0.48.0: auth + handshake v2 ok, memory.fact_count -> method not found (not yet built)")
+mode = sys.argv[1] if len(sys.argv) > 1 else "ok"
+assert car_runtime.protocol_version() == 2, car_runtime.protocol_version()
+assert os.environ.get("CAR_DAEMON_URL", "").startswith("ws://"), "CAR_DAEMON_URL must be set"
+
+
+def fact_count_outcome(rt):
+    try:
+        return "count", rt.fact_count()
+    except RuntimeError as error:
+        return "error", str(error)
+
+
+if mode == "token-mismatch":
+    kind, value = fact_count_outcome(car_runtime.CarRuntime())
+    assert kind == "error" and "session.auth rejected by daemon" in value and "token mismatch" in value, value
+    print(f"car-runtime 0.48.0 (token-mismatch): refused as expected: {value[:110]}")
+    sys.exit(0)
+
+for attempt in ("first runtime", "second runtime"):
+    kind, value = fact_count_outcome(car_runtime.CarRuntime())
+    if kind == "count":
+        assert isinstance(value, int) and value >= 0, value
+        outcome = f"memory.fact_count -> {value}"
+    else:
+        assert value.startswith("rpc memory.fact_count: -32601"), f"{attempt}: unexpected failure: {value}"
+        outcome = "memory.fact_count -> -32601 method not found (not implemented yet)"
+
+print(f"car-runtime 0.48.0: auth + handshake v2 ok (two connections); {outcome}")
