@@ -18,12 +18,21 @@ let package = Package(
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
         .target(name: "CarWebSocket"),
-        // JSON-RPC runtime the generated code is written against: JSON values, ids, errors, context.
-        .target(name: "CarRPC"),
+        // JSON values, parser, writer and Codable bridges: no JSON-RPC, usable by domain code.
+        .target(name: "CarJSON"),
+        // JSON-RPC runtime the generated code is written against: ids, errors, context, dispatcher.
+        .target(name: "CarRPC", dependencies: ["CarJSON"]),
+        // Domain code: JSON values in, JSON values out, never JSON-RPC.
+        // The agent IR: proposals, actions, preconditions, tool schemas.
+        .target(name: "CarIR", dependencies: ["CarJSON"]),
+        // Static verification of a proposal (the reference's car-verify).
+        .target(name: "CarVerifier", dependencies: ["CarIR", "CarJSON"]),
+        // The runtime: tool registry, policies, state, proposal execution, event log.
+        .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC"]),
+        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
         .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
@@ -34,7 +43,10 @@ let package = Package(
         .target(name: "CarTestSupport", dependencies: ["CarWebSocket"], path: "Tests/CarTestSupport"),
 
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
-        .testTarget(name: "CarRPCTests", dependencies: ["CarRPC"]),
+        .testTarget(name: "CarJSONTests", dependencies: ["CarJSON"]),
+        .testTarget(name: "CarIRTests", dependencies: ["CarIR", "CarJSON"]),
+        .testTarget(name: "CarVerifierTests", dependencies: ["CarVerifier", "CarIR", "CarJSON"]),
+        .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport"]),
         .testTarget(

@@ -1,5 +1,5 @@
 import Testing
-@testable import CarRPC
+@testable import CarJSON
 
 @Suite("JSON parser and writer")
 struct JSONParserTests {

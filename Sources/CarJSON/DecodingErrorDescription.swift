@@ -1,7 +1,7 @@
 /// Turns a `DecodingError` into the -32602 message, naming the offending field by its path
 /// in the params (`proposal.actions[0].id`), since that is what a client author needs.
-enum DecodingErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
+public enum DecodingErrorDescription {
+    public static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, let context):
             return "invalid params: missing required field '\(path(context.codingPath + [key]))'"
@@ -16,7 +16,7 @@ enum DecodingErrorDescription {
         }
     }
 
-    static func path(_ codingPath: [any CodingKey]) -> String {
+    public static func path(_ codingPath: [any CodingKey]) -> String {
         var text = ""
         for key in codingPath {
             // Array positions are the only keys with an integer value: generated CodingKeys are strings.
@@ -30,7 +30,7 @@ enum DecodingErrorDescription {
         return text.isEmpty ? "params" : text
     }
 
-    static func jsonType(_ type: Any.Type) -> String {
+    public static func jsonType(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "string"
         case is Bool.Type: "boolean"

@@ -1,5 +1,5 @@
 import Testing
-@testable import CarRPC
+@testable import CarJSON
 
 @Suite("JSONValue encoder and decoder")
 struct JSONCodingTests {

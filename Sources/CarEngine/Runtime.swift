@@ -1,0 +1,1 @@
+// The runtime engine arrives with the runtime engine issue; see Tests/CarEngineTests.

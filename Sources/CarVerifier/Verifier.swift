@@ -1,0 +1,1 @@
+// The static verifier arrives with the runtime engine issue; see Tests/CarVerifierTests.
