@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "car-server", targets: ["car-server"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
+        .executable(name: "car-bench", targets: ["car-bench"]),
         .plugin(name: "RPCGen", targets: ["RPCGen"]),
     ],
     targets: [
@@ -29,15 +30,20 @@ let package = Package(
         .target(name: "CarVerifier", dependencies: ["CarIR", "CarJSON"]),
         // The runtime: tool registry, policies, state, proposal execution, event log.
         .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON"]),
+        // The memory engine: facts (and later the graph, skills and persistence).
+        .target(name: "CarMemory", dependencies: ["CarJSON"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine"]),
+        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
         .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
+        // Runtime benchmark (callback round trip, proposal wall time, verify): prints figures.
+        .executableTarget(name: "car-bench", dependencies: ["CarTestSupport", "CarVerifier", "CarIR", "CarJSON"],
+                          path: "Benchmarks/car-bench"),
 
         // Test-only helpers: a small WebSocket client speaking over real sockets.
         .target(name: "CarTestSupport", dependencies: ["CarWebSocket"], path: "Tests/CarTestSupport"),

@@ -9,8 +9,12 @@
 # 2. runs car-runtime 0.58.0 (v3) and 0.48.0 (v2), each in its venv from python-env.sh, with
 #    only CAR_DAEMON_URL and CAR_AUTH_TOKEN to find the daemon (the variables the clients
 #    read), and once more each with a wrong token, which they must report as a token mismatch;
+# 2b. runs the official example programs unchanged (hello_car.py, agent_with_tools.py, and
+#    the one-argument-callback copies) through compat/examples.py, plus a deny_tool_param check;
 # 3. runs the raw-protocol checks of compat/negative.py (wrong token, no auth, handshake
-#    versions, host token, Unix socket);
+#    versions, host token, Unix socket) and the runtime checks of compat/runtime_raw.py
+#    (concurrency, interpolation, retries, timeouts with tools.cancel, disconnects, 1,000
+#    proposals without growth);
 # 4. sends SIGTERM with a client still connected: exit status 0 within 5 s, token file and
 #    socket removed.
 # Every wait is bounded. On failure: the reason, the daemon log tail, exit status 1. The daemon
@@ -138,10 +142,50 @@ out=$(client "${venvs[0]}" client_058.py "" no-token 2>"$err") \
   || fail "car-runtime 0.58.0 without a token: $out $(cat "$err")"
 echo "  ok  $out"
 
+# --- 2b. the official example programs, unchanged -------------------------------------------------
+# The official examples are reference material beside the repository (never copied into it);
+# CAR_EXAMPLES_DIR points elsewhere when the checkout lives somewhere else.
+examples=${CAR_EXAMPLES_DIR:-}
+for candidate in "$here/../../shared/reference/car/examples" /work/shared/reference/car/examples; do
+  [ -z "$examples" ] && [ -d "$candidate/python" ] && examples=$(cd "$candidate" && pwd)
+done
+[ -n "$examples" ] && [ -d "$examples/python" ] || fail "official examples not found (set CAR_EXAMPLES_DIR)"
+target=$home/agent-target
+mkdir -p "$target"
+printf '# Sample project\n\nA README for agent_with_tools.py to read.\n' >"$target/README.md"
+printf 'print("hello")\n' >"$target/main.py"
+example() {  # VENV EXAMPLE CHECK [ARGS...]
+  local venv=$1 path=$2 check=$3
+  shift 3
+  env -i PATH=/usr/bin:/bin HOME="$home/client-home" LANG=C.UTF-8 CAR_NO_VERSION_WARNING=1 \
+    CAR_DAEMON_URL="ws://127.0.0.1:$port" CAR_AUTH_TOKEN="$token" \
+    timeout -k 5 120 "$venv/bin/python" "$here/compat/examples.py" "$path" "$check" "$@" </dev/null
+}
+for venv in "${venvs[@]}"; do
+  version=${venv##*/car-}
+  for run in "python-one-arg-callback/hello_car.py hello-ok" "python/hello_car.py hello-official" \
+             "python-one-arg-callback/agent_with_tools.py agent-ok $target" \
+             "python/agent_with_tools.py agent-official $target"; do
+    set -- $run
+    rm -f /tmp/car_report.md
+    out=$(example "$venv" "$examples/$1" "${@:2}" 2>"$err") || fail "car-runtime $version, $1: $out $(tail -n 20 "$err")"
+    echo "  ok  car-runtime $version: ${out#ok  }"
+  done
+  out=$(env -i PATH=/usr/bin:/bin HOME="$home/client-home" LANG=C.UTF-8 CAR_NO_VERSION_WARNING=1 \
+        CAR_DAEMON_URL="ws://127.0.0.1:$port" CAR_AUTH_TOKEN="$token" \
+        timeout -k 5 60 "$venv/bin/python" "$here/compat/deny_policy.py" </dev/null 2>"$err") \
+    || fail "car-runtime $version, deny policy: $out $(tail -n 20 "$err")"
+  echo "  ok  car-runtime $version: ${out#ok  }"
+  running || fail "daemon died during the car-runtime $version examples"
+done
+
 # --- 3. raw-protocol checks ---------------------------------------------------------------------
 timeout -k 5 60 python3 "$here/compat/negative.py" --port "$port" --token "$token" \
   --unix "$socket_file" --host-token-file "$host_token_file" </dev/null || fail "negative checks"
 running || fail "daemon died during the negative checks"
+timeout -k 5 120 python3 "$here/compat/runtime_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
+  | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "runtime checks with the raw client"
+running || fail "daemon died during the runtime checks"
 
 # --- 4. SIGTERM with a client connected ---------------------------------------------------------
 held=$home/holder.out
@@ -175,4 +219,4 @@ esac
 extra=
 [ -e "$host_token_file" ] && extra=" (note: host-token file left behind)"
 echo "  ok  SIGTERM -> exit 0 within 5 s; token file and socket removed; connected client $ended$extra"
-echo "client-compat: ok (car-runtime 0.58.0 v3, 0.48.0 v2, wrong/no-token refusals, raw auth/handshake checks, clean SIGTERM)"
+echo "client-compat: ok (car-runtime 0.58.0 v3, 0.48.0 v2, official examples, wrong/no-token refusals, raw auth/handshake and runtime checks, clean SIGTERM)"

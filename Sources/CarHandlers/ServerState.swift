@@ -8,13 +8,23 @@ public struct ServerStateConfig: Sendable {
     public var authToken: String?
     /// The host-management token; nil means no connection can earn the host role.
     public var hostToken: String?
-    /// Where per-session event journals go (`<journal-dir>/<client_id>.jsonl`).
-    public var journalDirectory: String
+    /// Where per-session event journals go (`<journal-dir>/<client_id>.jsonl`); nil keeps
+    /// event logs in memory only (embedders, tests).
+    public var journalDirectory: String?
+    /// How long a `tools.execute` callback may take when its action declares no
+    /// `timeout_ms` (`CAR_TOOL_TIMEOUT`, 300 s by default).
+    public var toolTimeout: Duration
+    /// Added to an action's own `timeout_ms` before the daemon gives up on the callback, so
+    /// a tool that finishes right at its budget is not cut off by scheduling jitter.
+    public var callbackGrace: Duration
 
-    public init(authToken: String?, hostToken: String?, journalDirectory: String) {
+    public init(authToken: String?, hostToken: String?, journalDirectory: String?,
+                toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500)) {
         self.authToken = authToken
         self.hostToken = hostToken
         self.journalDirectory = journalDirectory
+        self.toolTimeout = toolTimeout
+        self.callbackGrace = callbackGrace
     }
 }
 
@@ -32,14 +42,17 @@ public final class ServerState: Sendable {
     public var authEnabled: Bool { config.authToken != nil }
 
     public func createSession(clientID: String, peer: any RPCPeer) -> ClientSession {
-        let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled), peer: peer)
+        let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled), peer: peer,
+                                    journalDirectory: config.journalDirectory)
         sessions.withLock { $0[clientID] = session }
         return session
     }
 
     @discardableResult
     public func removeSession(clientID: String) -> ClientSession? {
-        sessions.withLock { $0.removeValue(forKey: clientID) }
+        let session = sessions.withLock { $0.removeValue(forKey: clientID) }
+        session?.close()
+        return session
     }
 
     public func session(clientID: String) -> ClientSession? {

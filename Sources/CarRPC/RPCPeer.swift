@@ -1,10 +1,20 @@
 /// The way back to the client on the other end of a connection: server→client requests
 /// (answered by the client, awaited here) and notifications. Generated proxies give it types.
 public protocol RPCPeer: Sendable {
+    /// A fresh id for a server→client request. Callers that must put the id inside the
+    /// params (`tools.execute` carries it as `request_id`) take one first and pass it to `call`.
+    func nextCallID() -> RPCID
     /// Sends a request and waits for the client's answer. A JSON-RPC error from the client is
-    /// thrown as `RPCError`; a closed connection as `PeerError.channelClosed`.
-    func call(method: String, params: JSONValue) async throws -> JSONValue
+    /// thrown as `RPCError`; a closed connection as `PeerError.channelClosed`. Cancelling the
+    /// calling task stops the wait and frees the call's slot.
+    func call(id: RPCID, method: String, params: JSONValue) async throws -> JSONValue
     func notify(method: String, params: JSONValue)
+}
+
+extension RPCPeer {
+    public func call(method: String, params: JSONValue) async throws -> JSONValue {
+        try await call(id: nextCallID(), method: method, params: params)
+    }
 }
 
 /// Local failures of a server→client call. They never go on the wire as codes of their own.

@@ -62,7 +62,13 @@ public enum DaemonMain {
             logger.warning("auth disabled (--no-auth): any local process can drive this daemon")
         }
 
-        let journal = paths.expand(options.journalDirectory ?? "~/.car/journals", home: environment["HOME"])
+        let journal = options.journalDirectory.map { paths.expand($0, home: environment["HOME"]) } ?? paths.journalDirectory
+        do {
+            try FileSystem.makeDirectories(journal)
+        } catch {
+            logger.error("cannot create the journal directory: \(error)")
+            return 1
+        }
         var socketPath: String?
         switch options.unixSocket {
         case .disabled: socketPath = nil
@@ -74,7 +80,8 @@ public enum DaemonMain {
                                         maxMessageBytes: options.maxMessageBytes)
         var configuration = DaemonConfiguration(
             transport: transport,
-            state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal),
+            state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
+                                     toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000))),
             logger: logger)
 
         let started = MonotonicClock.nanoseconds()

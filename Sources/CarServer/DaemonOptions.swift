@@ -15,6 +15,8 @@ public struct DaemonOptions: Sendable, Equatable {
     public var journalDirectory: String?
     public var maxMessageBytes = 16 << 20
     public var logLevel = Logger.Level.info
+    /// `CAR_TOOL_TIMEOUT`: seconds a tool callback may take when its action declares no budget.
+    public var toolTimeoutSeconds: Double = 300
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -34,7 +36,8 @@ public struct DaemonOptions: Sendable, Equatable {
                car-server --help | --version
 
         Environment: CAR_HOME (absolute state root, default ~/.car), CAR_AUTH_TOKEN, CAR_NO_AUTH=1,
-        CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, XDG_RUNTIME_DIR.
+        CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, CAR_TOOL_TIMEOUT (seconds a tool callback
+        may take when its action declares no timeout_ms; default 300), XDG_RUNTIME_DIR.
         """
 
     public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
@@ -45,6 +48,12 @@ public struct DaemonOptions: Sendable, Equatable {
             options.unixSocket = socket == "disabled" ? .disabled : .path(socket)
         }
         if let level = environment["CAR_LOG_LEVEL"].flatMap(Logger.Level.init(name:)) { options.logLevel = level }
+        if let text = environment["CAR_TOOL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw UsageError(description: "CAR_TOOL_TIMEOUT: '\(text)' is not a positive number of seconds")
+            }
+            options.toolTimeoutSeconds = seconds
+        }
 
         var remaining = arguments[...]
         func value(for flag: String) throws(UsageError) -> String {

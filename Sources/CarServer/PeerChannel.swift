@@ -10,7 +10,7 @@ final class PeerChannel: RPCPeer {
 
     private struct Table {
         var nextID: UInt64 = 1
-        var waiting: [String: (method: String, continuation: CheckedContinuation<JSONValue, any Error>)] = [:]
+        var waiting: [RPCID: (method: String, continuation: CheckedContinuation<JSONValue, any Error>)] = [:]
         var closed = false
     }
 
@@ -21,17 +21,23 @@ final class PeerChannel: RPCPeer {
         self.send = send
     }
 
-    func call(method: String, params: JSONValue) async throws -> JSONValue {
-        let id = table.withLock { table -> String in
+    func nextCallID() -> RPCID {
+        table.withLock { table -> RPCID in
             defer { table.nextID += 1 }
-            return "cb-\(table.nextID)"
+            return .string("cb-\(table.nextID)")
         }
-        return try await withTaskCancellationHandler {
+    }
+
+    func call(id: RPCID, method: String, params: JSONValue) async throws -> JSONValue {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let failure: PeerError? = table.withLock { table in
                     if table.closed { return .channelClosed(method: method) }
                     if table.waiting.count >= Self.maxPendingCalls {
                         return .malformedReply(method: method, detail: "too many callbacks in flight")
+                    }
+                    if table.waiting[id] != nil {
+                        return .malformedReply(method: method, detail: "callback id \(id) is already in flight")
                     }
                     table.waiting[id] = (method, continuation)
                     return nil
@@ -40,7 +46,7 @@ final class PeerChannel: RPCPeer {
                     continuation.resume(throwing: failure)
                     return
                 }
-                send(RPCMessage.request(id: .string(id), method: method, params: params))
+                send(RPCMessage.request(id: id, method: method, params: params))
             }
         } onCancel: {
             // The caller gave up (timeout, proposal aborted): release the slot now rather than
@@ -59,8 +65,7 @@ final class PeerChannel: RPCPeer {
     /// protocol's clients do with unsolicited frames. Returns false for an unknown id.
     @discardableResult
     func complete(id: RPCID, outcome: Result<JSONValue, RPCError>) -> Bool {
-        guard case .string(let key) = id else { return false }
-        guard let continuation = table.withLock({ $0.waiting.removeValue(forKey: key) })?.continuation else { return false }
+        guard let continuation = table.withLock({ $0.waiting.removeValue(forKey: id) })?.continuation else { return false }
         switch outcome {
         case .success(let value): continuation.resume(returning: value)
         case .failure(let error): continuation.resume(throwing: error)

@@ -152,14 +152,17 @@ struct ServerRenderer {
             w.line("public let peer: any RPCPeer")
             w.line()
             w.line("public init(peer: any RPCPeer) { self.peer = peer }")
+            w.line()
+            w.doc(["An id for the next request, for params that must carry it (`request_id`)."])
+            w.line("public func nextCallID() -> RPCID { peer.nextCallID() }")
             for method in outbound {
                 w.line()
                 w.doc([method.summary, "- Remark: Generated from \(method.pointer) (`\(method.name)`)"])
                 if method.deprecated { w.line("@available(*, deprecated)") }
                 let type = "CarMethods.\(method.typeName)"
                 if method.kind == .request {
-                    w.block("public func \(method.functionName)(_ params: \(type).Params) async throws -> \(type).Result") { w in
-                        w.line("try await RPCOutbound.call(\(type).self, params, on: peer)")
+                    w.block("public func \(method.functionName)(_ params: \(type).Params, id: RPCID? = nil) async throws -> \(type).Result") { w in
+                        w.line("try await RPCOutbound.call(\(type).self, params, id: id, on: peer)")
                     }
                 } else {
                     w.block("public func \(method.functionName)(_ params: \(type).Params)") { w in

@@ -21,6 +21,7 @@ struct SpecParser {
     static let schemaKeys: Set = [
         "type", "properties", "required", "additionalProperties", "items", "enum", "$ref", "format",
         "minimum", "maximum", "maxLength", "default", "description", "deprecated", "x-swift-name", "title",
+        "x-opaque",
     ]
     static let roles: Set = ["none", "session", "host", "agent"]
 
@@ -245,6 +246,13 @@ struct SpecParser {
             diagnostics.error(pointer + "/\(key)", "unsupported schema keyword '\(key)'")
         }
         let description = raw["description"]?.string
+        if raw["x-opaque"] == .bool(true) {
+            // Documented for other languages (OpenRPC copies it through) and still validated
+            // here, but the generated code keeps the value as JSONValue: a domain reader owns
+            // the shape, so its field-path errors and defaults are the only ones.
+            _ = parseSchema(.object(members.filter { $0.key != "x-opaque" }), pointer: pointer, refs: refs)
+            return Schema(kind: .any, description: description, pointer: pointer)
+        }
         if let ref = raw["$ref"] {
             let prefix = "#/components/schemas/"
             guard let text = ref.string, text.hasPrefix(prefix), refs.contains(String(text.dropFirst(prefix.count))) else {

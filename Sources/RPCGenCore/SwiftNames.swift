@@ -21,9 +21,15 @@ enum SwiftNames {
         words(name).map(upperFirst).joined()
     }
 
-    /// `tool_definition` → `ToolDefinition`; an already-camel name is kept.
+    /// Names a nested type may not take: `Foo.Type`, `Foo.Protocol` and `Foo.Self` already
+    /// mean something in Swift.
+    static let reservedTypeNames: Set = ["Type", "Protocol", "Self"]
+
+    /// `tool_definition` → `ToolDefinition`; an already-camel name is kept; a property called
+    /// `type` gives `TypeValue`.
     static func typeName(_ name: String) -> String {
-        words(name).map(upperFirst).joined()
+        let joined = words(name).map(upperFirst).joined()
+        return reservedTypeNames.contains(joined) ? joined + "Value" : joined
     }
 
     /// `protocol_version` → `protocolVersion`; keywords are escaped with backticks.

@@ -123,7 +123,9 @@ final class RecordingPeer: RPCPeer {
 
     var sent: [Sent] { log.withLock { $0 } }
 
-    func call(method: String, params: JSONValue) async throws -> JSONValue {
+    func nextCallID() -> RPCID { .string("cb-1") }
+
+    func call(id: RPCID, method: String, params: JSONValue) async throws -> JSONValue {
         log.withLock { $0.append(Sent(method: method, params: params, isRequest: true)) }
         return answer
     }

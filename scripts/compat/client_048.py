@@ -1,11 +1,9 @@
 """car-runtime 0.48.0 (wire protocol v2), run inside its venv against a live car-server.
 
 0.48.0 has no generic daemon_call, so the call is a typed wrapper: fact_count() sends
-memory.fact_count. The daemon does not implement it yet, so the expected answer is a JSON-RPC
--32601, which 0.48.0 raises as RuntimeError('rpc memory.fact_count: -32601 ...'). That error
-can only come from the daemon after the client's session.auth and server.handshake v2 both
-succeeded (a failed auth or handshake raises a different message and sends no call). Once the
-daemon implements the method, an integer count is accepted as well.
+memory.fact_count, which a fresh connection answers with 0. An answer can only come after the
+client's session.auth and server.handshake v2 both succeeded (a failed auth or handshake raises
+a different message and sends no call).
 
     client_048.py                  connect, auth, handshake v2, memory.fact_count
     client_048.py token-mismatch   CAR_AUTH_TOKEN is wrong: the call must fail on auth
@@ -35,11 +33,8 @@ if mode == "token-mismatch":
 
 for attempt in ("first runtime", "second runtime"):
     kind, value = fact_count_outcome(car_runtime.CarRuntime())
-    if kind == "count":
-        assert isinstance(value, int) and value >= 0, value
-        outcome = f"memory.fact_count -> {value}"
-    else:
-        assert value.startswith("rpc memory.fact_count: -32601"), f"{attempt}: unexpected failure: {value}"
-        outcome = "memory.fact_count -> -32601 method not found (not implemented yet)"
+    assert kind == "count", f"{attempt}: memory.fact_count failed: {value}"
+    assert value == 0, f"{attempt}: a fresh connection's memory holds {value} facts"
+    outcome = f"memory.fact_count -> {value} on each"
 
 print(f"car-runtime 0.48.0: auth + handshake v2 ok (two connections); {outcome}")

@@ -1,0 +1,40 @@
+import CarEngine
+import CarGenerated
+import CarIR
+import CarRPC
+import CarVerifier
+
+extension CarHandler {
+    public func verify(
+        _ params: CarMethods.Verify.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.Verify.Result {
+        let proposal = try Self.readProposal(params.proposal)
+        let runtime = try context.session.runtime()
+        let report = Verifier.verify(proposal, initialState: params.initialState ?? [:], tools: runtime.tools.list())
+        return report.json
+    }
+
+    public func proposalSubmit(
+        _ params: CarMethods.ProposalSubmit.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.ProposalSubmit.Result {
+        let proposal = try Self.readProposal(params.proposal)
+        let runtime = try context.session.runtime()
+        let invoker = ToolCallbackInvoker(client: context.client, sessionID: params.sessionId,
+                                          defaultTimeout: state.config.toolTimeout, grace: state.config.callbackGrace)
+        let scope = params.scope.map { RuntimeScope(callerID: $0.callerId, tenantID: $0.tenantId, claims: $0.claims.map(JSONValue.object)) }
+        do {
+            return try await runtime.execute(proposal, session: params.sessionId, scope: scope, invoker: invoker).json
+        } catch let error as ExecutionError {
+            throw CarErrors.invalidParams(error.description)
+        }
+    }
+
+    /// The proposal as the runtime reads it; a malformed one is -32602 naming the field.
+    static func readProposal(_ json: JSONValue) throws -> ActionProposal {
+        do {
+            return try ActionProposal(json: json)
+        } catch {
+            throw CarErrors.invalidParams(error.description)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// One remembered statement: `subject` is what it is about, `body` what is known.
+public struct Fact: Sendable, Hashable {
+    public var id: String
+    public var subject: String
+    public var body: String
+    /// Free-form category (`pattern`, `constraint`, ...); `constraint` facts are the rules a
+    /// model must follow, so they are flagged for the context builder.
+    public var kind: String
+    public var confidence: Double
+    public var tags: [String]
+    public var source: String?
+
+    public var isConstraint: Bool { kind == "constraint" }
+
+    public init(id: String, subject: String, body: String, kind: String, confidence: Double = 1.0, tags: [String] = [], source: String? = nil) {
+        self.id = id
+        self.subject = subject
+        self.body = body
+        self.kind = kind
+        self.confidence = confidence
+        self.tags = tags
+        self.source = source
+    }
+}

@@ -1,0 +1,157 @@
+"""Runs an official CAR example program unchanged against the daemon and checks what it did.
+
+    examples.py EXAMPLE.py CHECK [ARGS...]
+
+Run with a venv's python holding the official client, with CAR_DAEMON_URL and CAR_AUTH_TOKEN
+set. The example runs as __main__ (its own code, untouched); the only thing added is a
+recording wrapper around car_runtime.CarRuntime, so the check can see which tool calls reached
+the Python callback, in which order, and what verify / execute_proposal / event_count returned.
+
+CHECK names what must hold:
+  hello-ok        hello_car.py, one-argument callback: echo ran with {"msg": "hello"}, every action succeeded
+  hello-official  hello_car.py as published: the callback raises, the action fails, the script still ends normally
+  agent-ok DIR    agent_with_tools.py DIR, one-argument callback: list_dir, read_file, write_file in that
+                  order with the right parameters, all succeeded, report file written, events > 0
+  agent-official DIR  agent_with_tools.py as published: first action failed, nothing hangs, events > 0
+Prints one line starting "ok" on success; exits 1 with the reason otherwise."""
+import io
+import json
+import os
+import runpy
+import sys
+import contextlib
+
+import car_runtime
+
+example, check = sys.argv[1], sys.argv[2]
+extra = sys.argv[3:]
+Real = car_runtime.CarRuntime
+record = {"calls": [], "verify": [], "results": [], "events": []}
+
+
+class Recording:
+    """Delegates everything to a real CarRuntime; wraps the few calls the checks need."""
+
+    def __init__(self, *args, **kwargs):
+        self._rt = Real(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._rt, name)
+
+    def verify_proposal(self, proposal_json):
+        report = self._rt.verify_proposal(proposal_json)
+        record["verify"].append(json.loads(report))
+        return report
+
+    def execute_proposal(self, proposal_json, tool_fn, *args, **kwargs):
+        def recorded(*call_args):
+            # The clients call tool_fn with ONE argument; record it, then let the example's
+            # own function decide (the published two-argument one raises TypeError, as it must).
+            if len(call_args) == 1:
+                try:
+                    call = json.loads(call_args[0])
+                    record["calls"].append((call.get("tool"), call.get("params"), call.get("attempt")))
+                except ValueError:
+                    record["calls"].append(("<unparseable>", call_args[0], None))
+            return tool_fn(*call_args)
+
+        result = self._rt.execute_proposal(proposal_json, recorded, *args, **kwargs)
+        record["results"].append(json.loads(result))
+        return result
+
+    def event_count(self):
+        count = self._rt.event_count()
+        record["events"].append(count)
+        return count
+
+
+car_runtime.CarRuntime = Recording
+sys.argv = [example] + extra
+stdout = io.StringIO()
+try:
+    with contextlib.redirect_stdout(stdout):
+        runpy.run_path(example, run_name="__main__")
+except SystemExit as exit_:
+    if exit_.code not in (None, 0):
+        sys.exit(f"{os.path.basename(example)} exited with {exit_.code}: {stdout.getvalue()[-800:]}")
+except Exception as error:  # noqa: BLE001 - the example must not raise
+    sys.exit(f"{os.path.basename(example)} raised {error!r}; output: {stdout.getvalue()[-800:]}")
+out = stdout.getvalue()
+
+
+def fail(reason):
+    sys.exit(f"{check}: {reason}\n--- example output ---\n{out[-1500:]}\n--- recorded ---\n{json.dumps(record)[:1500]}")
+
+
+def only_result():
+    if len(record["results"]) != 1:
+        fail(f"expected one execute_proposal result, got {len(record['results'])}")
+    result = record["results"][0]
+    if not isinstance(result, dict) or not isinstance(result.get("results"), list):
+        fail(f"execute_proposal returned no results list: {result!r:.300}")
+    return result
+
+
+def statuses(result):
+    return [(r.get("action_id"), r.get("status")) for r in result["results"]]
+
+
+if check == "hello-ok":
+    result = only_result()
+    if record["verify"] != [] and record["verify"][0].get("valid") is not True:
+        fail(f"verify said {record['verify'][0]!r:.300}")
+    if record["calls"] != [("echo", {"msg": "hello"}, 1)]:
+        fail(f"callback calls were {record['calls']}")
+    if statuses(result) != [("a1", "succeeded")]:
+        fail(f"statuses {statuses(result)}")
+    if result["results"][0].get("output") != {"ok": True, "echoed": "hello"}:
+        fail(f"output {result['results'][0].get('output')!r}")
+    if "facts: 1" not in out or "verify: True" not in out or "echoed: hello" not in out:
+        fail("the example's own printout lacks 'facts: 1', 'verify: True' or 'echoed: hello'")
+    print(f"ok  hello_car.py (one-argument callback): facts 1, verify valid, echo called once, a1 succeeded")
+elif check == "hello-official":
+    result = only_result()
+    if [c[0] for c in record["calls"]] != ["echo"]:
+        fail(f"callback calls were {record['calls']}")
+    if statuses(result) != [("a1", "failed")]:
+        fail(f"statuses {statuses(result)}")
+    error = result["results"][0].get("error") or ""
+    if "TypeError" not in error:
+        fail(f"the failed action's error should carry the client's TypeError, got {error!r}")
+    print(f"ok  hello_car.py (as published): the callback's TypeError became a failed action; exit 0")
+elif check in ("agent-ok", "agent-official"):
+    target = extra[0]
+    result = only_result()
+    if not record["verify"] or record["verify"][0].get("valid") is not True:
+        fail(f"verify said {record['verify'][:1]!r:.300}")
+    if not record["events"] or record["events"][-1] <= 0:
+        fail(f"event_count was {record['events']}")
+    report = "/tmp/car_report.md"
+    if check == "agent-ok":
+        expected = [
+            ("list_dir", {"path": target}, 1),
+            ("read_file", {"path": f"{target}/README.md"}, 1),
+            ("write_file", {"path": report, "content": f"# Report for {target}\n\n(contents filled by agent)\n"}, 1),
+        ]
+        if record["calls"] != expected:
+            fail(f"callback calls were {record['calls']}, expected {expected}")
+        if statuses(result) != [("ls", "succeeded"), ("read_readme", "succeeded"), ("write_report", "succeeded")]:
+            fail(f"statuses {statuses(result)}")
+        listing = result["results"][0].get("output") or {}
+        if sorted(listing.get("entries", [])) != sorted(os.listdir(target)):
+            fail(f"list_dir output {listing!r:.300}")
+        with open(report) as handle:
+            if not handle.read().startswith(f"# Report for {target}"):
+                fail("the report file does not hold the report")
+        print(f"ok  agent_with_tools.py (one-argument callback): list_dir -> read_file -> write_file in order, "
+              f"all succeeded, report written, {record['events'][-1]} events")
+    else:
+        if [c[0] for c in record["calls"]][:1] != ["list_dir"]:
+            fail(f"callback calls were {record['calls']}")
+        first = statuses(result)[0]
+        if first != ("ls", "failed"):
+            fail(f"statuses {statuses(result)}")
+        print(f"ok  agent_with_tools.py (as published): ls failed with the client's TypeError, the rest "
+              f"{[s for _, s in statuses(result)[1:]]}; exit 0; {record['events'][-1]} events")
+else:
+    sys.exit(f"unknown check {check}")
