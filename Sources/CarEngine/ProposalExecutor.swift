@@ -113,7 +113,8 @@ struct ProposalExecutor: Sendable {
         }
 
         let actions = proposal.actions
-        let graph = ActionGraph(Self.withReferenceEdges(actions), honoringExplicitDependencies: true)
+        let references = Self.references(actions)
+        let graph = ActionGraph(Self.withEdges(actions, references), honoringExplicitDependencies: true)
         var board = Board(graph: graph)
 
         // Structural problems first, for every action: nothing has run yet, so the caller learns
@@ -169,7 +170,10 @@ struct ProposalExecutor: Sendable {
                         board.applyFailureBehavior(of: action, result)
                         continue
                     }
-                    let outputs = board.outputs
+                    // Only the outputs this action interpolates: handing every task the whole map
+                    // would make each later success copy it.
+                    var outputs: [String: JSONValue] = [:]
+                    for id in references[index] { outputs[id] = board.outputs[id] }
                     group.addTask { await runner.run(index: index, action: action, outputs: outputs) }
                     inFlight += 1
                 }
@@ -222,15 +226,23 @@ struct ProposalExecutor: Sendable {
         return nil
     }
 
-    /// An action that interpolates `$a1.output` cannot run before a1, so the reference is
-    /// added to its `dependencies` (self-references are left to fail at interpolation).
-    static func withReferenceEdges(_ actions: [Action]) -> [Action] {
+    /// For each action, the other actions whose output its parameters interpolate.
+    static func references(_ actions: [Action]) -> [[String]] {
         let ids = Set(actions.map(\.id))
+        return actions.map { action in
+            var found = ParameterInterpolation.references(in: .object(action.parameters), actionIDs: ids)
+            // A self-reference is left to fail at interpolation.
+            found.remove(action.id)
+            return found.sorted()
+        }
+    }
+
+    /// An action that interpolates `$a1.output` cannot run before a1, so each reference
+    /// becomes one of its `dependencies`.
+    static func withEdges(_ actions: [Action], _ references: [[String]]) -> [Action] {
         var ordered = actions
         for index in ordered.indices {
-            var references = ParameterInterpolation.references(in: .object(ordered[index].parameters), actionIDs: ids)
-            references.remove(ordered[index].id)
-            for id in references.sorted() where !ordered[index].dependencies.contains(id) {
+            for id in references[index] where !ordered[index].dependencies.contains(id) {
                 ordered[index].dependencies.append(id)
             }
         }

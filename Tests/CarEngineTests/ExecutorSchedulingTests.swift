@@ -123,3 +123,21 @@ struct ExecutorSchedulingTests {
         #expect(result.cost.actionsSkipped == 1)
     }
 }
+
+@Suite("executor: size")
+struct ExecutorSizeTests {
+    @Test func theLargestAdmittedProposalRunsToCompletion() async throws {
+        let runtime = try Fixture.runtime()
+        let invoker = FakeInvoker { call in .success(["n": .string(call.actionID)]) }
+        // Half independent, half a chain each reading its predecessor's output.
+        var actions = (0..<5_000).map { Fixture.call("free\($0)") }
+        actions += (0..<5_000).map { index in
+            index == 0 ? Fixture.call("link0") : Fixture.call("link\(index)", "echo", ["prev": .string("$link\(index - 1).output.n")])
+        }
+        let result = await runtime.execute(Fixture.proposal(actions), session: nil, scope: nil, invoker: invoker)
+        #expect(result.results.count == 10_000)
+        #expect(result.cost.actionsExecuted == 10_000)
+        #expect(invoker.peakInFlight <= 64)
+        #expect(invoker.calls.first { $0.actionID == "link4999" }?.parameters == ["prev": "link4998"])
+    }
+}
