@@ -13,6 +13,8 @@ public final class EventLog: Sendable {
         var lastSeq: UInt64
         var lastMicros: Int64 = .min
         var journal: EventJournal?
+        /// A write failure of a journal since closed.
+        var closedFailure: String?
     }
 
     /// Where the journal lives, or nil for a memory-only log.
@@ -87,7 +89,7 @@ public final class EventLog: Sendable {
     public var lastSeq: UInt64 { storage.withLock { $0.lastSeq } }
 
     /// The last journal write failure, if the journal is incomplete.
-    public var journalFailure: String? { storage.withLock { $0.journal?.failure } }
+    public var journalFailure: String? { storage.withLock { $0.journal?.failure ?? $0.closedFailure } }
 
     /// Matching events, most recent first.
     public func query(_ query: EventQuery) -> [RuntimeEvent] {
@@ -107,6 +109,7 @@ public final class EventLog: Sendable {
     public func close() {
         storage.withLock { storage in
             storage.journal?.finish()
+            storage.closedFailure = storage.journal?.failure ?? storage.closedFailure
             storage.journal = nil
         }
     }
