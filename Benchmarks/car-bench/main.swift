@@ -14,6 +14,8 @@ import CarTestSupport
 import CarVerifier
 import Glibc
 
+struct BenchFailure: Error, CustomStringConvertible { var description: String }
+
 func now() -> UInt64 {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)
@@ -55,7 +57,7 @@ struct Bench {
     }
 
     func receive() throws -> JSONValue {
-        guard let text = try client.receiveJSONText(timeout: 30) else { throw WebSocketTestClient.Failure(description: "timeout") }
+        guard let text = try client.receiveJSONText(timeout: 30) else { throw BenchFailure(description: "timeout") }
         return try JSONParser.parse(text)
     }
 
@@ -77,7 +79,7 @@ struct Bench {
             } else if message["id"] == .int(Int64(id)) {
                 guard let results = message["result"]?["results"]?.arrayValue,
                       results.allSatisfy({ $0["status"] == "succeeded" }) else {
-                    throw WebSocketTestClient.Failure(description: "proposal failed: \(JSONWriter.string(message).prefix(300))")
+                    throw BenchFailure(description: "proposal failed: \(JSONWriter.string(message).prefix(300))")
                 }
                 return (arrivals, now() - started)
             }

@@ -52,7 +52,7 @@ public final class ClientSession: RPCSession {
     public func runtime() throws -> Runtime {
         try domain.withLock { domain in
             if let runtime = domain.runtime { return runtime }
-            let journal = journalDirectory.map { "\($0)/\(clientID).jsonl" }
+            let journal = journalDirectory.map { EventLog.journalPath(directory: $0, clientID: clientID) }
             let runtime = Runtime(eventLog: try EventLog(journalPath: journal))
             if domain.closed { runtime.eventLog.close() }
             domain.runtime = runtime

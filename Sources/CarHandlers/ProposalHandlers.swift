@@ -23,10 +23,11 @@ extension CarHandler {
                                           defaultTimeout: state.config.toolTimeout, grace: state.config.callbackGrace)
         let scope = params.scope.map { RuntimeScope(callerID: $0.callerId, tenantID: $0.tenantId, claims: $0.claims.map(JSONValue.object)) }
         do {
-            return try await runtime.execute(proposal, session: params.sessionId, scope: scope, invoker: invoker).json
-        } catch let error as ExecutionError {
+            try runtime.admit(proposal, session: params.sessionId)
+        } catch {
             throw CarErrors.invalidParams(error.description)
         }
+        return await runtime.execute(proposal, session: params.sessionId, scope: scope, invoker: invoker).json
     }
 
     /// The proposal as the runtime reads it; a malformed one is -32602 naming the field.
