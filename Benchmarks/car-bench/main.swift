@@ -99,6 +99,17 @@ guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1])
 }
 var bench = try Bench(port: port)
 
+// The same client's plain request round trip, for scale: what any answer costs this client
+// and the transport, before the runtime does anything.
+var pings: [Double] = []
+for round in 0..<6000 {
+    let started = now()
+    _ = try bench.call("server.ping", .null)
+    if round >= 1000 { pings.append(micros(now() - started)) }
+}
+pings.sort()
+print("server.ping round trip with this client, \(pings.count) calls: p50 \(fmt(percentile(pings, 0.5))) µs, p99 \(fmt(percentile(pings, 0.99))) µs")
+
 // Callback round trip: a chain, so exactly one callback is in flight at a time.
 let chainLength = 2000
 var gaps: [Double] = []

@@ -22,38 +22,22 @@ struct ToolCallbackInvoker: ToolInvoker {
             actionId: call.actionID, attempt: Int(call.attempt), parameters: call.parameters,
             requestId: requestID, sessionId: sessionID, timeoutMs: timeoutMs, tool: call.tool)
         let budget = call.timeoutMs.map { .milliseconds(Int64(clamping: $0)) + grace } ?? defaultTimeout
-
-        let outcome = await withTaskGroup(of: ToolOutcome?.self) { group in
-            group.addTask { [client] in
-                do {
-                    return .success(try await client.toolsExecute(params, id: id))
-                } catch let error as RPCError {
-                    return .failure(error.message)
-                } catch PeerError.channelClosed {
-                    return .channelClosed
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    return .failure(String(describing: error))
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: budget)
-                return Task.isCancelled ? nil : .timedOut(Self.timeoutReason(call, budget: budget))
-            }
-            // Whichever finishes first decides; the other is cancelled (a cancelled callback
-            // frees its slot in the peer table at once).
-            var decided: ToolOutcome?
-            while decided == nil, let next = await group.next() {
-                decided = next
-            }
-            group.cancelAll()
-            return decided ?? .channelClosed
-        }
-        if case .timedOut(let reason) = outcome {
+        do {
+            return .success(try await client.toolsExecute(params, id: id, timeout: budget))
+        } catch let error as RPCError {
+            return .failure(error.message)
+        } catch PeerError.channelClosed {
+            return .channelClosed
+        } catch PeerError.timedOut {
+            // The daemon gives up; the host is told so it can stop the work instead of orphaning it.
+            let reason = Self.timeoutReason(call, budget: budget)
             client.toolsCancel(.init(actionId: call.actionID, reason: reason, requestId: requestID))
+            return .timedOut(reason)
+        } catch is CancellationError {
+            return .failure("tool '\(call.tool)' callback cancelled")
+        } catch {
+            return .failure(String(describing: error))
         }
-        return outcome
     }
 
     static func timeoutReason(_ call: ToolCall, budget: Duration) -> String {

@@ -1,9 +1,11 @@
 /// The typed side of server→client calls: encode the method's params, send through the
 /// peer, decode its result. Generated proxies call these, so they stay one line each.
 public enum RPCOutbound {
-    public static func call<M: RPCRequestMethod>(_ method: M.Type, _ params: M.Params, id: RPCID? = nil, on peer: any RPCPeer) async throws -> M.Result {
+    public static func call<M: RPCRequestMethod>(
+        _ method: M.Type, _ params: M.Params, id: RPCID? = nil, timeout: Duration? = nil, on peer: any RPCPeer
+    ) async throws -> M.Result {
         let encoded = try JSONValueEncoder().encode(params)
-        let reply = try await peer.call(id: id ?? peer.nextCallID(), method: M.descriptor.name, params: encoded)
+        let reply = try await peer.call(id: id ?? peer.nextCallID(), method: M.descriptor.name, params: encoded, timeout: timeout)
         do {
             return try JSONValueDecoder().decode(M.Result.self, from: reply)
         } catch let error as DecodingError {

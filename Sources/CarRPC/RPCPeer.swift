@@ -5,15 +5,16 @@ public protocol RPCPeer: Sendable {
     /// params (`tools.execute` carries it as `request_id`) take one first and pass it to `call`.
     func nextCallID() -> RPCID
     /// Sends a request and waits for the client's answer. A JSON-RPC error from the client is
-    /// thrown as `RPCError`; a closed connection as `PeerError.channelClosed`. Cancelling the
-    /// calling task stops the wait and frees the call's slot.
-    func call(id: RPCID, method: String, params: JSONValue) async throws -> JSONValue
+    /// thrown as `RPCError`; a closed connection as `PeerError.channelClosed`; no answer
+    /// within `timeout` as `PeerError.timedOut`. Cancelling the calling task stops the wait
+    /// and frees the call's slot.
+    func call(id: RPCID, method: String, params: JSONValue, timeout: Duration?) async throws -> JSONValue
     func notify(method: String, params: JSONValue)
 }
 
 extension RPCPeer {
     public func call(method: String, params: JSONValue) async throws -> JSONValue {
-        try await call(id: nextCallID(), method: method, params: params)
+        try await call(id: nextCallID(), method: method, params: params, timeout: nil)
     }
 }
 

@@ -32,7 +32,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     }
 
     func connectionOpened(_ connection: WebSocketConnection) {
-        let channel = PeerChannel { [weak connection] message in
+        let channel = PeerChannel(scheduler: connection.loop) { [weak connection] message in
             connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)

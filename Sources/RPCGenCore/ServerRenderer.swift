@@ -161,8 +161,8 @@ struct ServerRenderer {
                 if method.deprecated { w.line("@available(*, deprecated)") }
                 let type = "CarMethods.\(method.typeName)"
                 if method.kind == .request {
-                    w.block("public func \(method.functionName)(_ params: \(type).Params, id: RPCID? = nil) async throws -> \(type).Result") { w in
-                        w.line("try await RPCOutbound.call(\(type).self, params, id: id, on: peer)")
+                    w.block("public func \(method.functionName)(_ params: \(type).Params, id: RPCID? = nil, timeout: Duration? = nil) async throws -> \(type).Result") { w in
+                        w.line("try await RPCOutbound.call(\(type).self, params, id: id, timeout: timeout, on: peer)")
                     }
                 } else {
                     w.block("public func \(method.functionName)(_ params: \(type).Params)") { w in

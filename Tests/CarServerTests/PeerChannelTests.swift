@@ -36,6 +36,46 @@ struct PeerChannelTests {
         #expect(channel.pendingCount == 0)
     }
 
+    /// A scheduler whose timers fire only when the test says so.
+    final class ManualScheduler: DeadlineScheduler {
+        let armed = Mutex<[(deadline: UInt64, handle: ScheduledWork, work: @Sendable () -> Void)]>([])
+        func schedule(deadline: UInt64, _ work: @escaping @Sendable () -> Void) -> ScheduledWork {
+            let handle = ScheduledWork()
+            armed.withLock { $0.append((deadline, handle, work)) }
+            return handle
+        }
+        /// Fires every live timer (as if its deadline had come) and reports how many ran.
+        func fireAll() -> Int {
+            let due = armed.withLock { armed in defer { armed.removeAll() }; return armed.filter { !$0.handle.isCancelled } }
+            for timer in due { timer.work() }
+            return due.count
+        }
+        var live: Int { armed.withLock { $0.filter { !$0.handle.isCancelled }.count } }
+    }
+
+    @Test func oneTimerServesEveryDeadlineAndExpiredCallsFail() async throws {
+        let outbox = Outbox()
+        let scheduler = ManualScheduler()
+        let channel = PeerChannel(scheduler: scheduler) { outbox.append($0) }
+        let quick = Task { try await channel.call(id: .string("cb-1"), method: "tools.execute", params: nil, timeout: .milliseconds(1)) }
+        await waitForFrames(outbox, count: 1)
+        let slow = Task { try await channel.call(id: .string("cb-2"), method: "tools.execute", params: nil, timeout: .seconds(3600)) }
+        await waitForFrames(outbox, count: 2)
+        #expect(scheduler.live == 1, "a later deadline must not arm a second timer")
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(scheduler.fireAll() == 1)
+        await #expect(throws: PeerError.timedOut(method: "tools.execute", seconds: 0.001)) { try await quick.value }
+        // The slow call is still waiting, and the channel re-armed for its deadline.
+        #expect(channel.pendingCount == 1)
+        #expect(scheduler.live == 1)
+        #expect(channel.complete(id: .string("cb-2"), outcome: .success("late but in time")))
+        #expect(try await slow.value == "late but in time")
+        // A reply to the expired call is an unknown id now.
+        #expect(!channel.complete(id: .string("cb-1"), outcome: .success("too late")))
+        channel.close()
+        #expect(scheduler.live == 0, "closing cancels the armed timer")
+    }
+
     @Test func closingFailsEveryPendingCall() async {
         let outbox = Outbox()
         let channel = PeerChannel { outbox.append($0) }

@@ -125,7 +125,7 @@ final class RecordingPeer: RPCPeer {
 
     func nextCallID() -> RPCID { .string("cb-1") }
 
-    func call(id: RPCID, method: String, params: JSONValue) async throws -> JSONValue {
+    func call(id: RPCID, method: String, params: JSONValue, timeout: Duration?) async throws -> JSONValue {
         log.withLock { $0.append(Sent(method: method, params: params, isRequest: true)) }
         return answer
     }

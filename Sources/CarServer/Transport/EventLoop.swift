@@ -148,8 +148,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     @discardableResult
     func schedule(after seconds: Double, _ work: @escaping () -> Void) -> LoopTimer {
+        schedule(at: MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9), work)
+    }
+
+    /// `work` at a monotonic deadline (nanoseconds).
+    @discardableResult
+    func schedule(at deadline: UInt64, _ work: @escaping () -> Void) -> LoopTimer {
         assert(inLoop)
-        return timers.schedule(at: MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9), work)
+        return timers.schedule(at: deadline, work)
     }
 
     /// Runs `work` once, after this iteration's events and queued work: how connections batch
@@ -184,7 +190,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                     }
                 }
             }
-            timers.runDue(now: MonotonicClock.nanoseconds())
+            for work in timers.takeDue(now: MonotonicClock.nanoseconds()) { work() }
             runQueuedWork()
             runEndOfIteration()
         }

@@ -31,18 +31,16 @@ struct TimerHeap {
         return timer
     }
 
-    /// Runs every timer due at `now`. Timers scheduled by a running timer wait for the next call.
-    mutating func runDue(now: UInt64) {
-        var due: [LoopTimer] = []
+    /// Removes and returns the work of every timer due at `now`, for the caller to run once
+    /// the heap is no longer being mutated: a timer's work may schedule another timer.
+    mutating func takeDue(now: UInt64) -> [() -> Void] {
+        var due: [() -> Void] = []
         while let first = entries.first, first.deadline <= now {
-            due.append(first.timer)
+            if let work = first.timer.work { due.append(work) }
+            first.timer.work = nil
             removeFirst()
         }
-        for timer in due {
-            let work = timer.work
-            timer.work = nil
-            work?()
-        }
+        return due
     }
 
     private mutating func removeFirst() {

@@ -22,7 +22,7 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
     public let peerDescription: String
     let fd: Int32
     private unowned let server: WebSocketServer
-    private let loop: EventLoop
+    let loop: EventLoop
     private let limits: TransportConfig
 
     private var phase = Phase.handshaking
