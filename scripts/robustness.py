@@ -31,6 +31,23 @@ VALID = [
     {"jsonrpc": "2.0", "id": 3, "method": "rpc.discover", "params": None},
     {"jsonrpc": "2.0", "method": "server.ping"},
     [{"jsonrpc": "2.0", "id": 4, "method": "server.ping"}, {"jsonrpc": "2.0", "method": "server.ping"}],
+    # The runtime's methods: nested proposals are where malformed input does the most damage.
+    {"jsonrpc": "2.0", "id": 5, "method": "verify", "params": {"proposal": {"actions": [
+        {"id": "a", "type": "tool_call", "tool": "t", "parameters": {"x": 1}, "state_dependencies": ["k"],
+         "preconditions": [{"key": "k", "operator": "gt", "value": 1}], "expected_effects": {"j": True}},
+        {"id": "b", "type": "state_write", "parameters": {"key": "k", "value": [1, {"z": None}]}, "dependencies": ["a"]}]},
+        "initial_state": {"k": 2}}},
+    {"jsonrpc": "2.0", "id": 6, "method": "proposal.submit", "params": {"proposal": {"id": "p", "actions": [
+        {"id": "w", "type": "state_write", "parameters": {"key": "k", "value": 1}},
+        {"id": "r", "type": "state_read", "parameters": {"key": "k"}, "dependencies": ["w"]},
+        {"id": "s", "type": "assertion", "parameters": {"key": "k", "operator": "eq", "value": "$r.output"},
+         "failure_behavior": "skip", "max_retries": 2}]}, "scope": {"tenantId": "t1"}}},
+    {"jsonrpc": "2.0", "id": 7, "method": "tools.register", "params": [{"name": "t", "parameters": {"type": "object"}}]},
+    {"jsonrpc": "2.0", "id": 8, "method": "policy.register", "params": {"name": "p", "rule": "deny_tool_param",
+                                                                       "target": "t", "key": "x", "pattern": "rm"}},
+    {"jsonrpc": "2.0", "id": 9, "method": "state.set", "params": {"key": "k", "value": {"a": [1, 2]}, "tenant_id": "t1"}},
+    {"jsonrpc": "2.0", "id": 10, "method": "events.query", "params": {"kinds": ["action_started"], "limit": 5,
+                                                                      "since": "2026-01-01T00:00:00Z"}},
 ]
 ODD_VALUES = [None, True, -1, 0, 2**63, -2**63 - 1, 1e308, -0.0, "", "é🚗", "\u0000", [], {}, [[[]]],
               {"a": {"b": {"c": None}}}, "x" * 5000, 3.5, "server.ping", {"token": 7}]
@@ -52,7 +69,15 @@ def mutate_json():
             else:
                 target[key] = odd_value()
             if rng.random() < 0.3 and isinstance(target.get("params"), dict):
-                target["params"][rng.choice(["token", "protocol_version", "client_version", "x"])] = odd_value()
+                target["params"][rng.choice(["token", "protocol_version", "client_version", "x", "proposal", "key",
+                                             "value", "name", "rule", "kinds", "scope", "initial_state"])] = odd_value()
+            proposal = (target.get("params") or {}).get("proposal") if isinstance(target.get("params"), dict) else None
+            if rng.random() < 0.5 and isinstance(proposal, dict) and proposal.get("actions"):
+                action = rng.choice(proposal["actions"])
+                if isinstance(action, dict):
+                    action[rng.choice(["id", "type", "tool", "parameters", "preconditions", "expected_effects",
+                                       "state_dependencies", "dependencies", "max_retries", "failure_behavior",
+                                       "timeout_ms"])] = odd_value()
     text = json.dumps(value)
     roll = rng.random()
     if roll < 0.2:  # byte-level damage
