@@ -13,9 +13,12 @@ struct CorpusCase: CustomStringConvertible {
     let tools: [ToolSchema]?
     let maxActions: Int
     let expectedReaderError: Bool
-    /// Why we knowingly answer differently, and what we answer instead.
+    /// Why we knowingly answer differently; `expected` is then our own answer (`expected_ours`).
     let deliberateDifference: String?
+    /// The answer to assert: the reference's, or ours for a deliberate difference.
     let expected: JSONValue
+    /// Every answer the reference has been seen to give (several when it is nondeterministic).
+    let referenceAnswers: [JSONValue]
 
     var description: String { file }
 
@@ -43,8 +46,8 @@ struct CorpusCase: CustomStringConvertible {
             maxActions: root["max_actions"]?.intValue.map { Int($0) } ?? 30,
             expectedReaderError: root["expected_reader_error"]?.boolValue ?? false,
             deliberateDifference: difference,
-            // A deliberate difference records our own answer beside the reference's.
-            expected: (difference != nil ? root["expected_ours"] : root["expected"]) ?? .null
+            expected: (difference != nil ? root["expected_ours"] : root["expected"]) ?? .null,
+            referenceAnswers: root["expected_variants"]?.arrayValue ?? root["expected"].map { [$0] } ?? []
         )
     }
 
