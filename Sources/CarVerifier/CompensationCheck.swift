@@ -14,6 +14,11 @@ enum CompensationCheck {
         }
     }
 
+    /// Only an `action_ref` needs the proposal's ids; building that set is otherwise wasted.
+    static func needsActionIDs(_ claims: [RollbackClaim]) -> Bool {
+        claims.contains { if case .actionRef? = $0.compensation { true } else { false } }
+    }
+
     static func issue(for action: Action, claim: RollbackClaim, actionIDs: Set<String>, schemas: SchemaCheck) -> VerifyIssue? {
         switch claim.compensation {
         case nil:

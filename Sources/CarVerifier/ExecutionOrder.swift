@@ -22,20 +22,20 @@ struct ExecutionOrder {
     init(_ actions: [Action]) {
         var lastWriter: [String: Int] = [:]
         lastWriter.reserveCapacity(actions.count)
-        for (index, action) in actions.enumerated() {
-            for key in action.expectedEffects.keys { lastWriter[key] = index }
-            if let key = action.stateWriteKey { lastWriter[key] = index }
+        for index in actions.indices {
+            for key in actions[index].expectedEffects.keys { lastWriter[key] = index }
+            if let key = actions.stateWriteKey(at: index) { lastWriter[key] = index }
         }
 
         var depth = [Int](repeating: 0, count: actions.count)
         var previousStateWrite: [String: Int] = [:]
         var levelCount = actions.isEmpty ? 0 : 1
-        for (index, action) in actions.enumerated() {
+        for index in actions.indices {
             var level = 0
-            for key in action.stateDependencies {
+            for key in actions[index].stateDependencies {
                 if let writer = lastWriter[key], writer < index { level = max(level, depth[writer] + 1) }
             }
-            if let key = action.stateWriteKey {
+            if let key = actions.stateWriteKey(at: index) {
                 if let previous = previousStateWrite[key] { level = max(level, depth[previous] + 1) }
                 previousStateWrite[key] = index
             }
@@ -50,10 +50,12 @@ struct ExecutionOrder {
     }
 }
 
-extension Action {
-    /// The key a `state_write` sets, when it names one as a string; other actions set none.
-    var stateWriteKey: String? {
-        guard kind == .stateWrite, case .string(let key)? = parameters["key"] else { return nil }
+extension [Action] {
+    /// The key the `state_write` at `index` sets, when it names one as a string; other actions
+    /// set none. A method on the array rather than the action so the hot loops read the two
+    /// fields in place instead of copying the whole action.
+    func stateWriteKey(at index: Int) -> String? {
+        guard self[index].kind == .stateWrite, case .string(let key)? = self[index].parameters["key"] else { return nil }
         return key
     }
 }

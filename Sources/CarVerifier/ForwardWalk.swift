@@ -23,37 +23,37 @@ struct ForwardWalk {
     mutating func run(_ actions: [Action], order: ExecutionOrder, blocked: BlockedEffects, reportIssues: Bool) {
         for level in order.levels {
             for index in level {
-                step(actions[index], blocked: blocked, reportIssues: reportIssues)
+                step(actions, index, blocked: blocked, reportIssues: reportIssues)
             }
         }
     }
 
-    private mutating func step(_ action: Action, blocked: BlockedEffects, reportIssues: Bool) {
+    private mutating func step(_ actions: [Action], _ index: Int, blocked: BlockedEffects, reportIssues: Bool) {
         var runnable = true
-        for precondition in action.preconditions {
+        for precondition in actions[index].preconditions {
             guard let failure = PreconditionEvaluator.failure(of: precondition, in: state) else { continue }
             runnable = false
             if reportIssues {
                 preconditionIssues += 1
-                issues.append(VerifyIssue(actionID: action.id, severity: .error, message: "precondition will fail: \(failure)"))
+                issues.append(VerifyIssue(actionID: actions[index].id, severity: .error, message: "precondition will fail: \(failure)"))
             }
         }
-        for key in action.stateDependencies where state[key] == nil {
+        for key in actions[index].stateDependencies where state[key] == nil {
             runnable = false
             if reportIssues {
                 dependencyIssues += 1
-                issues.append(VerifyIssue(actionID: action.id, severity: .error, message: "state dependency '\(key)' not available at this point"))
+                issues.append(VerifyIssue(actionID: actions[index].id, severity: .error, message: "state dependency '\(key)' not available at this point"))
             }
         }
-        if runnable || blocked == .apply { apply(action) }
+        if runnable || blocked == .apply { apply(actions, index) }
     }
 
     /// A `state_write`'s own value lands first, so a declared effect on the same key wins.
-    private mutating func apply(_ action: Action) {
-        if let key = action.stateWriteKey {
-            state[key] = action.parameters["value"] ?? .null
+    private mutating func apply(_ actions: [Action], _ index: Int) {
+        if let key = actions.stateWriteKey(at: index) {
+            state[key] = actions[index].parameters["value"] ?? .null
         }
-        for (key, value) in action.expectedEffects {
+        for (key, value) in actions[index].expectedEffects {
             state[key] = value
         }
     }

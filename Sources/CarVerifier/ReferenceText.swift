@@ -1,4 +1,9 @@
 import CarJSON
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Renders JSON values as the reference runtime spells them, because its findings quote values
 /// (`'n' is Number(5), need Number(4)`) and its `contains` operator and loop detection compare
@@ -87,27 +92,43 @@ enum ReferenceText {
 
     /// Keys in byte order, as the reference's sorted maps keep them.
     static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        members.keys.sorted(by: precedesInByteOrder)
+    }
+
+    /// UTF-8 byte order (Rust's `str` order), not Swift's canonical-equivalence order.
+    static func precedesInByteOrder(_ left: String, _ right: String) -> Bool {
+        let fast = left.utf8.withContiguousStorageIfAvailable { a in
+            right.utf8.withContiguousStorageIfAvailable { b in precedes(a, b) }
+        }
+        return (fast ?? nil) ?? left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+
+    static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let shared = min(a.count, b.count)
+        if shared > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let order = memcmp(pa, pb, shared)
+            if order != 0 { return order < 0 }
+        }
+        return a.count < b.count
     }
 
     /// Byte-wise substring test, as Rust's `str::contains` does (no Unicode equivalence).
     static func bytes(_ haystack: String, contain needle: String) -> Bool {
-        let hay = Array(haystack.utf8)
-        let pin = Array(needle.utf8)
-        if pin.isEmpty { return true }
-        if pin.count > hay.count { return false }
-        let first = pin[0]
-        var start = 0
-        let last = hay.count - pin.count
-        while start <= last {
-            if hay[start] == first {
-                var offset = 1
-                while offset < pin.count && hay[start + offset] == pin[offset] { offset += 1 }
-                if offset == pin.count { return true }
+        var haystack = haystack
+        var needle = needle
+        return haystack.withUTF8 { hay in
+            needle.withUTF8 { pin in
+                if pin.isEmpty { return true }
+                if pin.count > hay.count { return false }
+                let first = pin[0]
+                for start in 0...(hay.count - pin.count) where hay[start] == first {
+                    var offset = 1
+                    while offset < pin.count && hay[start + offset] == pin[offset] { offset += 1 }
+                    if offset == pin.count { return true }
+                }
+                return false
             }
-            start += 1
         }
-        return false
     }
 
     // MARK: - Debug form

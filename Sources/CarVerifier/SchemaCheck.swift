@@ -19,23 +19,28 @@ struct SchemaCheck {
 
     var hasRegistry: Bool { registry != nil }
 
-    /// A `tool_call` that names no tool is malformed whether or not a registry was supplied.
-    func existenceIssue(_ action: Action) -> VerifyIssue? {
-        guard action.kind == .toolCall else { return nil }
-        guard let tool = action.tool else {
-            return VerifyIssue(actionID: action.id, severity: .error, message: "tool_call action has no tool specified")
-        }
-        guard let registry, registry[tool] == nil else { return nil }
-        return VerifyIssue(actionID: action.id, severity: .error, message: "tool '\(tool)' is not registered")
-    }
-
     func isRegistered(_ tool: String) -> Bool {
         registry?[tool] != nil
     }
 
-    func parameterIssues(_ action: Action, into issues: inout [VerifyIssue]) -> Int {
-        guard action.kind == .toolCall, let name = action.tool, let tool = registry?[name],
-              case .object(let schema) = tool.parameters else { return 0 }
+    /// Checks one action, appending its findings; returns how many each check made. A
+    /// `tool_call` that names no tool is malformed whether or not a registry was supplied.
+    func check(_ action: Action, into issues: inout [VerifyIssue]) -> (existence: Int, parameters: Int) {
+        guard action.kind == .toolCall else { return (0, 0) }
+        guard let name = action.tool else {
+            issues.append(VerifyIssue(actionID: action.id, severity: .error, message: "tool_call action has no tool specified"))
+            return (1, 0)
+        }
+        guard let registry else { return (0, 0) }
+        guard let tool = registry[name] else {
+            issues.append(VerifyIssue(actionID: action.id, severity: .error, message: "tool '\(name)' is not registered"))
+            return (1, 0)
+        }
+        return (0, parameterIssues(action, tool: name, schema: tool.parameters, into: &issues))
+    }
+
+    private func parameterIssues(_ action: Action, tool name: String, schema: JSONValue, into issues: inout [VerifyIssue]) -> Int {
+        guard case .object(let schema) = schema else { return 0 }
         var found = 0
         if case .array(let required)? = schema["required"] {
             for case .string(let parameter) in required where action.parameters[parameter] == nil {
@@ -43,23 +48,31 @@ struct SchemaCheck {
                 found += 1
             }
         }
-        if case .object(let properties)? = schema["properties"] {
-            for parameter in ReferenceText.sortedKeys(action.parameters) {
-                guard case .object(let property)? = properties[parameter], let declared = property["type"] else { continue }
-                let types: [String]
-                switch declared {
-                case .string(let type): types = [type]
-                case .array(let list): types = list.compactMap(\.stringValue)
-                default: continue
-                }
-                let value = action.parameters[parameter]!
+        guard case .object(let properties)? = schema["properties"] else { return found }
+        var mistyped: [String] = []
+        for (parameter, value) in action.parameters {
+            guard case .object(let property)? = properties[parameter], let declared = property["type"] else { continue }
+            switch declared {
+            case .string(let type):
+                guard !Self.value(value, matches: type) else { continue }
+                mistyped.append(Self.mistyped(name, parameter, expected: type, value))
+            case .array(let list):
+                let types = list.compactMap(\.stringValue)
                 guard !types.contains(where: { Self.value(value, matches: $0) }) else { continue }
-                let message = "tool '\(name)': parameter '\(parameter)' has wrong type: expected \(types.joined(separator: "|")), got \(Self.kind(of: value))"
-                issues.append(VerifyIssue(actionID: action.id, severity: .error, message: message))
-                found += 1
+                mistyped.append(Self.mistyped(name, parameter, expected: types.joined(separator: "|"), value))
+            default:
+                continue
             }
         }
-        return found
+        // The reference lists these in hash order; byte order of the messages is our stable choice.
+        for message in mistyped.sorted(by: ReferenceText.precedesInByteOrder) {
+            issues.append(VerifyIssue(actionID: action.id, severity: .error, message: message))
+        }
+        return found + mistyped.count
+    }
+
+    private static func mistyped(_ tool: String, _ parameter: String, expected: String, _ value: JSONValue) -> String {
+        "tool '\(tool)': parameter '\(parameter)' has wrong type: expected \(expected), got \(kind(of: value))"
     }
 
     /// Unknown type names match anything: a schema the checker does not understand is not

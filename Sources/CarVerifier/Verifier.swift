@@ -51,14 +51,12 @@ public enum Verifier {
         issues += walk.issues
 
         let compensationRan = CompensationCheck.ran(claims: claims, hasRegistry: schemas.hasRegistry)
-        let actionIDs = compensationRan ? Set(actions.map(\.id)) : []
-        for (action, claim) in zip(actions, claims) {
-            if let issue = schemas.existenceIssue(action) {
-                issues.append(issue)
-                findings.toolExistence += 1
-            }
-            findings.parameterSchema += schemas.parameterIssues(action, into: &issues)
-            if compensationRan, let issue = CompensationCheck.issue(for: action, claim: claim, actionIDs: actionIDs, schemas: schemas) {
+        let actionIDs = CompensationCheck.needsActionIDs(claims) ? Set(actions.map(\.id)) : []
+        for index in actions.indices {
+            let found = schemas.check(actions[index], into: &issues)
+            findings.toolExistence += found.existence
+            findings.parameterSchema += found.parameters
+            if compensationRan, let issue = CompensationCheck.issue(for: actions[index], claim: claims[index], actionIDs: actionIDs, schemas: schemas) {
                 issues.append(issue)
                 findings.compensation += 1
             }

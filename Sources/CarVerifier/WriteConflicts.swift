@@ -5,18 +5,27 @@ import CarIR
 /// `state_write`s of one key still conflict — and neither does an ordering through other keys:
 /// the rule asks for a declared dependency on the contested key itself.
 enum WriteConflicts {
-    /// Triples `[earlier id, later id, key]`, keys in order of first write.
+    /// Triples `[earlier id, later id, key]`; keys in order of first write, then byte order.
     static func find(_ actions: [Action]) -> [[String]] {
-        var writers: [String: [Int]] = [:]
-        var keyOrder: [String] = []
-        for (index, action) in actions.enumerated() {
-            for key in ReferenceText.sortedKeys(action.expectedEffects) { record(key, index, &writers, &keyOrder) }
-            if let key = action.stateWriteKey, action.expectedEffects[key] == nil { record(key, index, &writers, &keyOrder) }
+        // Most keys have one writer: remember it, and start a list only for a second one.
+        var firstWriter: [String: Int] = [:]
+        var contested: [String: [Int]] = [:]
+        func record(_ key: String, _ index: Int) {
+            if let first = firstWriter.updateValue(index, forKey: key) {
+                firstWriter[key] = first
+                contested[key, default: [first]].append(index)
+            }
+        }
+        for index in actions.indices {
+            for key in actions[index].expectedEffects.keys { record(key, index) }
+            if let key = actions.stateWriteKey(at: index), actions[index].expectedEffects[key] == nil { record(key, index) }
+        }
+        guard !contested.isEmpty else { return [] }
+        let ordered = contested.sorted { left, right in
+            left.value[0] != right.value[0] ? left.value[0] < right.value[0] : ReferenceText.precedesInByteOrder(left.key, right.key)
         }
         var conflicts: [[String]] = []
-        for key in keyOrder {
-            let indices = writers[key]!
-            guard indices.count > 1 else { continue }
+        for (key, indices) in ordered {
             let excused = indices.map { actions[$0].stateDependencies.contains(key) }
             for first in 0..<indices.count where !excused[first] {
                 for second in (first + 1)..<indices.count where !excused[second] {
@@ -25,14 +34,5 @@ enum WriteConflicts {
             }
         }
         return conflicts
-    }
-
-    private static func record(_ key: String, _ index: Int, _ writers: inout [String: [Int]], _ order: inout [String]) {
-        if writers[key] == nil {
-            writers[key] = [index]
-            order.append(key)
-        } else {
-            writers[key]!.append(index)
-        }
     }
 }
