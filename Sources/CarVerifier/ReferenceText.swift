@@ -184,9 +184,11 @@ enum ReferenceText {
     }
 
     /// An approximation of Rust's `char::is_printable`: controls, format characters, line and
-    /// paragraph separators, private-use and unassigned scalars are escaped.
+    /// paragraph separators, private-use and unassigned scalars are escaped, and so is every
+    /// grapheme extender (a combining accent), as Rust's `str` Debug escapes them wherever they sit.
     private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
+        if scalar.properties.isGraphemeExtend { return false }
+        return switch scalar.properties.generalCategory {
         case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: false
         default: true
         }
