@@ -4,15 +4,12 @@ import CarJSON
 /// Static verification of a proposal: what the reference runtime's `verify` and `simulate`
 /// report, computed without calling any tool.
 public enum Verifier {
-    /// The reference's default action budget.
-    public static let defaultMaxActions = 30
-
     /// Verifies `proposal` against `initialState`.
     /// - Parameters:
     ///   - tools: the registered tools. `nil` means no registry was supplied, so tool existence
     ///     (beyond "a tool is named") and parameter schemas are not checked; `[]` is an empty
     ///     registry, against which every tool is unknown.
-    ///   - maxActions: more actions than this is a warning.
+    ///   - maxActions: more actions than this is a warning (the reference's default is 30).
     /// The rollback fields are not on `CarIR.Action` yet, so this entry treats every action as
     /// unclassified; `verify(json:…)` reads them from the proposal's JSON.
     public static func verify(
@@ -21,8 +18,9 @@ public enum Verifier {
         verify(proposal, rollback: nil, initialState: initialState, tools: tools, maxActions: maxActions)
     }
 
-    /// As `verify(_:initialState:tools:maxActions:)`, with each action's rollback contract
-    /// (`rollback[i]` belongs to `proposal.actions[i]`; `nil` treats all as unclassified).
+    /// As `verify(_:initialState:tools:maxActions:)`, with each action's rollback contract:
+    /// `rollback[i]` belongs to `proposal.actions[i]` and the counts must match; `nil` treats
+    /// every action as unclassified.
     public static func verify(
         _ proposal: ActionProposal, rollback: [RollbackClaim]?, initialState: [String: JSONValue] = [:],
         tools: [ToolSchema]? = nil, maxActions: Int = 30
