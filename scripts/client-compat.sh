@@ -186,6 +186,9 @@ running || fail "daemon died during the negative checks"
 timeout -k 5 120 python3 "$here/compat/runtime_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "runtime checks with the raw client"
 running || fail "daemon died during the runtime checks"
+out=$(timeout -k 5 120 python3 "$here/compat/verify_live.py" --port "$port" --token "$token" \
+      --corpus "$here/../Tests/CarVerifierTests/Corpus" </dev/null) || fail "verify over the daemon: $out"
+echo "  $out"
 
 # --- 4. SIGTERM with a client connected ---------------------------------------------------------
 held=$home/holder.out

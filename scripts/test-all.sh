@@ -22,6 +22,10 @@ BIN="$(swift build -c release --show-bin-path)/car-server"
 step "official clients (car-runtime 0.58.0 and 0.48.0) against the release build"
 scripts/client-compat.sh "$BIN"
 
+step "verifier corpus still matches the reference (car_runtime.verify of car-runtime 0.58.0)"
+venv=$(scripts/python-env.sh | head -n 1)
+"$venv/bin/python" scripts/verify-corpus/record.py --check
+
 step "robustness: random and mutated frames against the release build"
 scripts/robustness.sh "$BIN"
 

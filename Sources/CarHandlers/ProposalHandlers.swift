@@ -8,10 +8,14 @@ extension CarHandler {
     public func verify(
         _ params: CarMethods.Verify.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.Verify.Result {
-        let proposal = try Self.readProposal(params.proposal)
-        let runtime = try context.session.runtime()
-        let report = Verifier.verify(proposal, initialState: params.initialState ?? [:], tools: runtime.tools.list())
-        return report.json
+        let tools = try context.session.runtime().tools.list()
+        do {
+            // The JSON entry point also reads each action's rollback claim (reversibility,
+            // compensation), which the compensation check needs.
+            return try Verifier.verify(json: params.proposal, initialState: params.initialState ?? [:], tools: tools).json
+        } catch {
+            throw CarErrors.invalidParams(error.description)
+        }
     }
 
     public func proposalSubmit(

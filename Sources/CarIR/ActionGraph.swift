@@ -1,18 +1,22 @@
 /// The ordering a proposal's actions must respect, shared by `verify` (its
 /// `execution_levels`) and the executor (what may run concurrently).
 ///
-/// An action waits for every *earlier* action that writes a key it lists in
-/// `state_dependencies`; writes are its `expected_effects` keys plus a `state_write`'s `key`
-/// parameter. Edges only point backwards in list order, exactly as the reference runtime
-/// derives them, so the data edges alone can never form a cycle. The executor also honours
-/// the non-spec `dependencies` (action ids), which can point anywhere: an id that names no
-/// action is reported in `unknownDependencies`, and actions caught in a cycle never reach a
-/// level and are listed in `cyclic`.
+/// The data edges follow the reference runtime rule for rule (probed against car-runtime
+/// 0.58.0), because `execution_levels` must match it and the executor must order what
+/// verify says it orders:
+/// - a `state_dependencies` key waits for the **last** action in the whole proposal that
+///   writes it (its `expected_effects`, or a `state_write`'s `key`), and only when that
+///   writer comes earlier: a later writer, or the reader itself, means no edge at all;
+/// - a `state_write` waits for the previous `state_write` of the same key.
+/// Both point backwards in list order, so they can never form a cycle. The executor also
+/// honours the non-spec `dependencies` (action ids), which can point anywhere: an id that
+/// names no action is reported in `unknownDependencies`, and actions caught in a cycle never
+/// reach a level and are listed in `cyclic`.
 public struct ActionGraph: Sendable {
     /// For each action (by index in the proposal), the indices of the actions it waits for.
     public let prerequisites: [[Int]]
-    /// Layers in topological order: every action's prerequisites sit in earlier layers.
-    /// Indices within a layer keep proposal order.
+    /// Layers in topological order: every action's prerequisites sit in earlier layers, each
+    /// action in the first layer after its deepest prerequisite. Indices keep proposal order.
     public let levels: [[Int]]
     /// Indices of actions that cannot be ordered because they wait on each other.
     public let cyclic: [Int]
@@ -20,15 +24,22 @@ public struct ActionGraph: Sendable {
     public let unknownDependencies: [Int: [String]]
 
     public init(_ actions: [Action], honoringExplicitDependencies: Bool) {
+        var lastWriter: [String: Int] = [:]
+        lastWriter.reserveCapacity(actions.count)
+        for index in actions.indices {
+            for key in actions[index].expectedEffects.keys { lastWriter[key] = index }
+            if let key = actions.stateWriteKey(at: index) { lastWriter[key] = index }
+        }
         var prerequisites = Array(repeating: [Int](), count: actions.count)
-        var writers: [String: [Int]] = [:]
-        for (index, action) in actions.enumerated() {
-            var waitsFor = Set<Int>()
-            for key in action.stateDependencies {
-                waitsFor.formUnion(writers[key] ?? [])
+        var previousStateWrite: [String: Int] = [:]
+        for index in actions.indices {
+            var waitsFor: [Int] = []
+            for key in actions[index].stateDependencies {
+                if let writer = lastWriter[key], writer < index, !waitsFor.contains(writer) { waitsFor.append(writer) }
             }
-            for key in action.writtenKeys {
-                writers[key, default: []].append(index)
+            if let key = actions.stateWriteKey(at: index) {
+                if let previous = previousStateWrite[key], !waitsFor.contains(previous) { waitsFor.append(previous) }
+                previousStateWrite[key] = index
             }
             prerequisites[index] = waitsFor.sorted()
         }
@@ -80,14 +91,12 @@ public struct ActionGraph: Sendable {
     }
 }
 
-extension Action {
-    /// The state keys this action claims to write: its declared effects, plus the key a
-    /// `state_write` names in its parameters.
-    public var writtenKeys: [String] {
-        var keys = expectedEffects.keys.sorted()
-        if kind == .stateWrite, let key = parameters["key"]?.stringValue, !keys.contains(key) {
-            keys.append(key)
-        }
-        return keys
+extension [Action] {
+    /// The key the `state_write` at `index` sets, when it names one as a string; other
+    /// actions set none. On the array rather than the action so hot loops read the two
+    /// fields in place instead of copying the whole action.
+    public func stateWriteKey(at index: Int) -> String? {
+        guard self[index].kind == .stateWrite, case .string(let key)? = self[index].parameters["key"] else { return nil }
+        return key
     }
 }

@@ -20,7 +20,7 @@ struct ForwardWalk {
         state = initialState
     }
 
-    mutating func run(_ actions: [Action], order: ExecutionOrder, blocked: BlockedEffects, reportIssues: Bool) {
+    mutating func run(_ actions: [Action], order: ActionGraph, blocked: BlockedEffects, reportIssues: Bool) {
         for level in order.levels {
             for index in level {
                 step(actions, index, blocked: blocked, reportIssues: reportIssues)

@@ -41,7 +41,7 @@ public enum Verifier {
         findings.loops = loops.count
         issues += loops
 
-        let order = ExecutionOrder(actions)
+        let order = ActionGraph(actions, honoringExplicitDependencies: false)
         var walk = ForwardWalk(initialState: initialState)
         walk.run(actions, order: order, blocked: .apply, reportIssues: true)
         findings.preconditions = walk.preconditionIssues
@@ -84,7 +84,7 @@ public enum Verifier {
     /// before dispatch, so its effects never land and its dependents may drop out in turn.
     public static func simulate(_ proposal: ActionProposal, initialState: [String: JSONValue] = [:]) -> [String: JSONValue] {
         var walk = ForwardWalk(initialState: initialState)
-        walk.run(proposal.actions, order: ExecutionOrder(proposal.actions), blocked: .skip, reportIssues: false)
+        walk.run(proposal.actions, order: ActionGraph(proposal.actions, honoringExplicitDependencies: false), blocked: .skip, reportIssues: false)
         return walk.state
     }
 }

@@ -13,15 +13,22 @@ struct ActionGraphTests {
         ActionGraph(actions, honoringExplicitDependencies: explicit).levels.map { $0.map { actions[$0].id } }
     }
 
-    @Test func readersWaitForEarlierWritersOnly() {
+    @Test func readersWaitForTheLastWriterWhenItIsEarlier() {
         #expect(levels([tool("r", reads: ["k"]), tool("w", writes: ["k"])]) == [["r", "w"]])
         #expect(levels([tool("w1", writes: ["k"]), tool("w2", writes: ["k"]), tool("r", reads: ["k"])]) == [["w1", "w2"], ["r"]])
         #expect(levels([tool("a", writes: ["x"]), tool("b", reads: ["x"], writes: ["y"]), tool("c", reads: ["y"])]) == [["a"], ["b"], ["c"]])
+        // The reference resolves a key to its last writer in the whole proposal: one after the
+        // reader (or the reader itself) means no edge, even with an earlier writer.
+        #expect(levels([tool("w1", writes: ["k"]), tool("r", reads: ["k"]), tool("w2", writes: ["k"])]) == [["w1", "r", "w2"]])
+        #expect(levels([tool("w", writes: ["x"]), tool("self", reads: ["x"], writes: ["x"])]) == [["w", "self"]])
     }
 
-    @Test func aStateWriteKeyIsAWrite() {
+    @Test func aStateWriteKeyIsAWriteAndStateWritesOfOneKeyAreOrdered() {
         let write = Action(id: "w", kind: .stateWrite, parameters: ["key": "k", "value": 1])
+        let again = Action(id: "w2", kind: .stateWrite, parameters: ["key": "k", "value": 2])
+        let other = Action(id: "o", kind: .stateWrite, parameters: ["key": "other", "value": 3])
         #expect(levels([write, tool("r", reads: ["k"])]) == [["w"], ["r"]])
+        #expect(levels([write, other, again]) == [["w", "o"], ["w2"]])
     }
 
     @Test func explicitDependenciesOrderCycleAndReportUnknownIDs() {
