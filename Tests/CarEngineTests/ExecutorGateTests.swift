@@ -137,7 +137,7 @@ struct ExecutorGateTests {
         ]
         let result = await runtime.execute(Fixture.proposal(actions), session: nil, scope: nil, invoker: invoker)
         #expect(result.results.map(\.status) == [.rejected, .rejected, .succeeded])
-        #expect(result.error("deploy") == "precondition failed: tests must pass: 'tests_passed' eq true (actual: false)")
+        #expect(result.error("deploy") == "precondition failed: tests must pass: 'tests_passed' is Bool(false), need Bool(true)")
         #expect(result.error("publish") == "state dependency 'artifact' is not available")
         #expect(invoker.calls.map(\.actionID) == ["fine"])
     }

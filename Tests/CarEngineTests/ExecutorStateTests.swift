@@ -77,7 +77,7 @@ struct ExecutorStateTests {
         ]
         let result = await runtime.execute(Fixture.proposal(actions), session: nil, scope: nil, invoker: invoker)
         #expect(result.results.map(\.status) == [.succeeded, .succeeded, .succeeded, .failed, .failed, .failed])
-        #expect(result.error("too_small") == "assertion failed: 'count' gt 5 (actual: 3)")
+        #expect(result.error("too_small") == "assertion failed: 'count' is Number(3), need gt Number(5)")
         #expect(result.error("empty") == "assertion has nothing to check: give parameters.key or preconditions")
         #expect(result.error("weird_op")?.contains("unknown operator 'roughly'") == true)
         #expect(result.cost.actionsExecuted == 6)

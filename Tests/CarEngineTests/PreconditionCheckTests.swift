@@ -1,46 +1,31 @@
 @testable import CarEngine
+import CarIR
 import CarJSON
 import Testing
 
-@Suite("precondition operators")
+/// The executor's gate is the verifier's evaluator (its operator rules are tested in
+/// CarIRTests); here: first failure wins, descriptions prefix it, tenants are respected.
+@Suite("precondition gate")
 struct PreconditionCheckTests {
-    private func holds(_ op: String, _ actual: JSONValue?, _ expected: JSONValue = .null) -> Bool {
-        PreconditionCheck.holds(op, actual: actual, expected: expected)
+    @Test func theFirstFailingPreconditionIsExplainedWithItsDescription() throws {
+        let store = StateStore()
+        try store.set("tests_passed", false, tenant: nil)
+        try store.set("replicas", 3, tenant: nil)
+        let view = store.view(tenant: nil)
+        let passing = Precondition(key: "replicas", op: "gte", value: 2)
+        let failing = Precondition(key: "tests_passed", op: "eq", value: true, description: "CI must be green")
+        #expect(PreconditionCheck.firstFailure([passing], in: view) == nil)
+        let failure = try #require(PreconditionCheck.firstFailure([passing, failing, Precondition(key: "absent")], in: view))
+        #expect(failure == "CI must be green: 'tests_passed' is Bool(false), need Bool(true)")
+        // The same wording verify reports, without the description.
+        #expect(failure.hasSuffix(try #require(PreconditionEvaluator.failure(of: failing, in: ["tests_passed": false]))))
     }
 
-    @Test func equalityIsJSONEquality() {
-        #expect(holds("eq", 1, 1.0))
-        #expect(holds("eq", ["a": [1, "x"]], ["a": [1.0, "x"]]))
-        #expect(!holds("eq", "1", 1))
-        #expect(!holds("eq", nil, .null))
-        #expect(holds("neq", nil, 1))
-        #expect(holds("neq", 2, 1))
-        #expect(!holds("neq", 1, 1))
-    }
-
-    @Test func orderedOperatorsNeedNumbersOnBothSides() {
-        #expect(holds("gt", 3, 2))
-        #expect(!holds("gt", 2, 2))
-        #expect(holds("gte", 2, 2.0))
-        #expect(holds("lt", 1.5, 2))
-        #expect(holds("lte", 2, 2))
-        #expect(!holds("gt", "3", 2))
-        #expect(!holds("lt", 1, "2"))
-        #expect(!holds("gte", nil, 0))
-        #expect(holds("gt", .int(Int64.max), .int(Int64.max - 1)))
-    }
-
-    @Test func existenceContainmentAndUnknownOperators() {
-        #expect(holds("exists", .null))
-        #expect(!holds("exists", nil))
-        #expect(holds("not_exists", nil))
-        #expect(!holds("not_exists", 0))
-        #expect(holds("contains", "deploy to staging", "staging"))
-        #expect(!holds("contains", "deploy", "prod"))
-        #expect(holds("contains", ["a", 2], 2.0))
-        #expect(!holds("contains", ["a"], "b"))
-        #expect(!holds("contains", ["k": 1], "k"))
-        #expect(!holds("matches", "x", "x"))
-        #expect(!holds("EQ", 1, 1))
+    @Test func aTenantSeesOnlyItsOwnKeys() throws {
+        let store = StateStore()
+        try store.set("ready", true, tenant: "acme")
+        let ready = Precondition(key: "ready", op: "eq", value: true)
+        #expect(PreconditionCheck.firstFailure([ready], in: store.view(tenant: "acme")) == nil)
+        #expect(PreconditionCheck.firstFailure([ready], in: store.view(tenant: nil)) == "key 'ready' has no value")
     }
 }

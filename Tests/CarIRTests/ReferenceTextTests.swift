@@ -1,4 +1,4 @@
-@testable import CarVerifier
+import CarIR
 import CarJSON
 import Testing
 

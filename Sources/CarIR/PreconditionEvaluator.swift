@@ -1,4 +1,3 @@
-import CarIR
 import CarJSON
 
 /// Decides one precondition against a known state, with the reference's rules and wording.
@@ -11,11 +10,16 @@ import CarJSON
 /// - `contains` is a substring test on text: a string stands for itself, anything else for its
 ///   compact serialisation. That makes `[1,"x"]` contain `"x"` and also `1`, and `{"a":1}`
 ///   contain `"a"`; membership of a nested value works only through its spelling.
-enum PreconditionEvaluator {
+public enum PreconditionEvaluator {
     /// nil when the precondition holds, otherwise why it does not (without the common prefix).
-    static func failure(of precondition: Precondition, in state: [String: JSONValue]) -> String? {
+    public static func failure(of precondition: Precondition, in state: [String: JSONValue]) -> String? {
+        failure(of: precondition, actual: state[precondition.key])
+    }
+
+    /// The same, given the key's value (nil when absent): for callers whose state is not a
+    /// dictionary, such as the executor's tenant-scoped view.
+    public static func failure(of precondition: Precondition, actual: JSONValue?) -> String? {
         let key = precondition.key
-        let actual = state[key]
         switch precondition.op {
         case "exists":
             return actual == nil ? "key '\(key)' does not exist" : nil
@@ -50,7 +54,7 @@ enum PreconditionEvaluator {
         }
     }
 
-    static func holds(_ precondition: Precondition, in state: [String: JSONValue]) -> Bool {
+    public static func holds(_ precondition: Precondition, in state: [String: JSONValue]) -> Bool {
         failure(of: precondition, in: state) == nil
     }
 

@@ -1,4 +1,3 @@
-@testable import CarVerifier
 import CarIR
 import CarJSON
 import Testing

@@ -9,27 +9,27 @@ import Darwin
 /// (`'n' is Number(5), need Number(4)`) and its `contains` operator and loop detection compare
 /// values by their text. Two spellings exist: `debug` is the Rust `Debug` form used in messages,
 /// `compact` the serialised form (sorted keys, no spaces) used for comparisons.
-enum ReferenceText {
-    static func debug(_ value: JSONValue) -> String {
+public enum ReferenceText {
+    public static func debug(_ value: JSONValue) -> String {
         var out = ""
         writeDebug(value, into: &out)
         return out
     }
 
-    static func compact(_ value: JSONValue) -> String {
+    public static func compact(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         writeCompact(value, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func compactBytes(_ value: JSONValue, into out: inout [UInt8]) {
+    public static func compactBytes(_ value: JSONValue, into out: inout [UInt8]) {
         writeCompact(value, into: &out)
     }
 
     /// The reference's number spelling: plain decimal for magnitudes in [1e-5, 1e16), with a
     /// trailing `.0` when integral, otherwise `d.ddde±x` without exponent padding. Swift's own
     /// `description` already yields the shortest round-tripping digits; only the layout differs.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
         let magnitude = value.magnitude
@@ -91,19 +91,19 @@ enum ReferenceText {
     }
 
     /// Keys in byte order, as the reference's sorted maps keep them.
-    static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
+    public static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
         members.keys.sorted(by: precedesInByteOrder)
     }
 
     /// UTF-8 byte order (Rust's `str` order), not Swift's canonical-equivalence order.
-    static func precedesInByteOrder(_ left: String, _ right: String) -> Bool {
+    public static func precedesInByteOrder(_ left: String, _ right: String) -> Bool {
         let fast = left.utf8.withContiguousStorageIfAvailable { a in
             right.utf8.withContiguousStorageIfAvailable { b in precedes(a, b) }
         }
         return (fast ?? nil) ?? left.utf8.lexicographicallyPrecedes(right.utf8)
     }
 
-    static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let shared = min(a.count, b.count)
         if shared > 0, let pa = a.baseAddress, let pb = b.baseAddress {
             let order = memcmp(pa, pb, shared)
@@ -113,7 +113,7 @@ enum ReferenceText {
     }
 
     /// Byte-wise substring test, as Rust's `str::contains` does (no Unicode equivalence).
-    static func bytes(_ haystack: String, contain needle: String) -> Bool {
+    public static func bytes(_ haystack: String, contain needle: String) -> Bool {
         var haystack = haystack
         var needle = needle
         return haystack.withUTF8 { hay in
