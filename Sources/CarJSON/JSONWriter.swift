@@ -29,12 +29,13 @@ public enum JSONWriter {
         case .object(let members):
             buffer.append(UInt8(ascii: "{"))
             var first = true
-            for key in members.keys.sorted() {
+            // Sorting the pairs (not the keys, then looking each up) hashes no key twice.
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
                 if !first { buffer.append(UInt8(ascii: ",")) }
                 first = false
                 writeString(key, into: &buffer)
                 buffer.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &buffer)
+                write(member, into: &buffer)
             }
             buffer.append(UInt8(ascii: "}"))
         }
