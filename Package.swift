@@ -19,6 +19,8 @@ let package = Package(
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
         .target(name: "CarWebSocket"),
+        // Atomic file writes and the few other file operations the daemon and domain code share.
+        .target(name: "CarFiles"),
         // JSON values, parser, writer and Codable bridges: no JSON-RPC, usable by domain code.
         .target(name: "CarJSON"),
         // JSON-RPC runtime the generated code is written against: ids, errors, context, dispatcher.
@@ -31,18 +33,18 @@ let package = Package(
         // The runtime: tool registry, policies, state, proposal execution, event log.
         .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON"]),
         // The memory engine: facts (and later the graph, skills and persistence).
-        .target(name: "CarMemory", dependencies: ["CarJSON"]),
+        .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory"]),
+        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem"]),
+        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
         // Runtime benchmark (callback round trip, proposal wall time, verify): prints figures.
-        .executableTarget(name: "car-bench", dependencies: ["CarTestSupport", "CarVerifier", "CarIR", "CarJSON"],
+        .executableTarget(name: "car-bench", dependencies: ["CarTestSupport", "CarVerifier", "CarIR", "CarJSON", "CarMemory"],
                           path: "Benchmarks/car-bench"),
 
         // Test-only helpers: a small WebSocket client speaking over real sockets.
@@ -53,8 +55,9 @@ let package = Package(
         .testTarget(name: "CarIRTests", dependencies: ["CarIR", "CarJSON"]),
         .testTarget(name: "CarVerifierTests", dependencies: ["CarVerifier", "CarIR", "CarJSON"], exclude: ["Corpus"]),
         .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),
+        .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
-        .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport"]),
+        .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["CarServer", "CarGenerated", "CarRPC", "CarWebSocket", "CarTestSupport"],

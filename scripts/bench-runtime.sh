@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runtime benchmark: callback round trip, a 100-action proposal, verify on 30 actions.
-#   scripts/bench-runtime.sh
+#   scripts/bench-runtime.sh [all]     (all: also the memory benchmark on 100,000 facts)
 # Builds car-server and car-bench in release mode, runs the server on CPU 0 and the client on
 # CPU 1 (when taskset exists), prints the figures. Bounded: a few seconds of work, then stops.
 set -euo pipefail
@@ -18,3 +18,6 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home"' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 "${client_cpu[@]}" timeout 300 "$bin/car-bench" "$port"
+if [ "${1:-}" = memory ] || [ "${1:-}" = all ]; then
+  "${client_cpu[@]}" timeout 300 "$bin/car-bench" memory "$port" "$pid"
+fi

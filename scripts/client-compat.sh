@@ -181,6 +181,14 @@ for venv in "${venvs[@]}"; do
         timeout -k 5 60 "$venv/bin/python" "$here/compat/typed_calls.py" </dev/null 2>"$err") \
     || fail "car-runtime $version, typed calls: $out $(tail -n 20 "$err")"
   echo "  ok  car-runtime $version: ${out#ok  }"
+  # memory_and_skills.py persists to a temporary file: TMPDIR inside the daemon's memory root
+  # lets it do so without opening the sandbox.
+  mkdir -p "$home/memory/tmp"
+  out=$(env -i PATH=/usr/bin:/bin HOME="$home/client-home" LANG=C.UTF-8 CAR_NO_VERSION_WARNING=1 TMPDIR="$home/memory/tmp" \
+        CAR_DAEMON_URL="ws://127.0.0.1:$port" CAR_AUTH_TOKEN="$token" \
+        timeout -k 5 120 "$venv/bin/python" "$here/compat/examples.py" "$examples/python/memory_and_skills.py" memory-skills \
+        </dev/null 2>"$err") || fail "car-runtime $version, memory_and_skills.py: $out $(tail -n 20 "$err")"
+  echo "  ok  car-runtime $version: ${out#ok  }"
   running || fail "daemon died during the car-runtime $version examples"
 done
 
@@ -191,6 +199,9 @@ running || fail "daemon died during the negative checks"
 timeout -k 5 120 python3 "$here/compat/runtime_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "runtime checks with the raw client"
 running || fail "daemon died during the runtime checks"
+timeout -k 5 60 python3 "$here/compat/memory_raw.py" --port "$port" --token "$token" --home "$home" </dev/null \
+  | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "memory scope and sandbox checks"
+running || fail "daemon died during the memory checks"
 out=$(timeout -k 5 120 python3 "$here/compat/verify_live.py" --port "$port" --token "$token" \
       --corpus "$here/../Tests/CarVerifierTests/Corpus" </dev/null) || fail "verify over the daemon: $out"
 echo "  $out"

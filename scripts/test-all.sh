@@ -29,4 +29,7 @@ venv=$(scripts/python-env.sh | head -n 1)
 step "robustness: random and mutated frames against the release build"
 scripts/robustness.sh "$BIN"
 
+step "memory: kill -9 during memory.persist, repeatedly"
+timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
+
 step "all tests passed"

@@ -1,6 +1,7 @@
 // Runtime benchmark for the CAR daemon: prints figures, asserts nothing.
 //
-//     car-bench PORT         (a release car-server listening on 127.0.0.1:PORT with --no-auth)
+//     car-bench PORT                   (a release car-server on 127.0.0.1:PORT with --no-auth)
+//     car-bench memory PORT PID        the memory benchmark (MemoryBench.swift)
 //
 // Measures, over one real WebSocket client (this process answers every callback at once):
 //   callback round trip   server sends tools.execute → we answer → server sends the next one,
@@ -93,8 +94,13 @@ func toolCall(_ id: String, after: String? = nil, n: Int) -> JSONValue {
     return .object(action)
 }
 
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory",
+   let port = Int(CommandLine.arguments[2]), let pid = Int32(CommandLine.arguments[3]) {
+    try runMemoryBench(port: port, pid: pid)
+    exit(0)
+}
 guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1]) else {
-    print("usage: car-bench PORT")
+    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID")
     exit(2)
 }
 var bench = try Bench(port: port)

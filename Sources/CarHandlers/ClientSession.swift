@@ -12,36 +12,33 @@ public final class ClientSession: RPCSession {
     public let gate: SessionGate
     public let peer: any RPCPeer
     private let journalDirectory: String?
+    private let memoryScopes: MemoryScopes
     private let binding = Mutex<Binding>(Binding())
     private let domain = Mutex<Domain>(Domain())
 
     struct Binding {
-        var memoryNamespace: String?
         var clientVersion: String?
     }
 
     private struct Domain {
         var runtime: Runtime?
+        /// This connection's own graph, made on first use when nothing shared or bound applies.
         var memory: MemoryEngine?
+        /// Set by `session.auth {memory_namespace}`: the daemon-owned graph of that namespace.
+        var namespace: (name: String, engine: MemoryEngine)?
         var closed = false
     }
 
-    init(clientID: String, gate: SessionGate, peer: any RPCPeer, journalDirectory: String?) {
+    init(clientID: String, gate: SessionGate, peer: any RPCPeer, journalDirectory: String?, memoryScopes: MemoryScopes) {
         self.clientID = clientID
         self.gate = gate
         self.peer = peer
         self.journalDirectory = journalDirectory
+        self.memoryScopes = memoryScopes
     }
-
-    /// The memory namespace requested at `session.auth` (the memory engine binds it).
-    public var memoryNamespace: String? { binding.withLock { $0.memoryNamespace } }
 
     /// The client package version given at `server.handshake`, for logs.
     public var clientVersion: String? { binding.withLock { $0.clientVersion } }
-
-    func requestMemoryNamespace(_ namespace: String?) {
-        binding.withLock { $0.memoryNamespace = namespace }
-    }
 
     func recordClientVersion(_ version: String?) {
         binding.withLock { $0.clientVersion = version }
@@ -61,16 +58,43 @@ public final class ClientSession: RPCSession {
     }
 
     /// The memory engine this connection reads and writes (the seed's `effective_memgine`):
-    /// every memory handler goes through here, so bindings (shared, namespace, agent) plug in
-    /// at one place.
+    /// the bound namespace's graph, else the daemon's shared one, else the connection's own.
+    /// Every memory handler goes through here, so bindings plug in at one place.
     public func effectiveMemory() -> MemoryEngine {
         domain.withLock { domain in
+            if let bound = domain.namespace { return bound.engine }
+            if let shared = memoryScopes.shared { return shared }
             if let memory = domain.memory { return memory }
             let memory = MemoryEngine()
             domain.memory = memory
             return memory
         }
     }
+
+    /// Runs a write against the effective memory; a namespace-bound graph is persisted before
+    /// this returns, so the reply to a write means the write is on disk.
+    public func writeMemory<T>(_ body: (MemoryEngine) throws -> T) throws -> T {
+        let engine = effectiveMemory()
+        let result = try body(engine)
+        if let bound = domain.withLock({ $0.namespace }) {
+            try memoryScopes.persist(namespace: bound.name, engine: bound.engine)
+        }
+        return result
+    }
+
+    /// The persist/load sandbox under the daemon's memory root.
+    public func memorySandbox() throws -> MemorySandbox {
+        try memoryScopes.sandbox()
+    }
+
+    /// Binds this connection to a daemon-owned namespace graph (`session.auth`).
+    func bindMemoryNamespace(_ name: String) throws {
+        let engine = try memoryScopes.engine(forNamespace: name)
+        domain.withLock { $0.namespace = (name, engine) }
+    }
+
+    /// The namespace this connection's memory is bound to, if any.
+    public var boundMemoryNamespace: String? { domain.withLock { $0.namespace?.name } }
 
     /// The connection is gone: the journal is closed so its descriptor is not held.
     public func close() {

@@ -6,12 +6,9 @@ extension CarHandler {
     public func memoryAddFact(
         _ params: CarMethods.MemoryAddFact.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryAddFact.Result {
-        do {
-            return try context.session.effectiveMemory().addFact(
-                subject: params.subject, body: params.body, kind: params.kind ?? "pattern",
-                confidence: params.confidence ?? 1.0, id: params.factId, tags: params.tags ?? [], source: params.source)
-        } catch {
-            throw CarErrors.invalidParams(error.description)
+        try Self.memoryWrite(context) { memory in
+            try memory.addFact(subject: params.subject, body: params.body, kind: params.kind ?? "pattern",
+                               confidence: params.confidence ?? 1.0, id: params.factId, tags: params.tags ?? [], source: params.source)
         }
     }
 
@@ -19,5 +16,131 @@ extension CarHandler {
         _ params: CarMethods.MemoryFactCount.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryFactCount.Result {
         context.session.effectiveMemory().factCount
+    }
+
+    public func memoryDelete(
+        _ params: CarMethods.MemoryDelete.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryDelete.Result {
+        try Self.memoryWrite(context) { memory in
+            let kind = memory.fact(id: params.id)?.kind
+            let deleted = memory.delete(id: params.id)
+            return .init(deleted: deleted, factCount: memory.factCount, id: params.id, kind: kind)
+        }
+    }
+
+    public func memorySaveKnowledge(
+        _ params: CarMethods.MemorySaveKnowledge.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemorySaveKnowledge.Result {
+        try Self.save(.knowledge, params, context)
+    }
+
+    public func memorySaveProcedural(
+        _ params: CarMethods.MemorySaveProcedural.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemorySaveProcedural.Result {
+        try Self.save(.procedural, .init(body: params.body, confidence: params.confidence, id: params.id, isConstraint: params.isConstraint,
+                                          subject: params.subject, tags: params.tags, tenantId: params.tenantId), context)
+    }
+
+    public func memoryConsolidate(
+        _ params: CarMethods.MemoryConsolidate.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryConsolidate.Result {
+        try Self.memoryWrite(context) { memory in
+            let report = memory.consolidate()
+            return .init(factsAfter: report.factsAfter, factsBefore: report.factsBefore,
+                         groups: report.groups.map { .init(kept: $0.kept, removed: $0.removed) }, merged: report.merged)
+        }
+    }
+
+    public func memoryQuery(
+        _ params: CarMethods.MemoryQuery.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryQuery.Result {
+        context.session.effectiveMemory().query(params.query, k: params.k ?? 5).map {
+            .init(body: $0.fact.body, confidence: $0.score, id: $0.fact.id, kind: $0.fact.kind, subject: $0.fact.subject)
+        }
+    }
+
+    public func memoryBuildContext(
+        _ params: CarMethods.MemoryBuildContext.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryBuildContext.Result {
+        context.session.effectiveMemory().buildContext(query: params.query, modelContextWindow: params.modelContextWindow)
+    }
+
+    public func memoryPersist(
+        _ params: CarMethods.MemoryPersist.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryPersist.Result {
+        let path = try Self.sandboxed(params.path, context, method: "memory.persist", creatingParents: true)
+        do {
+            return try context.session.effectiveMemory().persist(to: path)
+        } catch {
+            throw CarErrors.internalError("memory.persist \(params.path): \(error)")
+        }
+    }
+
+    public func memoryLoad(
+        _ params: CarMethods.MemoryLoad.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.MemoryLoad.Result {
+        let path = try Self.sandboxed(params.path, context, method: "memory.load", creatingParents: false)
+        return try Self.memoryWrite(context) { memory in
+            do {
+                return try memory.load(from: path)
+            } catch {
+                throw CarErrors.invalidParams("memory.load \(params.path): \(error)")
+            }
+        }
+    }
+
+    // MARK: Shared steps
+
+    /// A write to the session's memory, persisted before the reply when the session is bound
+    /// to a namespace; domain refusals (a full graph) are the caller's problem, -32602.
+    static func memoryWrite<T>(_ context: RPCContext<ClientSession>, _ body: (MemoryEngine) throws -> T) throws -> T {
+        do {
+            return try context.session.writeMemory(body)
+        } catch let error as RPCError {
+            throw error
+        } catch let error as MemoryScopes.Failure {
+            throw CarErrors.internalError(error.description)
+        } catch {
+            throw CarErrors.invalidParams(String(describing: error))
+        }
+    }
+
+    static func sandboxed(_ path: String, _ context: RPCContext<ClientSession>, method: String, creatingParents: Bool) throws -> String {
+        do {
+            return try context.session.memorySandbox().resolve(path, creatingParents: creatingParents)
+        } catch let refusal as MemorySandbox.Refusal {
+            throw CarErrors.invalidParams("\(method) \(refusal)")
+        } catch {
+            throw CarErrors.internalError("\(method): \(error)")
+        }
+    }
+
+    private enum SavedKind: String { case knowledge, procedural }
+
+    private static func save(
+        _ kind: SavedKind, _ params: CarMethods.MemorySaveKnowledge.Params, _ context: RPCContext<ClientSession>
+    ) throws -> CarSchemas.SavedMemory {
+        try memoryWrite(context) { memory in
+            // Saving under an existing id replaces that entry, so re-saving is idempotent.
+            if let id = params.id { memory.delete(id: id) }
+            var tags = params.tags ?? []
+            if params.isConstraint == true, !tags.contains("constraint") { tags.append("constraint") }
+            let count = try memory.addFact(subject: params.subject, body: params.body, kind: kind.rawValue,
+                                           confidence: Self.confidence(params.confidence), id: params.id, tags: tags,
+                                           source: params.tenantId.map { "tenant:\($0)" })
+            let id = params.id ?? memory.facts.last?.id ?? ""
+            return .init(factCount: count, id: id, kind: kind == .knowledge ? .knowledge : .procedural)
+        }
+    }
+
+    /// The protocol carries confidence as a label here; numbers are accepted too.
+    private static func confidence(_ label: String?) -> Double {
+        switch label?.lowercased() {
+        case nil: 1.0
+        case "high": 0.9
+        case "medium": 0.6
+        case "low": 0.3
+        case let text?: Double(text).map { min(1, max(0, $0)) } ?? 1.0
+        }
     }
 }

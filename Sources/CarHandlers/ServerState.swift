@@ -1,3 +1,4 @@
+import CarMemory
 import CarRPC
 import Synchronization
 
@@ -18,8 +19,18 @@ public struct ServerStateConfig: Sendable {
     /// a tool that finishes right at its budget is not cut off by scheduling jitter.
     public var callbackGrace: Duration
 
+    /// `<state root>/memory`: where persist/load are sandboxed and namespace graphs live; nil
+    /// disables both.
+    public var memoryRoot: String?
+    /// One graph for every connection (an embedder's, or `--shared-memory`); nil gives each
+    /// connection its own, as the standalone daemon does.
+    public var sharedMemory: MemoryEngine?
+
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
-                toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500)) {
+                toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
+                memoryRoot: String? = nil, sharedMemory: MemoryEngine? = nil) {
+        self.memoryRoot = memoryRoot
+        self.sharedMemory = sharedMemory
         self.authToken = authToken
         self.hostToken = hostToken
         self.journalDirectory = journalDirectory
@@ -33,17 +44,19 @@ public struct ServerStateConfig: Sendable {
 /// connection.
 public final class ServerState: Sendable {
     public let config: ServerStateConfig
+    public let memoryScopes: MemoryScopes
     private let sessions = Mutex<[String: ClientSession]>([:])
 
     public init(config: ServerStateConfig) {
         self.config = config
+        self.memoryScopes = MemoryScopes(root: config.memoryRoot, shared: config.sharedMemory)
     }
 
     public var authEnabled: Bool { config.authToken != nil }
 
     public func createSession(clientID: String, peer: any RPCPeer) -> ClientSession {
         let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled), peer: peer,
-                                    journalDirectory: config.journalDirectory)
+                                    journalDirectory: config.journalDirectory, memoryScopes: memoryScopes)
         sessions.withLock { $0[clientID] = session }
         return session
     }

@@ -6,11 +6,10 @@ extension CarHandler {
         _ params: CarMethods.SessionAuth.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SessionAuth.Result {
         let session = context.session
-        session.requestMemoryNamespace(params.memoryNamespace)
         guard let expected = state.config.authToken else {
             // Auth disabled: accept anything so clients that always authenticate keep one code path.
             session.gate.authenticate(as: .session)
-            return .init(authEnabled: false, ok: true)
+            return .init(authEnabled: false, memoryNamespace: try bindNamespace(params, session), ok: true)
         }
         if let hostToken = params.hostToken {
             guard let hostExpected = state.config.hostToken, ConstantTime.equals(hostToken, hostExpected) else {
@@ -30,7 +29,19 @@ extension CarHandler {
             throw Self.authFailed("token mismatch")
         }
         session.gate.authenticate(as: .session)
-        return .init(authEnabled: true, ok: true)
+        return .init(authEnabled: true, memoryNamespace: try bindNamespace(params, session), ok: true)
+    }
+
+    /// `memory_namespace` binds the now-authenticated connection to that namespace's graph
+    /// (loaded from its snapshot on first use); the result echoes it.
+    private func bindNamespace(_ params: CarMethods.SessionAuth.Params, _ session: ClientSession) throws -> String? {
+        guard let name = params.memoryNamespace, !name.isEmpty else { return nil }
+        do {
+            try session.bindMemoryNamespace(name)
+        } catch {
+            throw RPCError(code: CarErrors.internalErrorCode, message: "memory namespace: \(error)")
+        }
+        return name
     }
 
     /// The protocol document's wording: a generic -32603 whose message starts "auth failed:";

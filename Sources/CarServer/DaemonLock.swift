@@ -1,3 +1,4 @@
+import CarFiles
 import Glibc
 
 /// The primary-daemon lock (`run/daemon.lock`): one daemon per state root owns the shared token

@@ -1,3 +1,5 @@
+import CarFiles
+import CarMemory
 import CarGenerated
 import CarHandlers
 import Dispatch
@@ -81,7 +83,9 @@ public enum DaemonMain {
         var configuration = DaemonConfiguration(
             transport: transport,
             state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
-                                     toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000))),
+                                     toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000)),
+                                     memoryRoot: paths.memoryDirectory,
+                                     sharedMemory: options.sharedMemory ? MemoryEngine() : nil),
             logger: logger)
 
         let started = MonotonicClock.nanoseconds()

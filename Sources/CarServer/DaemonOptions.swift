@@ -11,6 +11,8 @@ public struct DaemonOptions: Sendable, Equatable {
     public var bindHost = "127.0.0.1"
     public var unixSocket = UnixSocket.standard
     public var authDisabled = false
+    /// `--shared-memory`: one memory graph for every connection instead of one each.
+    public var sharedMemory = false
     public var authToken: String?
     public var journalDirectory: String?
     public var maxMessageBytes = 16 << 20
@@ -31,13 +33,17 @@ public struct DaemonOptions: Sendable, Equatable {
 
     public static let usage = """
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
-                          [--journal-dir DIR] [--max-message-bytes N] [--log-level trace|debug|info|warn|error]
+                          [--shared-memory] [--journal-dir DIR] [--max-message-bytes N]
+                          [--log-level trace|debug|info|warn|error]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
         Environment: CAR_HOME (absolute state root, default ~/.car), CAR_AUTH_TOKEN, CAR_NO_AUTH=1,
         CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, CAR_TOOL_TIMEOUT (seconds a tool callback
         may take when its action declares no timeout_ms; default 300), XDG_RUNTIME_DIR.
+        Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
+        {memory_namespace} binds a graph kept in memory/memory-namespaces/; --shared-memory gives all
+        connections one graph (otherwise each connection has its own).
         """
 
     public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
@@ -82,6 +88,8 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.unixSocket = text == "disabled" ? .disabled : .path(text)
             case "--no-auth":
                 options.authDisabled = true
+            case "--shared-memory":
+                options.sharedMemory = true
             case "--auth-token":
                 let token = try value(for: flag).trimmingWhitespace()
                 guard !token.isEmpty else { throw UsageError(description: "--auth-token: the token must not be empty") }

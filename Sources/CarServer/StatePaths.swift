@@ -8,6 +8,8 @@ public struct StatePaths: Sendable, Equatable {
     public var lockPath: String
 
     public var authTokenPath: String { tokenDirectory + "/auth-token" }
+    /// Memory snapshots: the persist/load sandbox and the namespace graphs.
+    public var memoryDirectory: String { root + "/memory" }
     public var hostTokenPath: String { tokenDirectory + "/host-token" }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import CarFiles
 import CarWebSocket
 import Glibc
 

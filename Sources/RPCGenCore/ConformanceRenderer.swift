@@ -45,8 +45,18 @@ struct ConformanceRenderer {
         return SwiftWriter.literal(SpecJSON.object(members).rendered())
     }
 
-    private func caseLiteral(_ name: String, _ method: SpecMethod, setup: String, request: String, expect: String) -> String {
-        "ConformanceCase(name: \(SwiftWriter.literal(name)), method: \(SwiftWriter.literal(method.name)), setup: \(setup), request: \(request), expect: \(expect))"
+    private func caseLiteral(_ name: String, _ method: SpecMethod, setup: String, request: String, expect: String,
+                             before: [String] = []) -> String {
+        let steps = before.isEmpty ? "" : ", before: [\(before.joined(separator: ", "))]"
+        return "ConformanceCase(name: \(SwiftWriter.literal(name)), method: \(SwiftWriter.literal(method.name)), setup: \(setup)\(steps), request: \(request), expect: \(expect))"
+    }
+
+    /// A setup call of an example, sent with its own id so its reply cannot be mistaken for
+    /// the example's.
+    private func beforeRequest(_ method: String, params: SpecJSON, step: Int) -> String {
+        let members: [(key: String, value: SpecJSON)] = [("jsonrpc", .string("2.0")), ("method", .string(method)), ("params", params),
+                                                         ("id", .string("before-\(step)"))]
+        return SwiftWriter.literal(SpecJSON.object(members).rendered())
     }
 
     private func cases(for method: SpecMethod) -> [String] {
@@ -59,11 +69,14 @@ struct ConformanceRenderer {
                 expect = ".error(code: \(error.code), message: \(error.message.map(SwiftWriter.literal) ?? "nil"), mentions: nil, closes: false)"
             } else if let result = example.result {
                 expect = ".result(\(SwiftWriter.literal(result.rendered())))"
+            } else if let type = example.resultType {
+                expect = ".resultType(\(SwiftWriter.literal(type)))"
             } else {
                 expect = ".resultKeys([\((example.resultKeys ?? []).map(SwiftWriter.literal).joined(separator: ", "))])"
             }
+            let before = example.before.enumerated().map { beforeRequest($1.method, params: $1.params, step: $0) }
             out.append(caseLiteral("\(method.name)/example:\(example.name)", method, setup: setup,
-                                   request: request(method, params: example.params), expect: expect))
+                                   request: request(method, params: example.params), expect: expect, before: before))
         }
         guard let base = method.examples.first(where: { $0.error == nil })?.params else { return out }
         if method.auth != "none" {

@@ -32,8 +32,8 @@ struct ExampleValidator {
                         diagnostics.error(pointer + "/result", "\(label): example '\(example.name)': \(problem)")
                     }
                 }
-                if method.kind == .request && example.result == nil && example.resultKeys == nil {
-                    diagnostics.error(pointer, "\(label): example '\(example.name)' needs a result, resultKeys or an error")
+                if method.kind == .request && example.result == nil && example.resultKeys == nil && example.resultType == nil {
+                    diagnostics.error(pointer, "\(label): example '\(example.name)' needs a result, resultKeys, resultType or an error")
                 }
             }
             if method.direction == .clientToServer, method.kind == .request,

@@ -59,6 +59,12 @@ struct SpecExample {
     var params: SpecJSON
     var result: SpecJSON?
     var resultKeys: [String]?
+    /// The JSON type the result must have, for results that are not the same on every run
+    /// (node ids, assembled text): "string", "integer", "number", "boolean", "array", "object".
+    var resultType: String?
+    /// Calls made on the same connection before the example, each of which must succeed:
+    /// how an example shows state (a load after a persist, a report after an ingest).
+    var before: [(method: String, params: SpecJSON)] = []
     var error: (code: Int, message: String?)?
 }
 

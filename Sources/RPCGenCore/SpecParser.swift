@@ -228,11 +228,24 @@ struct SpecParser {
                 }
                 error = (code, raw["message"]?.string)
             }
-            if error != nil && (item["result"] != nil || item["resultKeys"] != nil) {
+            let resultType = item["resultType"]?.string
+            if let resultType, !["string", "integer", "number", "boolean", "array", "object"].contains(resultType) {
+                diagnostics.error(here + "/resultType", "\(label): resultType must be string, integer, number, boolean, array or object")
+            }
+            if error != nil && (item["result"] != nil || item["resultKeys"] != nil || resultType != nil) {
                 diagnostics.error(here, "\(label): an example has a result or an error, not both")
             }
+            var before: [(method: String, params: SpecJSON)] = []
+            for (step, call) in (item["before"]?.array ?? []).enumerated() {
+                guard let method = call["method"]?.string, !method.isEmpty else {
+                    diagnostics.error(here + "/before/\(step)", "\(label): a 'before' call needs a method")
+                    continue
+                }
+                before.append((method, call["params"] ?? .null))
+            }
             examples.append(SpecExample(name: name, params: item["params"] ?? .null, result: item["result"],
-                                        resultKeys: item["resultKeys"]?.array?.compactMap(\.string), error: error))
+                                        resultKeys: item["resultKeys"]?.array?.compactMap(\.string), resultType: resultType,
+                                        before: before, error: error))
         }
         return examples
     }

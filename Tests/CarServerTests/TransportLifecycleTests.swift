@@ -1,3 +1,4 @@
+import CarFiles
 import CarTestSupport
 import CarWebSocket
 import Glibc

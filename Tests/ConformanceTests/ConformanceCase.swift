@@ -20,6 +20,9 @@ struct ConformanceCase: Sendable, CustomStringConvertible {
         case result(String)
         /// The result must be an object with at least these members.
         case resultKeys([String])
+        /// The result must be a JSON value of this type (string, integer, number, boolean,
+        /// array, object): for results that differ from run to run.
+        case resultType(String)
         /// An error with this code; the message must equal `message` when given and contain
         /// `mentions` when given; `closes` means the server must then close the connection.
         case error(code: Int, message: String?, mentions: String?, closes: Bool)
@@ -30,8 +33,19 @@ struct ConformanceCase: Sendable, CustomStringConvertible {
     let name: String
     let method: String
     let setup: Setup
+    /// Requests sent first on the same connection; each must succeed.
+    var before: [String] = []
     let request: String
     let expect: Expectation
+
+    init(name: String, method: String, setup: Setup, before: [String] = [], request: String, expect: Expectation) {
+        self.name = name
+        self.method = method
+        self.setup = setup
+        self.before = before
+        self.request = request
+        self.expect = expect
+    }
 
     var description: String { name }
 }

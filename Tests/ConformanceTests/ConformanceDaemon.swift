@@ -17,7 +17,8 @@ actor ConformanceDaemon {
         let journal = "/tmp/car-conformance-\(getpid())/journals"
         let daemon = CarDaemon(configuration: DaemonConfiguration(
             transport: TransportConfig(bindHost: "127.0.0.1", port: 0, unixSocketPath: nil),
-            state: ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal),
+            state: ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal,
+                                     memoryRoot: "/tmp/car-conformance-\(getpid())/memory"),
             logger: Logger(minimum: .error)))
         let addresses = try daemon.start()
         running = (daemon, addresses.tcpPort)

@@ -14,6 +14,7 @@ struct ConformanceTests {
         let client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: daemon.port)
         defer { client.close() }
         try Session.prepare(client, testCase.setup)
+        for step in testCase.before { try Session.call(client, step) }
         try client.sendText(testCase.request)
         switch testCase.expect {
         case .noReply:
@@ -26,6 +27,10 @@ struct ConformanceTests {
             #expect(reply["error"] == nil, "unexpected error: \(reply)")
             #expect(reply["result"] == (try JSONParser.parse(expected)))
             #expect(reply["id"] == .int(1))
+        case .resultType(let type):
+            let reply = try Session.reply(client)
+            let result = try #require(reply["result"], "expected a result: \(reply)")
+            #expect(Session.jsonType(of: result) == type, "result \(result) is not a JSON \(type)")
         case .resultKeys(let keys):
             let reply = try Session.reply(client)
             let result = try #require(reply["result"]?.objectValue, "expected an object result: \(reply)")
@@ -82,7 +87,7 @@ enum Session {
         try call(client, #"{"id":2,"jsonrpc":"2.0","method":"server.handshake","params":{"client_version":"conformance","protocol_version":3}}"#)
     }
 
-    private static func call(_ client: WebSocketTestClient, _ frame: String) throws {
+    static func call(_ client: WebSocketTestClient, _ frame: String) throws {
         try client.sendText(frame)
         let reply = try reply(client)
         guard reply["result"] != nil else { throw SetupFailed(reply: reply) }
@@ -110,6 +115,18 @@ enum Session {
     }
 
     struct SetupFailed: Error { var reply: JSONValue }
+
+    static func jsonType(of value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
     struct NoReply: Error {}
 }
 

@@ -13,6 +13,9 @@ CHECK names what must hold:
   agent-ok DIR    agent_with_tools.py DIR, one-argument callback: list_dir, read_file, write_file in that
                   order with the right parameters, all succeeded, report file written, events > 0
   agent-official DIR  agent_with_tools.py as published: first action failed, nothing hangs, events > 0
+  memory-skills   memory_and_skills.py as published (run with TMPDIR inside the daemon's memory root):
+                  4 facts, the TypeScript fact first for the language question, the Button skill found,
+                  stats 1/0, 2/0, 2/1, 3/1 never degraded, and the reload count equal to the fact count
 Prints one line starting "ok" on success; exits 1 with the reason otherwise."""
 import io
 import json
@@ -153,5 +156,33 @@ elif check in ("agent-ok", "agent-official"):
             fail(f"statuses {statuses(result)}")
         print(f"ok  agent_with_tools.py (as published): ls failed with the client's TypeError, the rest "
               f"{[s for _, s in statuses(result)[1:]]}; exit 0; {record['events'][-1]} events")
+elif check == "memory-skills":
+    lines = out.splitlines()
+
+    def line_after(marker, offset=1):
+        for index, line in enumerate(lines):
+            if marker in line and index + offset < len(lines):
+                return lines[index + offset].strip()
+        fail(f"no line after {marker!r}")
+
+    if "4 facts in graph" not in out:
+        fail("the fact count after four add_fact calls is not 4")
+    top = line_after("querying facts")
+    if not top.startswith("project_language: TypeScript"):
+        fail(f"the top hit for the language question is {top!r}, not the TypeScript fact")
+    if "skills in graph: 1" not in out:
+        fail("skills.list does not hold the one ingested skill")
+    if "matched: add_component" not in out:
+        fail("find_skill did not match add_component for the Button context")
+    stats = [line.strip().split("→ ")[1] for line in lines if line.strip().startswith("outcome=")]
+    expected = ["success=1 fail=0 degraded=False", "success=2 fail=0 degraded=False",
+                "success=2 fail=1 degraded=False", "success=3 fail=1 degraded=False"]
+    if stats != expected:
+        fail(f"skill stats after the four outcomes were {stats}")
+    if "reloaded into a fresh runtime: 4 facts" not in out or "roundtrip fact_count matches: True" not in out:
+        fail("persist + reload did not round-trip the 4 facts")
+    score = [line for line in lines if "matched: add_component" in line][0]
+    print(f"ok  memory_and_skills.py (as published): 4 facts, TypeScript first, {score.strip()}, "
+          f"stats 3/1 not degraded, persisted and reloaded 4 facts")
 else:
     sys.exit(f"unknown check {check}")

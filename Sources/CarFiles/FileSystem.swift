@@ -1,9 +1,14 @@
 import Glibc
+import Synchronization
 
 /// The few file operations the daemon needs, on Glibc directly: atomic writes (temp file,
 /// fsync, rename, fsync of the directory) so a crash leaves the old file or the new one,
-/// never a torn one.
+/// never a torn one. Shared by the daemon (token files) and the memory engine (snapshots).
 public enum FileSystem {
+    /// Makes every temporary name unique within the process, so two writers of one file
+    /// (two sessions bound to one memory namespace) never share a temporary.
+    private static let temporaryCounter = Atomic<UInt64>(0)
+
     public struct Failure: Error, CustomStringConvertible {
         public var path: String
         public var operation: String
@@ -22,6 +27,10 @@ public enum FileSystem {
         }
     }
 
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
     public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
@@ -30,7 +39,7 @@ public enum FileSystem {
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(Failure) {
         let directory = parent(of: path)
         try makeDirectories(directory)
-        let temporary = "\(path).tmp-\(getpid())"
+        let temporary = "\(path).tmp-\(getpid())-\(temporaryCounter.add(1, ordering: .relaxed).newValue)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(path: temporary, operation: "open", code: errno) }
         // The mode given to open() is filtered by the umask; the token must be exactly 0600.

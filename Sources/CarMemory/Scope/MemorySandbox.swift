@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where `memory.persist` and `memory.load` may touch the disk: only under the daemon's memory
+/// root (`<state root>/memory/`). A relative path lands under the root; an absolute one must
+/// already be inside it; `..` segments are refused outright; and symlinks are resolved before
+/// the check, so neither a linked directory nor a linked file can lead outside.
+public struct MemorySandbox: Sendable {
+    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "rejected path '\(path)': \(reason)" }
+    }
+
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// The absolute file path `requested` names inside the root. With `creatingParents`, the
+    /// missing directories of a relative path are made (mode 0700) under the root.
+    public func resolve(_ requested: String, creatingParents: Bool) throws(Refusal) -> String {
+        func refuse(_ reason: String) -> Refusal { Refusal(path: requested, reason: reason) }
+        guard !requested.isEmpty else { throw refuse("the path is empty") }
+        guard !requested.utf8.contains(0) else { throw refuse("the path contains a NUL byte") }
+        let parts = requested.split(separator: "/", omittingEmptySubsequences: true)
+        guard !parts.contains("..") else { throw refuse("'..' segments are not allowed") }
+        guard let last = parts.last, last != "." else { throw refuse("the path names no file") }
+
+        guard let realRoot = Self.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
+        let absolute = requested.hasPrefix("/") ? requested : realRoot + "/" + parts.joined(separator: "/")
+        let parent = Self.parent(of: absolute)
+        if creatingParents && !requested.hasPrefix("/") { Self.makeDirectories(parent, under: realRoot) }
+        guard let realParent = Self.realPath(parent) else { throw refuse("its directory does not exist") }
+        guard Self.isInside(realParent, realRoot) else { throw refuse("outside the memory root \(realRoot)") }
+        let target = realParent + "/" + last
+        // An existing link at the target itself must stay inside too.
+        if let realTarget = Self.realPath(target), !Self.isInside(Self.parent(of: realTarget), realRoot) {
+            throw refuse("it is a link leading outside the memory root \(realRoot)")
+        }
+        return target
+    }
+
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `mkdir -p` below `root` only (each step is checked, so a link planted on the way cannot
+    /// make us create directories elsewhere).
+    static func makeDirectories(_ directory: String, under root: String) {
+        guard isInside(directory, root), directory.count > root.count else { return }
+        var current = root
+        for part in directory.dropFirst(root.count).split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST { return }
+            guard let real = realPath(current), isInside(real, root) else { return }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import CarHandlers
+import CarMemory
+import CarRPC
+import CarTestSupport
+import Testing
+@testable import CarServer
+
+/// Memory that must outlive the daemon: namespace graphs and persisted snapshots, across a
+/// stop and a new daemon over the same state root.
+@Suite("daemon: memory across restarts")
+struct MemoryPersistenceTests {
+    private func daemon(root: String, shared: Bool = false) throws -> (CarDaemon, Int) {
+        let daemon = CarDaemon(configuration: DaemonConfiguration(
+            transport: TransportConfig(port: 0),
+            state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: root + "/journals",
+                                     memoryRoot: root + "/memory", sharedMemory: shared ? MemoryEngine() : nil),
+            logger: Logger(minimum: .error)))
+        return (daemon, try daemon.start().tcpPort)
+    }
+
+    private func call(_ client: WebSocketTestClient, _ method: String, _ params: String = "null") throws -> JSONValue {
+        try DaemonSessionTests.call(client, 1, method, params)
+    }
+
+    @Test func aNamespaceGraphAndASnapshotSurviveARestart() throws {
+        let root = EchoServer.temporaryDirectory()
+        var (first, port) = try daemon(root: root)
+        var client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        _ = try call(client, "session.auth", #"{"token":"t","memory_namespace":"proj"}"#)
+        #expect(try call(client, "memory.add_fact", #"{"subject":"language","body":"TypeScript"}"#)["result"] == 1)
+        #expect(try call(client, "memory.add_fact", #"{"subject":"rule","body":"no implicit any","kind":"constraint"}"#)["result"] == 2)
+        #expect(try call(client, "memory.persist", #"{"path":"backup/proj.json"}"#)["result"] == 2)
+        client.close()
+        first.shutdown()
+
+        (first, port) = try daemon(root: root)
+        defer { first.shutdown() }
+        client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { client.close() }
+        _ = try call(client, "session.auth", #"{"token":"t","memory_namespace":"proj"}"#)
+        #expect(try call(client, "memory.fact_count")["result"] == 2, "the namespace graph is reloaded from its snapshot")
+        let other = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { other.close() }
+        _ = try call(other, "session.auth", #"{"token":"t"}"#)
+        #expect(try call(other, "memory.fact_count")["result"] == 0)
+        #expect(try call(other, "memory.load", #"{"path":"backup/proj.json"}"#)["result"] == 2, "the persisted snapshot loads")
+        let hits = try call(other, "memory.query", #"{"query":"which language?","k":1}"#)
+        #expect(hits["result"]?[0]?["body"] == "TypeScript")
+    }
+
+    @Test func sharedMemoryIsOneGraphForEveryConnection() throws {
+        let root = EchoServer.temporaryDirectory()
+        let (running, port) = try daemon(root: root, shared: true)
+        defer { running.shutdown() }
+        let a = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        let b = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { a.close(); b.close() }
+        _ = try call(a, "memory.add_fact", #"{"subject":"s","body":"shared fact"}"#)
+        #expect(try call(b, "memory.fact_count")["result"] == 1)
+    }
+}
