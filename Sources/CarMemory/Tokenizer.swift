@@ -60,12 +60,34 @@ enum Tokenizer {
         flush()
     }
 
-    /// Folds the common English plural; `ss`, `us` and `is` endings ("class", "status",
-    /// "analysis") are singular already, and short words are left alone ("gas", "its").
+    /// A light suffix fold so inflections of one word meet on one node ("stores", "stored",
+    /// "storing" → "stor"; "formats", "formatting" → "format"). Deliberately small: plural
+    /// `s`/`ies`, `ed`, `ing`, then a trailing `e`, with short words left alone ("gas",
+    /// "red", "ring"). Both facts and queries go through it, so only consistency matters,
+    /// not producing real words.
     static func normalize(_ word: String) -> String {
-        guard word.count > 3, word.hasSuffix("s") else { return word }
-        if word.hasSuffix("ss") || word.hasSuffix("us") || word.hasSuffix("is") { return word }
-        if word.hasSuffix("ies") && word.count > 4 { return String(word.dropLast(3)) + "y" }
-        return String(word.dropLast())
+        var w = Array(word.utf8)
+        guard w.count > 3, w.allSatisfy({ $0 < 0x80 }) else { return word }
+        func ends(_ suffix: String) -> Bool { w.count > suffix.utf8.count && w.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) }
+        func isVowel(_ c: UInt8) -> Bool { "aeiouy".utf8.contains(c) }
+        if ends("ies"), w.count > 4 {
+            w.removeLast(3); w.append(UInt8(ascii: "y"))
+        } else if ends("s"), !ends("ss"), !ends("us"), !ends("is") {
+            w.removeLast()
+        }
+        var strippedVerbEnding = false
+        if ends("ing"), w.count > 5, w.dropLast(3).contains(where: isVowel) {
+            w.removeLast(3); strippedVerbEnding = true
+        } else if ends("ed"), w.count > 4, w.dropLast(2).contains(where: isVowel) {
+            w.removeLast(2); strippedVerbEnding = true
+            if w.last == UInt8(ascii: "i") { w[w.count - 1] = UInt8(ascii: "y") }
+        }
+        // "formatt" → "format", "plann" → "plan"; not "ll"/"ss"/"zz" ("install", "pass").
+        if strippedVerbEnding, w.count > 3, let last = w.last, w[w.count - 2] == last,
+           !isVowel(last), !"lsz".utf8.contains(last) {
+            w.removeLast()
+        }
+        if w.count > 3, w.last == UInt8(ascii: "e") { w.removeLast() }
+        return String(decoding: w, as: UTF8.self)
     }
 }
