@@ -19,11 +19,11 @@ struct FactStore {
     func fact(withID id: String) -> Fact? { slotOfID[id].flatMap { slots[$0] } }
 
     /// `ws-N`, skipping any N a caller already took with its own id.
-    mutating func mintID() -> String {
+    mutating func mintID(avoiding reserved: Set<String> = []) -> String {
         while true {
             let id = "ws-\(nextID)"
             nextID += 1
-            if slotOfID[id] == nil { return id }
+            if slotOfID[id] == nil, !reserved.contains(id) { return id }
         }
     }
 

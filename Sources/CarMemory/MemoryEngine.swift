@@ -70,6 +70,28 @@ public final class MemoryEngine: Sendable {
         conversation.withLock { $0.removeAll() }
     }
 
+    /// Swaps the whole fact set for `loaded` (later duplicates of an id win); facts at the
+    /// `minting` positions get fresh `ws-N` ids. Done under the lock so no query sees a
+    /// half-loaded graph.
+    func replaceAll(with loaded: [Fact], minting: [Int]) throws(PersistenceError) -> Int {
+        let limit = limits.maxFacts
+        guard loaded.count <= limit else {
+            throw PersistenceError(description: "memory.load: \(loaded.count) facts exceed the limit of \(limit)")
+        }
+        let toMint = Set(minting)
+        // A minted id must not collide with one the snapshot holds further on.
+        let named = Set(loaded.indices.filter { !toMint.contains($0) }.map { loaded[$0].id })
+        return store.withLock { store in
+            store.removeAll()
+            for (position, fact) in loaded.enumerated() {
+                var fact = fact
+                if toMint.contains(position) { fact.id = store.mintID(avoiding: named) }
+                store.insert(fact)
+            }
+            return store.liveCount
+        }
+    }
+
     // MARK: Retrieval
 
     /// The `k` facts the query's terms reach most strongly, best first. Facts sharing no term
