@@ -18,9 +18,12 @@ struct PersonalizedPageRank {
     var maxIterations: Int = 30
     /// Stop once an iteration moves less than this much mass (L1).
     var tolerance: Double = 1e-6
-    /// A seed term on more facts than this contributes only its most recent ones, which
-    /// bounds a query's work however common its words are.
-    var maxFactsPerSeedTerm: Int = 4096
+    /// A seed term on more facts than this contributes only its most recent ones...
+    var maxFactsPerSeedTerm: Int = 1024
+    /// ...and the whole neighbourhood stops growing here. Together they bound a query's work
+    /// however common its words are; rare seeds are taken first, so what the caps leave out
+    /// are facts reached only through common words, which carry the least mass anyway.
+    var maxNeighbourhoodFacts: Int = 4096
 
     /// Scores every fact in the neighbourhood; `slot` is the fact's position in the store.
     func scores(index: TermIndex, liveFacts: Int, queryTerms: [String]) -> [(slot: Int32, score: Double)] {
@@ -47,9 +50,14 @@ struct PersonalizedPageRank {
         }
         var localFact: [Int32: Int32] = [:]
         var factSlots: [Int32] = []
-        for id in seedIDs {
-            let posting = index.postings[Int(id)]
+        let rarestFirst = seedIDs.indices.sorted {
+            let a = index.documentFrequency(seedIDs[$0]), b = index.documentFrequency(seedIDs[$1])
+            return a != b ? a < b : $0 < $1
+        }
+        gather: for seed in rarestFirst {
+            let posting = index.postings[Int(seedIDs[seed])]
             for slot in posting.suffix(maxFactsPerSeedTerm) where localFact[slot] == nil {
+                guard factSlots.count < maxNeighbourhoodFacts else { break gather }
                 localFact[slot] = Int32(factSlots.count)
                 factSlots.append(slot)
             }

@@ -77,4 +77,19 @@ struct QueryTests {
         let ids = engine.query("auth login", k: 3).map(\.fact.id)
         #expect(ids.firstIndex(of: "keycloak")! < ids.firstIndex(of: "tokens")!, "\(ids)")
     }
+
+    /// The walk's neighbourhood is capped; rare query words are gathered first, so a fact
+    /// the rare word finds is never the one the cap cuts, even when it is the oldest of
+    /// thousands sharing the common word.
+    @Test func theNeighbourhoodCapKeepsRareMatches() throws {
+        let engine = MemoryEngine()
+        let common = ["alpha", "beta", "gamma", "delta", "epsilon"]
+        try engine.addFact(subject: "alpha", body: "needle", kind: "pattern", id: "needle")
+        // 5 × 1500 facts: in query order the common words alone would fill the cap.
+        for word in common {
+            for i in 0..<1500 { try engine.addFact(subject: word, body: "hay \(i)", kind: "pattern") }
+        }
+        #expect(engine.query(common.joined(separator: " ") + " needle").first?.fact.id == "needle")
+        #expect(engine.query("alpha", k: 3).count == 3)
+    }
 }
