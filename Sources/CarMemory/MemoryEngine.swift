@@ -96,7 +96,9 @@ public final class MemoryEngine: Sendable {
 
     /// The `k` facts the query's terms reach most strongly, best first. Facts sharing no term
     /// with the query are not returned; equal scores keep insertion order, so the same graph
-    /// and query always give the same list.
+    /// and query always give the same list. The walk covers a bounded neighbourhood (see
+    /// `PersonalizedPageRank`), so a query made only of very common words ranks the most
+    /// recent of their facts rather than all of them.
     public func query(_ text: String, k: Int = 5) -> [ScoredFact] {
         guard k > 0 else { return [] }
         let terms = Tokenizer.terms(text)

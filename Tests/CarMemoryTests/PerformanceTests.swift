@@ -4,7 +4,8 @@ import Testing
 
 /// The memory issue's targets: at least 50,000 adds a second and a query p50 of 5 ms over
 /// 100,000 facts. Timing means nothing in a debug build or on a loaded machine, so this
-/// runs only when asked: `CAR_MEMORY_PERF=1 swift test -c release --filter CarMemoryTests.PerformanceTests`.
+/// runs only when asked (`CAR_MEMORY_PERF=1 swift test --filter CarMemoryTests.PerformanceTests`)
+/// and asserts the targets only in an optimised build.
 @Suite("performance", .enabled(if: ProcessInfo.processInfo.environment["CAR_MEMORY_PERF"] != nil))
 struct PerformanceTests {
     /// A deterministic word source with a Zipf-like skew: a few words on many facts, most
@@ -45,7 +46,11 @@ struct PerformanceTests {
         latencies.sort()
         let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
         print("memory perf: \(Int(addsPerSecond)) adds/s; query p50 \(p50) ms, p99 \(p99) ms over 100k facts")
+        #if DEBUG
+        // Unoptimised code runs several times slower; the figures above are still printed.
+        #else
         #expect(addsPerSecond >= 50_000)
         #expect(p50 <= 5)
+        #endif
     }
 }
