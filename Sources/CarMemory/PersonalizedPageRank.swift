@@ -41,7 +41,7 @@ struct PersonalizedPageRank {
         guard !seedIDs.isEmpty else { return [] }
         let seedTotal = seedWeights.reduce(0, +)
 
-        // Local numbering: terms first (seeds at 0..<seedCount), then facts.
+        // Terms and facts get dense local numbers of their own; seeds are terms 0..<seedCount.
         var localTerm: [TermIndex.TermID: Int32] = [:]
         var termGlobal: [TermIndex.TermID] = []
         for id in seedIDs {
