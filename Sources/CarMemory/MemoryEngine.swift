@@ -1,12 +1,18 @@
 import Synchronization
 
-/// A session's memory. This first form holds facts in insertion order; retrieval,
-/// skills and persistence build on it (the memory issue).
+/// A session's memory: facts linked through their terms, ranked for a query by
+/// personalized PageRank, a bounded log of the conversation, and the context assembled
+/// from both.
 public final class MemoryEngine: Sendable {
     public struct Limits: Sendable {
         /// Facts beyond this are refused rather than letting one client grow the daemon.
         public var maxFacts: Int
-        public init(maxFacts: Int = 1_000_000) { self.maxFacts = maxFacts }
+        /// Conversation turns kept; older ones fall off.
+        public var maxConversationTurns: Int
+        public init(maxFacts: Int = 1_000_000, maxConversationTurns: Int = 200) {
+            self.maxFacts = maxFacts
+            self.maxConversationTurns = max(1, maxConversationTurns)
+        }
     }
 
     public struct Full: Error, Sendable, CustomStringConvertible {
@@ -14,36 +20,152 @@ public final class MemoryEngine: Sendable {
         public var description: String { "memory is full: \(limit) facts is the limit" }
     }
 
-    private struct Store {
-        var facts: [Fact] = []
-        var nextID: UInt64 = 1
-    }
-
-    private let store = Mutex(Store())
+    private let store = Mutex(FactStore())
+    private let conversation: Mutex<ConversationLog>
     private let limits: Limits
+    let ranker = PersonalizedPageRank()
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        self.conversation = Mutex(ConversationLog(capacity: limits.maxConversationTurns))
     }
 
+    // MARK: Facts
+
     /// Adds a fact and answers the new fact count. Ids are minted `ws-N` unless the caller
-    /// brings its own.
+    /// brings its own; bringing an id already held replaces that fact.
     @discardableResult
     public func addFact(subject: String, body: String, kind: String, confidence: Double = 1.0,
                         id: String? = nil, tags: [String] = [], source: String? = nil) throws(Full) -> Int {
         let limit = limits.maxFacts
         let result: Int? = store.withLock { store in
-            guard store.facts.count < limit else { return nil }
-            let factID = id ?? "ws-\(store.nextID)"
-            store.nextID += 1
-            store.facts.append(Fact(id: factID, subject: subject, body: body, kind: kind, confidence: confidence, tags: tags, source: source))
-            return store.facts.count
+            let replacing = id.map { store.fact(withID: $0) != nil } ?? false
+            guard replacing || store.liveCount < limit else { return nil }
+            let factID = id ?? store.mintID()
+            store.insert(Fact(id: factID, subject: subject, body: body, kind: kind,
+                              confidence: confidence, tags: tags, source: source))
+            return store.liveCount
         }
         guard let result else { throw Full(limit: limit) }
         return result
     }
 
-    public var factCount: Int { store.withLock { $0.facts.count } }
+    /// Removes the fact with `id` from the store and the graph; false when there was none.
+    @discardableResult
+    public func delete(id: String) -> Bool {
+        store.withLock { $0.remove(id: id) != nil }
+    }
 
-    public var facts: [Fact] { store.withLock { $0.facts } }
+    /// The fact with `id`, if held.
+    public func fact(id: String) -> Fact? { store.withLock { $0.fact(withID: id) } }
+
+    public var factCount: Int { store.withLock { $0.liveCount } }
+
+    /// Every fact, in insertion order (a replaced fact counts as newly inserted).
+    public var facts: [Fact] { store.withLock { $0.liveFacts } }
+
+    /// Forgets every fact and turn; minted ids keep counting so an old id never returns.
+    public func reset() {
+        store.withLock { $0.removeAll() }
+        conversation.withLock { $0.removeAll() }
+    }
+
+    /// Swaps the whole fact set for `loaded` (later duplicates of an id win); facts at the
+    /// `minting` positions get fresh `ws-N` ids. Done under the lock so no query sees a
+    /// half-loaded graph.
+    func replaceAll(with loaded: [Fact], minting: [Int]) throws(PersistenceError) -> Int {
+        let limit = limits.maxFacts
+        guard loaded.count <= limit else {
+            throw PersistenceError(description: "memory.load: \(loaded.count) facts exceed the limit of \(limit)")
+        }
+        let toMint = Set(minting)
+        // A minted id must not collide with one the snapshot holds further on.
+        let named = Set(loaded.indices.filter { !toMint.contains($0) }.map { loaded[$0].id })
+        return store.withLock { store in
+            store.removeAll()
+            for (position, fact) in loaded.enumerated() {
+                var fact = fact
+                if toMint.contains(position) { fact.id = store.mintID(avoiding: named) }
+                store.insert(fact)
+            }
+            return store.liveCount
+        }
+    }
+
+    // MARK: Retrieval
+
+    /// The `k` facts the query's terms reach most strongly, best first. Facts sharing no term
+    /// with the query are not returned; equal scores keep insertion order, so the same graph
+    /// and query always give the same list. The walk covers a bounded neighbourhood (see
+    /// `PersonalizedPageRank`), so a query made only of very common words ranks the most
+    /// recent of their facts rather than all of them.
+    public func query(_ text: String, k: Int = 5) -> [ScoredFact] {
+        guard k > 0 else { return [] }
+        let terms = Tokenizer.terms(text)
+        return store.withLock { store in
+            Self.top(k, of: ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms), in: store)
+        }
+    }
+
+    private static func top(_ k: Int, of scored: [(slot: Int32, score: Double)], in store: FactStore) -> [ScoredFact] {
+        // Scores are compared with their last 12 mantissa bits cleared: sums taken in a
+        // different order can differ in the last bits, and two facts the graph cannot tell
+        // apart should fall back to insertion order, not to rounding noise.
+        func key(_ score: Double) -> Double { Double(bitPattern: score.bitPattern & ~0xFFF) }
+        let ranked = scored.filter { $0.score > 0 }.sorted { a, b in
+            let ka = key(a.score), kb = key(b.score)
+            return ka != kb ? ka > kb : a.slot < b.slot
+        }
+        return ranked.prefix(k).compactMap { entry in
+            store.slots[Int(entry.slot)].map { ScoredFact(fact: $0, score: entry.score) }
+        }
+    }
+
+    // MARK: Conversation
+
+    /// Records one conversation turn and answers how many turns are now kept.
+    @discardableResult
+    public func ingestConversation(speaker: String, text: String, time: Double? = nil) -> Int {
+        conversation.withLock { log in
+            log.append(ConversationTurn(speaker: speaker, text: text, time: time))
+            return log.count
+        }
+    }
+
+    /// Kept turns, oldest first.
+    public var conversationTurns: [ConversationTurn] { conversation.withLock { $0.turns } }
+
+    // MARK: Context
+
+    /// Facts offered to the Facts section before the budget trims them.
+    static let contextFactCandidates = 32
+
+    /// The context for a model about to work on `query`, sized to `modelContextWindow`
+    /// tokens (8K when not given). See `ContextBuilder` for layout and truncation order.
+    public func buildContext(query text: String, modelContextWindow: Int? = nil) -> String {
+        let terms = Tokenizer.terms(text)
+        let (identity, constraints, relevant, environment, unknowns) = store.withLock { store in
+            let scored = ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms)
+            // Sectioned kinds are shown in their own sections; ask for enough to fill Facts.
+            let ranked = Self.top(Self.contextFactCandidates + store.sectionedCount, of: scored, in: store)
+                .filter { !ContextBuilder.sectionedKinds.contains($0.fact.kind) }
+                .prefix(Self.contextFactCandidates)
+            return (store.facts(ofKind: ContextBuilder.identityKind),
+                    store.facts(ofKind: "constraint"),
+                    Array(ranked),
+                    store.facts(ofKind: ContextBuilder.environmentKind),
+                    store.facts(ofKind: ContextBuilder.unknownKind))
+        }
+        let turns = conversationTurns
+        let sections: [ContextBuilder.Section] = [
+            .init(title: "Identity", lines: identity.map(ContextBuilder.line)),
+            .init(title: "Constraints", lines: constraints.map(ContextBuilder.line)),
+            .init(title: "Facts", lines: relevant.map { ContextBuilder.line($0.fact) }),
+            .init(title: "Conversation",
+                  lines: turns.map { "\($0.speaker): \($0.text)".replacingNewlines() }, dropsFromFront: true),
+            .init(title: "Environment", lines: environment.map(ContextBuilder.line)),
+            .init(title: "Known Unknowns", lines: unknowns.map(ContextBuilder.line)),
+        ]
+        return ContextBuilder.assemble(sections, budget: ContextBuilder.characterBudget(modelContextWindow: modelContextWindow))
+    }
 }

@@ -1,0 +1,89 @@
+/// Facts by slot plus the indexes over them. Not thread-safe: `MemoryEngine` holds it in a
+/// mutex.
+///
+/// A slot is a fact's insertion position. Deleting leaves a hole rather than shifting, so
+/// slots held by the term index stay valid; when holes outnumber facts the store compacts,
+/// which is O(facts) but happens at most once per that many deletes.
+struct FactStore {
+    private(set) var slots: [Fact?] = []
+    private(set) var slotOfID: [String: Int] = [:]
+    private(set) var index = TermIndex()
+    /// Live slots per kind, ascending: the context builder reads constraints (and the other
+    /// sectioned kinds) without scanning the store.
+    private(set) var slotsByKind: [String: [Int]] = [:]
+    private(set) var liveCount = 0
+    private var nextID: UInt64 = 1
+
+    static let compactionFloor = 1024
+
+    func fact(withID id: String) -> Fact? { slotOfID[id].flatMap { slots[$0] } }
+
+    /// `ws-N`, skipping any N a caller already took with its own id.
+    mutating func mintID(avoiding reserved: Set<String> = []) -> String {
+        while true {
+            let id = "ws-\(nextID)"
+            nextID += 1
+            if slotOfID[id] == nil, !reserved.contains(id) { return id }
+        }
+    }
+
+    /// Adds `fact`; a fact with the same id is replaced (it moves to the newest position).
+    mutating func insert(_ fact: Fact) {
+        if slotOfID[fact.id] != nil { _ = remove(id: fact.id) }
+        let slot = slots.count
+        slots.append(fact)
+        slotOfID[fact.id] = slot
+        index.insert(slot: slot, terms: Tokenizer.terms(fact.subject, fact.body))
+        slotsByKind[fact.kind, default: []].append(slot)
+        liveCount += 1
+    }
+
+    mutating func remove(id: String) -> Fact? {
+        guard let slot = slotOfID.removeValue(forKey: id), let fact = slots[slot] else { return nil }
+        slots[slot] = nil
+        index.remove(slot: slot)
+        if var list = slotsByKind[fact.kind], let at = Self.position(of: slot, in: list) {
+            list.remove(at: at)
+            slotsByKind[fact.kind] = list.isEmpty ? nil : list
+        }
+        liveCount -= 1
+        compactIfSparse()
+        return fact
+    }
+
+    mutating func removeAll() {
+        let next = nextID
+        self = FactStore()
+        nextID = next
+    }
+
+    var liveFacts: [Fact] { slots.compactMap { $0 } }
+
+    /// Facts whose kind gives them their own context section.
+    var sectionedCount: Int {
+        ContextBuilder.sectionedKinds.reduce(0) { $0 + (slotsByKind[$1]?.count ?? 0) }
+    }
+
+    func facts(ofKind kind: String) -> [Fact] {
+        (slotsByKind[kind] ?? []).compactMap { slots[$0] }
+    }
+
+    private mutating func compactIfSparse() {
+        let holes = slots.count - liveCount
+        guard holes > Self.compactionFloor, holes > liveCount else { return }
+        let live = liveFacts
+        let next = nextID
+        self = FactStore()
+        nextID = next
+        for fact in live { insert(fact) }
+    }
+
+    private static func position(of slot: Int, in list: [Int]) -> Int? {
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if list[mid] < slot { low = mid + 1 } else { high = mid }
+        }
+        return low < list.count && list[low] == slot ? low : nil
+    }
+}

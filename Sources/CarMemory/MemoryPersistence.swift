@@ -1,0 +1,85 @@
+import CarJSON
+
+/// Snapshots of the fact graph on disk: `{"facts":[{id, subject, body, kind, confidence,
+/// tags, source}]}`, the flat form the reference's `memory.persist` writes and
+/// `memory.load` reads. Only facts are stored; the term graph is rebuilt from them, so the
+/// format does not pin down the index.
+extension MemoryEngine {
+    public struct PersistenceError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Snapshots larger than this are refused on load rather than read into memory.
+    public static let maxSnapshotBytes = 1 << 30
+
+    /// Writes every fact to `path`, replacing the file atomically, and answers how many.
+    @discardableResult
+    public func persist(to path: String) throws(PersistenceError) -> Int {
+        let snapshot = facts
+        let document: JSONValue = ["facts": .array(snapshot.map(Self.json))]
+        do {
+            try AtomicFile.write(JSONWriter.bytes(document), to: path)
+        } catch {
+            throw PersistenceError(description: "memory.persist: \(error.description)")
+        }
+        return snapshot.count
+    }
+
+    /// Replaces every fact with those in the snapshot at `path` and answers how many were
+    /// loaded. All or nothing: a missing, unreadable or malformed file leaves memory as it
+    /// was. Conversation turns are not part of the graph and are kept.
+    @discardableResult
+    public func load(from path: String) throws(PersistenceError) -> Int {
+        let bytes: [UInt8]
+        do {
+            bytes = try AtomicFile.read(path, limit: Self.maxSnapshotBytes)
+        } catch {
+            throw PersistenceError(description: "memory.load: \(error.description)")
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw PersistenceError(description: "memory.load \(path): not JSON: \(error)")
+        }
+        // The flat array is accepted too: it is what older snapshots hold.
+        guard let entries = document["facts"]?.arrayValue ?? document.arrayValue else {
+            throw PersistenceError(description: "memory.load \(path): expected {\"facts\": [...]}")
+        }
+        var loaded: [Fact] = []
+        loaded.reserveCapacity(entries.count)
+        var unnamed: [Int] = []
+        for (position, entry) in entries.enumerated() {
+            guard let fact = Self.fact(from: entry) else {
+                throw PersistenceError(description: "memory.load \(path): fact \(position) needs string subject and body")
+            }
+            if fact.id.isEmpty { unnamed.append(loaded.count) }
+            loaded.append(fact)
+        }
+        return try replaceAll(with: loaded, minting: unnamed)
+    }
+
+    static func json(_ fact: Fact) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .string(fact.id),
+            "subject": .string(fact.subject),
+            "body": .string(fact.body),
+            "kind": .string(fact.kind),
+            "confidence": .double(fact.confidence),
+            "tags": .array(fact.tags.map(JSONValue.string)),
+        ]
+        object["source"] = fact.source.map(JSONValue.string) ?? .null
+        return .object(object)
+    }
+
+    /// A fact from its snapshot form; only subject and body are required, the rest take the
+    /// defaults `memory.add_fact` uses. An empty id means "mint one".
+    static func fact(from entry: JSONValue) -> Fact? {
+        guard let subject = entry["subject"]?.stringValue, let body = entry["body"]?.stringValue else { return nil }
+        return Fact(id: entry["id"]?.stringValue ?? "", subject: subject, body: body,
+                    kind: entry["kind"]?.stringValue ?? "pattern",
+                    confidence: entry["confidence"]?.doubleValue ?? 1.0,
+                    tags: entry["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                    source: entry["source"]?.stringValue)
+    }
+}
