@@ -36,11 +36,13 @@ public enum FileSystem {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(Failure) {
+    /// With `creatingDirectories: false` a missing directory is an error: callers that confine
+    /// writes (the memory sandbox) decide themselves which directories may be made.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, creatingDirectories: Bool = true) throws(Failure) {
         let directory = parent(of: path)
-        try makeDirectories(directory)
+        if creatingDirectories { try makeDirectories(directory) }
         let temporary = "\(path).tmp-\(getpid())-\(temporaryCounter.add(1, ordering: .relaxed).newValue)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(path: temporary, operation: "open", code: errno) }
         // The mode given to open() is filtered by the umask; the token must be exactly 0600.
         fchmod(fd, mode)
@@ -72,6 +74,25 @@ public enum FileSystem {
         if directoryFD >= 0 {
             fsync(directoryFD)
             close(directoryFD)
+        }
+    }
+
+    /// The whole file, refusing one over `limit` bytes rather than reading part of it.
+    public static func readWhole(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure(path: path, operation: "read", code: errno)
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[0..<count])
+            if result.count > limit { throw Failure(path: path, operation: "read", code: EFBIG) }
         }
     }
 

@@ -1,3 +1,4 @@
+import CarFiles
 import CarJSON
 
 /// Snapshots of the fact graph on disk: `{"facts":[{id, subject, body, kind, confidence,
@@ -18,7 +19,7 @@ extension MemoryEngine {
         let snapshot = facts
         let document: JSONValue = ["facts": .array(snapshot.map(Self.json))]
         do {
-            try AtomicFile.write(JSONWriter.bytes(document), to: path)
+            try FileSystem.writeAtomically(JSONWriter.bytes(document), to: path, mode: 0o600, creatingDirectories: false)
         } catch {
             throw PersistenceError(description: "memory.persist: \(error.description)")
         }
@@ -32,7 +33,7 @@ extension MemoryEngine {
     public func load(from path: String) throws(PersistenceError) -> Int {
         let bytes: [UInt8]
         do {
-            bytes = try AtomicFile.read(path, limit: Self.maxSnapshotBytes)
+            bytes = try FileSystem.readWhole(path, limit: Self.maxSnapshotBytes)
         } catch {
             throw PersistenceError(description: "memory.load: \(error.description)")
         }

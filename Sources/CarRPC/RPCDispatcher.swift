@@ -40,7 +40,7 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
         guard let route = routes[method] else {
             // A notification for a method we do not know is dropped, as JSON-RPC requires.
             guard let id else { return DispatchReply(message: nil) }
-            return reply(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)"))
+            return answer(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)"))
         }
         let descriptor = route.descriptor
         if let (error, close) = session.gate.check(descriptor.auth, method: method) {
@@ -48,7 +48,7 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
             return DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close)
         }
         if descriptor.handshake == .required, session.gate.snapshot.protocolVersion == nil {
-            return reply(id, RPCError(code: RPCErrorCode.handshakeRequired,
+            return answer(id, RPCError(code: RPCErrorCode.handshakeRequired,
                                       message: "protocol handshake required: call server.handshake before '\(method)'"))
         }
         let context = RPCContext(requestID: id, method: method, session: session)
@@ -60,12 +60,12 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
         } catch let invalid as InvalidParams {
             let code = descriptor.paramsErrorCode ?? RPCErrorCode.invalidParams
             let prefix = descriptor.paramsErrorPrefix.map { "\($0): " } ?? ""
-            return reply(id, RPCError(code: code, message: prefix + invalid.message))
+            return answer(id, RPCError(code: code, message: prefix + invalid.message))
         } catch let error as RPCError {
-            return reply(id, error)
+            return answer(id, error)
         } catch {
             log("handler for \(method) failed: \(error)")
-            return reply(id, RPCError(code: RPCErrorCode.internalError, message: "internal error"))
+            return answer(id, RPCError(code: RPCErrorCode.internalError, message: "internal error"))
         }
     }
 
@@ -99,6 +99,16 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
 
     private func reply(_ id: RPCID?, _ error: RPCError) -> DispatchReply {
         DispatchReply(message: RPCMessage.error(id: id, error))
+    }
+
+    /// A handler's outcome for a request; a notification gets no reply even when it fails,
+    /// as JSON-RPC requires (the failure is only logged).
+    private func answer(_ id: RPCID?, _ error: RPCError) -> DispatchReply {
+        guard let id else {
+            log("notification failed: \(error.message)")
+            return DispatchReply(message: nil)
+        }
+        return reply(id, error)
     }
 
     /// Object-shaped params accept absent and `null` as `{}`: the clients send `null` for

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsclient import WSClient  # noqa: E402
 
 binary = sys.argv[1]
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 16
 rng = random.Random(7)
 home = tempfile.mkdtemp(prefix="car-crash.")
 snapshot = "crash/snapshot.json"
@@ -64,6 +64,8 @@ def add_facts(client, start_index, count):
 failures = []
 expected = set()  # the counts the snapshot may hold when next loaded
 loads = 0
+outcomes = {"old": 0, "new": 0}  # which file survived each kill: both must be seen for the test to mean much
+pending = None  # (old count, new count) of the last killed persist
 try:
     for round_ in range(rounds):
         process, port = start()
@@ -76,6 +78,8 @@ try:
                 if loaded not in expected:
                     failures.append(f"round {round_}: load gave {json.dumps(reply)[:200]}, expected one of {sorted(expected)}")
                     break
+                if pending:
+                    outcomes["new" if loaded == pending[1] else "old"] += 1
             new_total = loaded + rng.randint(2_000, 8_000)
             add_facts(c, loaded, new_total - loaded)
             if not expected:
@@ -86,8 +90,9 @@ try:
                 expected = {new_total}
             else:
                 c.send_json({"jsonrpc": "2.0", "id": 3, "method": "memory.persist", "params": {"path": snapshot}})
-                time.sleep(rng.uniform(0, 0.03))
+                time.sleep(rng.uniform(0, 0.15))
                 expected = {loaded, new_total}
+                pending = (loaded, new_total)
         process.send_signal(signal.SIGKILL)
         process.wait(5)
     if not failures:
@@ -106,4 +111,4 @@ if failures:
     print("memory_crash: FAIL: " + "; ".join(failures))
     sys.exit(1)
 print(f"ok  kill -9 during memory.persist, {rounds} rounds: the snapshot always loaded whole "
-      f"({loads} loads, each the old file or the new one)")
+      f"({loads} loads: the old file survived {outcomes['old']} kills, the new one {outcomes['new']})")

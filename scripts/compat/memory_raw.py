@@ -65,7 +65,7 @@ if result(c.call(3, "memory.fact_count"), "count in a second Proj-A session") !=
 unbound = connect()
 if result(unbound.call(4, "memory.fact_count"), "unbound count") != 0:
     fail("an unbound connection sees a namespace's facts")
-hits = result(c.call(5, "memory.query", {"query": "who owns this?", "k": 3}), "query in Proj-A")
+hits = result(c.call(5, "memory.query", {"query": "which team is the owner?", "k": 3}), "query in Proj-A")
 if not hits or hits[0].get("body") != "team alpha":
     fail(f"query in the shared namespace graph: {hits}")
 for conn in (a, b, c, unbound):

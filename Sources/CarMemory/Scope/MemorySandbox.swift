@@ -29,7 +29,7 @@ public struct MemorySandbox: Sendable {
         guard !requested.utf8.contains(0) else { throw refuse("the path contains a NUL byte") }
         let parts = requested.split(separator: "/", omittingEmptySubsequences: true)
         guard !parts.contains("..") else { throw refuse("'..' segments are not allowed") }
-        guard let last = parts.last, last != "." else { throw refuse("the path names no file") }
+        guard let last = parts.last, last != ".", !requested.hasSuffix("/") else { throw refuse("the path names no file") }
 
         guard let realRoot = Self.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
         let absolute = requested.hasPrefix("/") ? requested : realRoot + "/" + parts.joined(separator: "/")
@@ -38,6 +38,8 @@ public struct MemorySandbox: Sendable {
         guard let realParent = Self.realPath(parent) else { throw refuse("its directory does not exist") }
         guard Self.isInside(realParent, realRoot) else { throw refuse("outside the memory root \(realRoot)") }
         let target = realParent + "/" + last
+        var status = stat()
+        if stat(target, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { throw refuse("it is a directory") }
         // An existing link at the target itself must stay inside too.
         if let realTarget = Self.realPath(target), !Self.isInside(Self.parent(of: realTarget), realRoot) {
             throw refuse("it is a link leading outside the memory root \(realRoot)")

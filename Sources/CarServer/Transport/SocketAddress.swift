@@ -1,3 +1,4 @@
+import CarFiles
 import Glibc
 
 /// Creating and binding listening sockets (TCP over IPv4/IPv6, Unix stream sockets). All

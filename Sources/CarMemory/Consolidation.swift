@@ -1,0 +1,44 @@
+/// What `consolidate` did: which duplicates were folded into which fact.
+public struct ConsolidationReport: Sendable, Hashable {
+    public struct Group: Sendable, Hashable {
+        public var kept: String
+        public var removed: [String]
+    }
+
+    public var factsBefore: Int
+    public var factsAfter: Int
+    public var groups: [Group]
+    public var merged: Int { groups.reduce(0) { $0 + $1.removed.count } }
+}
+
+extension MemoryEngine {
+    /// Folds facts that say the same thing — the same kind, subject and body once case and
+    /// runs of whitespace are ignored — into the earliest of them, so repeated ingestion does
+    /// not crowd retrieval with copies. Idempotent: a second run finds nothing to merge.
+    public func consolidate() -> ConsolidationReport {
+        let facts = self.facts
+        var firstByKey: [String: Int] = [:]
+        var groups: [ConsolidationReport.Group] = []
+        var groupIndexByKept: [String: Int] = [:]
+        for (index, fact) in facts.enumerated() {
+            let key = Self.normalized(fact.kind) + "\u{1F}" + Self.normalized(fact.subject) + "\u{1F}" + Self.normalized(fact.body)
+            guard let first = firstByKey[key] else {
+                firstByKey[key] = index
+                continue
+            }
+            let kept = facts[first].id
+            guard delete(id: fact.id) else { continue }
+            if let index = groupIndexByKept[kept] {
+                groups[index].removed.append(fact.id)
+            } else {
+                groupIndexByKept[kept] = groups.count
+                groups.append(.init(kept: kept, removed: [fact.id]))
+            }
+        }
+        return ConsolidationReport(factsBefore: facts.count, factsAfter: factCount, groups: groups)
+    }
+
+    private static func normalized(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+    }
+}
