@@ -3,6 +3,11 @@ public struct ConsolidationReport: Sendable, Hashable {
     public struct Group: Sendable, Hashable {
         public var kept: String
         public var removed: [String]
+
+        public init(kept: String, removed: [String]) {
+            self.kept = kept
+            self.removed = removed
+        }
     }
 
     public var factsBefore: Int
