@@ -24,6 +24,8 @@ public final class MemoryEngine: Sendable {
     private let conversation: Mutex<ConversationLog>
     private let limits: Limits
     let ranker = PersonalizedPageRank()
+    /// The learned procedures stored in this graph.
+    public let skills = SkillStore()
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -68,6 +70,7 @@ public final class MemoryEngine: Sendable {
     public func reset() {
         store.withLock { $0.removeAll() }
         conversation.withLock { $0.removeAll() }
+        try? skills.replaceAll(with: [])
     }
 
     /// Swaps the whole fact set for `loaded` (later duplicates of an id win); facts at the

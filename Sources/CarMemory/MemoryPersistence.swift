@@ -2,9 +2,9 @@ import CarFiles
 import CarJSON
 
 /// Snapshots of the fact graph on disk: `{"facts":[{id, subject, body, kind, confidence,
-/// tags, source}]}`, the flat form the reference's `memory.persist` writes and
-/// `memory.load` reads. Only facts are stored; the term graph is rebuilt from them, so the
-/// format does not pin down the index.
+/// tags, source}], "skills":[...]}`, the flat form the reference's `memory.persist` writes
+/// and `memory.load` reads, plus the skills. The term graph is rebuilt from the facts, so
+/// the format does not pin down the index.
 extension MemoryEngine {
     public struct PersistenceError: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -17,7 +17,7 @@ extension MemoryEngine {
     @discardableResult
     public func persist(to path: String) throws(PersistenceError) -> Int {
         let snapshot = facts
-        let document: JSONValue = ["facts": .array(snapshot.map(Self.json))]
+        let document: JSONValue = ["facts": .array(snapshot.map(Self.json)), "skills": .array(skills.export())]
         do {
             try FileSystem.writeAtomically(JSONWriter.bytes(document), to: path, mode: 0o600, creatingDirectories: false)
         } catch {
@@ -57,7 +57,16 @@ extension MemoryEngine {
             if fact.id.isEmpty { unnamed.append(loaded.count) }
             loaded.append(fact)
         }
-        return try replaceAll(with: loaded, minting: unnamed)
+        // Skills are checked before anything is replaced, so a bad entry leaves memory as it was.
+        let skillEntries = document["skills"]?.arrayValue ?? []
+        do {
+            try SkillStore().replaceAll(with: skillEntries)
+        } catch {
+            throw PersistenceError(description: "memory.load \(path): \(error)")
+        }
+        let count = try replaceAll(with: loaded, minting: unnamed)
+        try? skills.replaceAll(with: skillEntries)
+        return count
     }
 
     static func json(_ fact: Fact) -> JSONValue {

@@ -1,0 +1,98 @@
+import CarJSON
+
+/// A learned procedure and the context that should bring it to mind: who does it (persona),
+/// where (a URL pattern), and what the task is about (keywords).
+public struct Skill: Sendable, Hashable {
+    public var name: String
+    public var code: String
+    public var platform: String
+    public var persona: String?
+    public var urlPattern: String?
+    public var description: String
+    public var taskKeywords: [String]
+    /// Stable per name: re-ingesting a skill keeps its node.
+    public var nodeID: Int
+    public var stats: SkillStats
+    /// Set when a later skill declared `supersedes` for this one; it is no longer offered.
+    public var supersededBy: String?
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "name": .string(name), "code": .string(code), "platform": .string(platform),
+            "description": .string(description), "task_keywords": .array(taskKeywords.map(JSONValue.string)),
+            "node_id": .int(Int64(nodeID)), "stats": stats.json,
+            "persona": persona.map(JSONValue.string) ?? .null, "url_pattern": urlPattern.map(JSONValue.string) ?? .null,
+        ]
+        if let supersededBy { object["superseded_by"] = .string(supersededBy) }
+        return .object(object)
+    }
+
+    init(json: JSONValue) throws(SkillError) {
+        guard let name = json["name"]?.stringValue, !name.isEmpty, let code = json["code"]?.stringValue else {
+            throw SkillError("a stored skill needs a name and code")
+        }
+        self.name = name
+        self.code = code
+        platform = json["platform"]?.stringValue ?? ""
+        persona = json["persona"]?.stringValue
+        urlPattern = json["url_pattern"]?.stringValue
+        description = json["description"]?.stringValue ?? ""
+        taskKeywords = json["task_keywords"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        nodeID = Int(json["node_id"]?.intValue ?? 0)
+        stats = SkillStats(json: json["stats"] ?? .null)
+        supersededBy = json["superseded_by"]?.stringValue
+    }
+
+    init(name: String, code: String, platform: String, persona: String?, urlPattern: String?, description: String,
+         taskKeywords: [String], nodeID: Int, stats: SkillStats = SkillStats(), supersededBy: String? = nil) {
+        self.name = name
+        self.code = code
+        self.platform = platform
+        self.persona = persona
+        self.urlPattern = urlPattern
+        self.description = description
+        self.taskKeywords = taskKeywords
+        self.nodeID = nodeID
+        self.stats = stats
+        self.supersededBy = supersededBy
+    }
+}
+
+/// How a skill has fared. It degrades — and stops being offered — once failures outnumber
+/// successes by more than two, so one bad run does not bury a good skill.
+public struct SkillStats: Sendable, Hashable {
+    public var successCount = 0
+    public var failCount = 0
+    public var lastOutcome: String?
+
+    public var degraded: Bool { failCount > successCount + 2 }
+
+    public init() {}
+
+    init(json: JSONValue) {
+        successCount = Int(json["success_count"]?.intValue ?? 0)
+        failCount = Int(json["fail_count"]?.intValue ?? 0)
+        lastOutcome = json["last_outcome"]?.stringValue
+    }
+
+    mutating func record(_ outcome: String) {
+        if outcome == "success" { successCount += 1 } else { failCount += 1 }
+        lastOutcome = outcome
+    }
+
+    public var json: JSONValue {
+        ["success_count": .int(Int64(successCount)), "fail_count": .int(Int64(failCount)), "degraded": .bool(degraded),
+         "last_outcome": lastOutcome.map(JSONValue.string) ?? .null]
+    }
+}
+
+/// A skill offered for a context, with how strongly the context activated it (0...1).
+public struct SkillMatch: Sendable {
+    public var skill: Skill
+    public var matchScore: Double
+}
+
+public struct SkillError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,109 @@
+import CarJSON
+import Synchronization
+
+/// The skills in one memory graph: learned procedures with trigger context, found by
+/// spreading activation from a context (persona, URL, task) and kept honest by outcome
+/// reports. Ingestion order is the tie-break everywhere, so answers are deterministic.
+public final class SkillStore: Sendable {
+    private struct Store {
+        var skills: [Skill] = []
+        var indexByName: [String: Int] = [:]
+        var nextNodeID = 1
+    }
+
+    private let store = Mutex(Store())
+    private let maxSkills: Int
+
+    public init(maxSkills: Int = 100_000) {
+        self.maxSkills = maxSkills
+    }
+
+    public var count: Int { store.withLock { $0.skills.count } }
+
+    /// Adds a skill, or replaces the one with that name (keeping its node id and stats).
+    /// `supersedes` names an older skill that stops being offered. Answers the node id.
+    @discardableResult
+    public func ingest(name: String, code: String, platform: String, persona: String?, urlPattern: String?,
+                       description: String, taskKeywords: [String], supersedes: String?) throws(SkillError) -> Int {
+        guard !name.isEmpty else { throw SkillError("a skill needs a name") }
+        let limit = maxSkills
+        return try store.withLock { (store) throws(SkillError) -> Int in
+            let nodeID: Int
+            if let index = store.indexByName[name] {
+                nodeID = store.skills[index].nodeID
+                let stats = store.skills[index].stats
+                store.skills[index] = Skill(name: name, code: code, platform: platform, persona: persona, urlPattern: urlPattern,
+                                            description: description, taskKeywords: taskKeywords, nodeID: nodeID, stats: stats,
+                                            supersededBy: store.skills[index].supersededBy)
+            } else {
+                guard store.skills.count < limit else { throw SkillError("skill store is full: \(limit) skills is the limit") }
+                nodeID = store.nextNodeID
+                store.nextNodeID += 1
+                store.indexByName[name] = store.skills.count
+                store.skills.append(Skill(name: name, code: code, platform: platform, persona: persona, urlPattern: urlPattern,
+                                          description: description, taskKeywords: taskKeywords, nodeID: nodeID))
+            }
+            if let old = supersedes, old != name, let index = store.indexByName[old] {
+                store.skills[index].supersededBy = name
+            }
+            return nodeID
+        }
+    }
+
+    /// The skills the context activates, strongest first; degraded and superseded skills are
+    /// not offered, and neither is a skill no trigger reached. Empty when nothing matches.
+    public func find(persona: String?, url: String?, task: String?, maxResults: Int = 1) -> [SkillMatch] {
+        guard maxResults > 0 else { return [] }
+        let taskTerms = Set(task.map { Tokenizer.terms($0) } ?? [])
+        let skills = store.withLock { $0.skills }
+        var matches: [(order: Int, match: SkillMatch)] = []
+        for (order, skill) in skills.enumerated() where !skill.stats.degraded && skill.supersededBy == nil {
+            let score = SkillTriggers.activation(of: skill, persona: persona, url: url, taskTerms: taskTerms)
+            if score > 0 { matches.append((order, SkillMatch(skill: skill, matchScore: score))) }
+        }
+        matches.sort { $0.match.matchScore != $1.match.matchScore ? $0.match.matchScore > $1.match.matchScore : $0.order < $1.order }
+        return matches.prefix(maxResults).map(\.match)
+    }
+
+    /// Records an outcome ("success" counts as one; anything else is a failure) and answers
+    /// the updated stats.
+    public func report(skillName: String, outcome: String) throws(SkillError) -> SkillStats {
+        try store.withLock { (store) throws(SkillError) -> SkillStats in
+            guard let index = store.indexByName[skillName] else { throw SkillError("unknown skill '\(skillName)'") }
+            store.skills[index].stats.record(outcome)
+            return store.skills[index].stats
+        }
+    }
+
+    /// Every skill in ingestion order; `domain` keeps those of that platform.
+    public func list(domain: String? = nil) -> [Skill] {
+        let skills = store.withLock { $0.skills }
+        guard let domain, !domain.isEmpty else { return skills }
+        return skills.filter { $0.platform == domain }
+    }
+
+    public func json(of skill: Skill) -> JSONValue { skill.json }
+
+    /// Every skill as JSON, for snapshots.
+    public func export() -> [JSONValue] { list().map(\.json) }
+
+    /// Replaces every skill with those given (a snapshot's); all or nothing.
+    public func replaceAll(with entries: [JSONValue]) throws(SkillError) {
+        var skills: [Skill] = []
+        var indexByName: [String: Int] = [:]
+        var nextNodeID = 1
+        for entry in entries {
+            var skill = try Skill(json: entry)
+            if skill.nodeID <= 0 { skill.nodeID = nextNodeID }
+            nextNodeID = max(nextNodeID, skill.nodeID + 1)
+            if let existing = indexByName[skill.name] {
+                skills[existing] = skill
+            } else {
+                indexByName[skill.name] = skills.count
+                skills.append(skill)
+            }
+        }
+        guard skills.count <= maxSkills else { throw SkillError("the snapshot holds more than \(maxSkills) skills") }
+        store.withLock { $0 = Store(skills: skills, indexByName: indexByName, nextNodeID: nextNodeID) }
+    }
+}
