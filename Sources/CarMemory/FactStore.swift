@@ -42,9 +42,11 @@ struct FactStore {
         guard let slot = slotOfID.removeValue(forKey: id), let fact = slots[slot] else { return nil }
         slots[slot] = nil
         index.remove(slot: slot)
-        if var list = slotsByKind[fact.kind], let at = Self.position(of: slot, in: list) {
-            list.remove(at: at)
-            slotsByKind[fact.kind] = list.isEmpty ? nil : list
+        // Found first, then removed in place: holding a copy of the list while mutating the
+        // dictionary's would copy the whole list on every delete.
+        if let at = slotsByKind[fact.kind].flatMap({ Self.position(of: slot, in: $0) }) {
+            slotsByKind[fact.kind]?.remove(at: at)
+            if slotsByKind[fact.kind]?.isEmpty == true { slotsByKind[fact.kind] = nil }
         }
         liveCount -= 1
         compactIfSparse()
