@@ -18,6 +18,9 @@ public struct ServerStateConfig: Sendable {
     /// Added to an action's own `timeout_ms` before the daemon gives up on the callback, so
     /// a tool that finishes right at its budget is not cut off by scheduling jitter.
     public var callbackGrace: Duration
+    /// How long any handler may run before its caller gets -32004 (`CAR_HANDLER_TIMEOUT`,
+    /// 30 minutes by default); a method's own `deadlineMs` in the spec wins.
+    public var handlerTimeout: Duration = .seconds(1800)
 
     /// `<state root>/memory`: where persist/load are sandboxed and namespace graphs live; nil
     /// disables both.

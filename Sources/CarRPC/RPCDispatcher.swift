@@ -102,13 +102,15 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
     }
 
     /// A handler's outcome for a request; a notification gets no reply even when it fails,
-    /// as JSON-RPC requires (the failure is only logged).
+    /// as JSON-RPC requires.
     private func answer(_ id: RPCID?, _ error: RPCError) -> DispatchReply {
-        guard let id else {
-            log("notification failed: \(error.message)")
-            return DispatchReply(message: nil)
-        }
+        guard let id else { return DispatchReply(message: nil) }
         return reply(id, error)
+    }
+
+    /// The method's own handler deadline from the spec, when it declares one.
+    public func deadline(for method: String) -> Duration? {
+        routes[method]?.descriptor.deadlineMilliseconds.map { .milliseconds($0) }
     }
 
     /// Object-shaped params accept absent and `null` as `{}`: the clients send `null` for

@@ -11,6 +11,8 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     private struct Connection {
         let session: ClientSession
         let channel: PeerChannel
+        /// Every deadline of this connection — its requests' and its callbacks' — on one timer.
+        let deadlines: DeadlineTable
     }
 
     private let state: ServerState
@@ -32,11 +34,12 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     }
 
     func connectionOpened(_ connection: WebSocketConnection) {
-        let channel = PeerChannel(scheduler: connection.loop) { [weak connection] message in
+        let deadlines = DeadlineTable(scheduler: connection.loop)
+        let channel = PeerChannel(deadlines: deadlines) { [weak connection] message in
             connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)
-        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel) }
+        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel, deadlines: deadlines) }
         logger.debug("session \(session.clientID) opened (\(connection.peerDescription))")
     }
 
@@ -61,9 +64,13 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         case .invalid(let id, let error):
             send(RPCMessage.error(id: id, error), on: connection)
         case .request(let id, let method, let params):
-            run(on: connection) { [dispatcher] in await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session) }
+            run(on: connection, entry, id: id, method: method) { [dispatcher] in
+                await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
+            }
         case .notification(let method, let params):
-            run(on: connection) { [dispatcher] in await dispatcher.dispatch(id: nil, method: method, params: params, session: entry.session) }
+            run(on: connection, entry, id: nil, method: method) { [dispatcher] in
+                await dispatcher.dispatch(id: nil, method: method, params: params, session: entry.session)
+            }
         }
     }
 
@@ -79,6 +86,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     func connectionClosed(_ connection: WebSocketConnection) {
         guard let entry = connections.withLock({ $0.removeValue(forKey: connection.id) }) else { return }
         entry.channel.close()
+        entry.deadlines.close()
         state.removeSession(clientID: entry.session.clientID)
         logger.debug("session \(entry.session.clientID) closed")
     }
@@ -94,6 +102,35 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             if let message = reply.message { send(message, on: connection) }
             if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
         }
+    }
+
+    /// A single request or notification, bounded by its handler deadline: past it, the task is
+    /// cancelled and a request's caller gets -32004 naming the method, while the connection
+    /// keeps serving. The reply of a handler that finishes afterwards is dropped.
+    private func run(on connection: WebSocketConnection, _ entry: Connection, id: RPCID?, method: String,
+                     _ work: @escaping @Sendable () async -> DispatchReply) {
+        let budget = dispatcher.deadline(for: method) ?? state.config.handlerTimeout
+        let running = Mutex<Task<Void, Never>?>(nil)
+        let token = entry.deadlines.add(after: budget) { [weak connection, self] in
+            running.withLock { $0 }?.cancel()
+            guard let id, let connection else { return }
+            let error = RPCError(code: RPCErrorCode.deadlineExceeded,
+                                 message: "handler deadline exceeded: '\(method)' ran longer than \(Self.seconds(budget))s")
+            send(RPCMessage.error(id: id, error), on: connection)
+        }
+        let task = Task(executorPreference: executor) { [weak connection, self] in
+            let reply = await work()
+            if let token, !entry.deadlines.finish(token) { return }
+            guard let connection else { return }
+            if let message = reply.message { send(message, on: connection) }
+            if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
+        }
+        running.withLock { $0 = task }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return millis % 1000 == 0 ? "\(millis / 1000)" : "\(Double(millis) / 1000)"
     }
 
     private func send(_ message: JSONValue, on connection: WebSocketConnection) {

@@ -56,7 +56,8 @@ struct PeerChannelTests {
     @Test func oneTimerServesEveryDeadlineAndExpiredCallsFail() async throws {
         let outbox = Outbox()
         let scheduler = ManualScheduler()
-        let channel = PeerChannel(scheduler: scheduler) { outbox.append($0) }
+        let deadlines = DeadlineTable(scheduler: scheduler)
+        let channel = PeerChannel(deadlines: deadlines) { outbox.append($0) }
         let quick = Task { try await channel.call(id: .string("cb-1"), method: "tools.execute", params: nil, timeout: .milliseconds(1)) }
         await waitForFrames(outbox, count: 1)
         let slow = Task { try await channel.call(id: .string("cb-2"), method: "tools.execute", params: nil, timeout: .seconds(3600)) }
@@ -72,7 +73,8 @@ struct PeerChannelTests {
         #expect(try await slow.value == "late but in time")
         // A reply to the expired call is an unknown id now.
         #expect(!channel.complete(id: .string("cb-1"), outcome: .success("too late")))
-        channel.close()
+        #expect(deadlines.count == 0, "answered and expired calls leave no deadline behind")
+        deadlines.close()
         #expect(scheduler.live == 0, "closing cancels the armed timer")
     }
 
