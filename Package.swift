@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON"]),
         // The memory engine: facts (and later the graph, skills and persistence).
         .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles"]),
+        .target(name: "CarHost", dependencies: ["CarJSON"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "CarVerifierTests", dependencies: ["CarVerifier", "CarIR", "CarJSON"], exclude: ["Corpus"]),
         .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),
         .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
+        .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(

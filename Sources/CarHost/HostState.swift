@@ -1,0 +1,488 @@
+import CarJSON
+import Foundation
+import Synchronization
+
+/// The registry behind `host.*`: agents, linked devices, approvals and the event log, shared by
+/// every connection of the daemon.
+///
+/// Ownership (the per-session ACL): the session that registers an agent or device owns it and is the
+/// only one that may change or remove it; an approval raised by a session is resolvable only by that
+/// session, while a system-level approval (`session: nil`, raised by the high-risk method gate) is
+/// resolvable by any session. Reads (`agents`, `devices`, `approvals`, `events`) are open to all.
+///
+/// Bounds: at most `maxAgents` agents, `maxDevices` devices and `maxApprovals` approvals (registration
+/// past the cap is refused with a `.capacity` error; when the approval table is full the oldest
+/// *resolved* approval is evicted, and only a table full of pending approvals refuses); the event
+/// log is a ring of `eventCapacity` entries; at most `maxWaiters` concurrent `waitForResolution` calls.
+///
+/// Events are handed to the `onEvent` sink outside the lock, one at a time, in `seq` order; the sink may
+/// call back into this `HostState` (its events are delivered after the current one).
+public final class HostState: Sendable {
+    public static let maxAgents = 10_000
+    public static let maxDevices = 10_000
+    public static let maxApprovals = 10_000
+    public static let maxWaiters = 10_000
+
+    private struct Waiter {
+        var continuation: CheckedContinuation<Bool, Never>
+        var timer: Task<Void, Never>?
+    }
+
+    private struct Table<Row> {
+        var rows: [String: Row] = [:]
+        /// Insertion order (ids); rows are never reordered on update.
+        var order: [String] = []
+
+        var count: Int { rows.count }
+        var ordered: [Row] { order.compactMap { rows[$0] } }
+
+        mutating func insert(_ id: String, _ row: Row) {
+            if rows.updateValue(row, forKey: id) == nil { order.append(id) }
+        }
+
+        @discardableResult
+        mutating func remove(_ id: String) -> Row? {
+            guard let row = rows.removeValue(forKey: id) else { return nil }
+            if let index = order.firstIndex(of: id) { order.remove(at: index) }
+            return row
+        }
+    }
+
+    private struct Inner {
+        var agents = Table<HostAgent>()
+        var devices = Table<HostDevice>()
+        var approvals = Table<HostApproval>()
+        /// The event ring: `ring.count <= capacity`; once full, `ringStart` is the oldest slot.
+        var ring: [HostEvent] = []
+        var ringStart = 0
+        var nextSeq: UInt64 = 1
+        var sink: (@Sendable (HostEvent) -> Void)?
+        /// Events recorded but not yet handed to the sink, and whether a caller is delivering them.
+        var outbox: [HostEvent] = []
+        var delivering = false
+        var waiters: [String: [UInt64: Waiter]] = [:]
+        var waiterCount = 0
+        var nextToken: UInt64 = 1
+    }
+
+    private let eventCapacity: Int
+    private let state = Mutex<Inner>(Inner())
+
+    /// `eventCapacity`: how many events the ring keeps (at least 1).
+    public init(eventCapacity: Int = 1000) {
+        self.eventCapacity = max(1, eventCapacity)
+    }
+
+    /// Called for every recorded event (the integrator fans it out to subscribers). Set once at
+    /// startup; a later call replaces the sink. Events recorded before a sink is set are not replayed.
+    public func onEvent(_ sink: @escaping @Sendable (HostEvent) -> Void) {
+        state.withLock { $0.sink = sink }
+    }
+
+    // MARK: Agents
+
+    /// Registers an agent owned by `session` (a fresh UUID when `id` is nil or empty) with status
+    /// "idle". Re-registering an id the same session owns updates its descriptive fields and keeps its
+    /// status; an id owned by another session is refused. Broadcasts agent.registered.
+    public func registerAgent(id: String?, name: String, kind: String, capabilities: [String], project: String?,
+                              pid: Int?, display: JSONValue?, metadata: JSONValue?,
+                              session: String) throws(HostError) -> HostAgent {
+        let agentID = Self.idOrFresh(id)
+        let now = HostClock.now()
+        let result: Result<HostAgent, HostError> = state.withLock { s in
+            if let existing = s.agents.rows[agentID] {
+                guard existing.sessionID == session else { return .failure(Self.agentNotOwned(agentID)) }
+                var agent = existing
+                agent.name = name; agent.kind = kind; agent.capabilities = capabilities
+                agent.project = project; agent.pid = pid; agent.display = display
+                agent.metadata = metadata; agent.updatedAt = now
+                s.agents.insert(agentID, agent)
+                record(&s, kind: "agent.registered", agentID: agentID, message: nil, payload: agent.json, at: now)
+                return .success(agent)
+            }
+            guard s.agents.count < Self.maxAgents else {
+                return .failure(HostError(.capacity, "host state holds the maximum of \(Self.maxAgents) agents"))
+            }
+            let agent = HostAgent(id: agentID, name: name, kind: kind, capabilities: capabilities, project: project,
+                                  pid: pid, status: "idle", currentTask: nil, message: nil, sessionID: session,
+                                  display: display, metadata: metadata, updatedAt: now)
+            s.agents.insert(agentID, agent)
+            record(&s, kind: "agent.registered", agentID: agentID, message: nil, payload: agent.json, at: now)
+            return .success(agent)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Removes the agent. True when it was removed; false when no such agent exists. Refused when
+    /// another session owns it. Broadcasts agent.unregistered.
+    public func unregisterAgent(_ id: String, session: String) throws(HostError) -> Bool {
+        let now = HostClock.now()
+        let result: Result<Bool, HostError> = state.withLock { s in
+            guard let agent = s.agents.rows[id] else { return .success(false) }
+            guard agent.sessionID == session else { return .failure(Self.agentNotOwned(id)) }
+            s.agents.remove(id)
+            record(&s, kind: "agent.unregistered", agentID: id, message: nil, payload: agent.json, at: now)
+            return .success(true)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Sets the agent's status (one of `HostAgent.statuses`), current task and message (nil clears
+    /// them). Only the owning session may. Broadcasts agent.status_changed with payload
+    /// `{ agent, previous_status, payload }` (`payload` is the caller's, or null).
+    public func setStatus(agentID: String, status: String, currentTask: String?, message: String?,
+                          payload: JSONValue?, session: String) throws(HostError) -> HostAgent {
+        guard HostAgent.statuses.contains(status) else { throw HostError(.invalid, "invalid status '\(status)'") }
+        let now = HostClock.now()
+        let result: Result<HostAgent, HostError> = state.withLock { s in
+            guard var agent = s.agents.rows[agentID] else { return .failure(Self.unknownAgent(agentID)) }
+            guard agent.sessionID == session else { return .failure(Self.agentNotOwned(agentID)) }
+            let previous = agent.status
+            agent.status = status; agent.currentTask = currentTask; agent.message = message; agent.updatedAt = now
+            s.agents.insert(agentID, agent)
+            record(&s, kind: "agent.status_changed", agentID: agentID, message: message,
+                   payload: .object(["agent": agent.json, "previous_status": .string(previous),
+                                     "payload": payload ?? .null]),
+                   at: now)
+            return .success(agent)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Every agent, in registration order.
+    public var agents: [HostAgent] { state.withLock { $0.agents.ordered } }
+
+    public func agent(_ id: String) -> HostAgent? { state.withLock { $0.agents.rows[id] } }
+
+    // MARK: Devices
+
+    /// Registers a device owned by `session` (a fresh UUID when `id` is nil or empty; status "online"
+    /// when nil). Re-registering an id the same session owns replaces the row; another session's id is
+    /// refused. Broadcasts device.registered.
+    public func registerDevice(id: String?, name: String, platform: String, capabilities: [String], status: String?,
+                               metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
+        let deviceID = Self.idOrFresh(id)
+        let now = HostClock.now()
+        let result: Result<HostDevice, HostError> = state.withLock { s in
+            if let existing = s.devices.rows[deviceID], let owner = existing.sessionID, owner != session {
+                return .failure(Self.deviceNotOwned(deviceID))
+            }
+            if s.devices.rows[deviceID] == nil, s.devices.count >= Self.maxDevices {
+                return .failure(HostError(.capacity, "host state holds the maximum of \(Self.maxDevices) devices"))
+            }
+            let device = HostDevice(id: deviceID, name: name, platform: platform, capabilities: capabilities,
+                                    status: status ?? "online", sessionID: session, updatedAt: now, metadata: metadata)
+            s.devices.insert(deviceID, device)
+            record(&s, kind: "device.registered", agentID: nil, message: nil, payload: device.json, at: now)
+            return .success(device)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Updates the fields given (nil keeps the current value). Only the owning session may.
+    /// Broadcasts device.updated.
+    public func updateDevice(id: String, name: String?, platform: String?, capabilities: [String]?, status: String?,
+                             metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
+        let now = HostClock.now()
+        let result: Result<HostDevice, HostError> = state.withLock { s in
+            guard var device = s.devices.rows[id] else { return .failure(HostError(.notFound, "unknown device '\(id)'")) }
+            if let owner = device.sessionID, owner != session { return .failure(Self.deviceNotOwned(id)) }
+            if let name { device.name = name }
+            if let platform { device.platform = platform }
+            if let capabilities { device.capabilities = capabilities }
+            if let status { device.status = status }
+            if let metadata { device.metadata = metadata }
+            device.updatedAt = now
+            s.devices.insert(id, device)
+            record(&s, kind: "device.updated", agentID: nil, message: nil, payload: device.json, at: now)
+            return .success(device)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Every device, in registration order.
+    public var devices: [HostDevice] { state.withLock { $0.devices.ordered } }
+
+    // MARK: Notifications and events
+
+    /// Records an event of `kind` (default "host.notification") and broadcasts it. No ownership check:
+    /// a notification mutates nothing.
+    @discardableResult
+    public func notify(kind: String?, agentID: String?, message: String?, payload: JSONValue?) -> HostEvent {
+        let now = HostClock.now()
+        let event = state.withLock { s in
+            record(&s, kind: kind.flatMap { $0.isEmpty ? nil : $0 } ?? "host.notification",
+                   agentID: agentID, message: message, payload: payload, at: now)
+        }
+        deliver()
+        return event
+    }
+
+    /// The most recent `limit` events still in the ring, oldest first (ascending `seq`). `limit <= 0`
+    /// gives none.
+    public func events(limit: Int) -> [HostEvent] {
+        guard limit > 0 else { return [] }
+        return state.withLock { s in
+            let count = s.ring.count
+            let take = min(limit, count)
+            var out: [HostEvent] = []
+            out.reserveCapacity(take)
+            for offset in (count - take)..<count {
+                out.append(s.ring[(s.ringStart + offset) % count])
+            }
+            return out
+        }
+    }
+
+    // MARK: Approvals
+
+    /// Raises an approval. `session` nil = system-level (the approval gate); non-nil = raised by that
+    /// session. With an `agentID`, the agent must exist (and, for a session approval, be owned by
+    /// that session); its status flips to waiting_for_approval (broadcasting agent.status_changed).
+    /// Broadcasts approval.requested with the approval as payload.
+    public func requestApproval(agentID: String?, title: String, description: String?, context: JSONValue?,
+                                action: String?, requiredApprovals: Int,
+                                session: String?) throws(HostError) -> HostApproval {
+        guard requiredApprovals >= 1 else {
+            throw HostError(.invalid, "required_approvals must be at least 1 (got \(requiredApprovals))")
+        }
+        let now = HostClock.now()
+        let approvalID = UUID().uuidString.lowercased()
+        let result: Result<HostApproval, HostError> = state.withLock { s in
+            var flipped: (HostAgent, String)?
+            if let agentID {
+                guard var agent = s.agents.rows[agentID] else { return .failure(Self.unknownAgent(agentID)) }
+                if let session, agent.sessionID != session { return .failure(Self.agentNotOwned(agentID)) }
+                let previous = agent.status
+                agent.status = "waiting_for_approval"; agent.updatedAt = now
+                flipped = (agent, previous)
+            }
+            if s.approvals.count >= Self.maxApprovals {
+                guard let oldestResolved = s.approvals.order.first(where: { s.approvals.rows[$0]?.isPending == false })
+                else {
+                    return .failure(HostError(.capacity,
+                                              "host state holds the maximum of \(Self.maxApprovals) pending approvals"))
+                }
+                s.approvals.remove(oldestResolved)
+            }
+            let approval = HostApproval(id: approvalID, agentID: agentID, title: title, description: description,
+                                        context: context, action: action, requiredApprovals: requiredApprovals,
+                                        status: "pending", clientID: session, createdAt: now, resolvedAt: nil, notes: nil)
+            s.approvals.insert(approvalID, approval)
+            if let (agent, previous) = flipped {
+                s.agents.insert(agent.id, agent)
+                record(&s, kind: "agent.status_changed", agentID: agent.id, message: title,
+                       payload: .object(["agent": agent.json, "previous_status": .string(previous),
+                                         "payload": .object(["approval_id": .string(approvalID)])]),
+                       at: now)
+            }
+            record(&s, kind: "approval.requested", agentID: agentID, message: title, payload: approval.json, at: now)
+            return .success(approval)
+        }
+        deliver()
+        return try result.get()
+    }
+
+    /// Resolves a pending approval: only the raising session may resolve its own approvals; any
+    /// session may resolve a system-level one. Resolving twice is a `.conflict` error. Wakes every
+    /// `waitForResolution` on it and broadcasts approval.resolved. The agent's status is left for its
+    /// owner to set.
+    public func resolveApproval(id: String, approved: Bool, notes: String?, session: String) throws(HostError) -> HostApproval {
+        try resolve(id: id, approved: approved, notes: notes, session: session)
+    }
+
+    /// Every approval still held (pending and resolved), oldest first.
+    public var approvals: [HostApproval] { state.withLock { $0.approvals.ordered } }
+
+    public func approval(_ id: String) -> HostApproval? { state.withLock { $0.approvals.rows[id] } }
+
+    /// Waits until the approval is resolved or `timeout` passes: true = approved; false = denied, timed
+    /// out, unknown id, the calling task cancelled, or too many waiters. On timeout the row stays
+    /// pending (for forensics) and this waiter is removed. Does not poll: the waiter is a continuation
+    /// resumed by `resolveApproval` or by a timer task, which resolution cancels.
+    public func waitForResolution(id: String, timeout: Duration) async -> Bool {
+        let token = state.withLock { s in
+            defer { s.nextToken &+= 1 }
+            return s.nextToken
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate: Bool? = state.withLock { s in
+                    guard let approval = s.approvals.rows[id] else { return false }
+                    guard approval.isPending else { return approval.status == "approved" }
+                    guard s.waiterCount < Self.maxWaiters, !Task.isCancelled else { return false }
+                    s.waiters[id, default: [:]][token] = Waiter(continuation: continuation, timer: nil)
+                    s.waiterCount += 1
+                    return nil
+                }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                    return
+                }
+                let timer = Task { [weak self] in
+                    do { try await Task.sleep(for: timeout) } catch { return }
+                    self?.expire(id: id, token: token)
+                }
+                let stillWaiting = state.withLock { s in
+                    guard s.waiters[id]?[token] != nil else { return false }
+                    s.waiters[id]![token]!.timer = timer
+                    return true
+                }
+                if !stillWaiting { timer.cancel() }
+            }
+        } onCancel: {
+            expire(id: id, token: token)
+        }
+    }
+
+    /// The number of `waitForResolution` calls currently parked (for tests and diagnostics).
+    public var waiterCount: Int { state.withLock { $0.waiterCount } }
+
+    // MARK: Sessions
+
+    /// The connection `session` is gone. Its agents and devices are removed (broadcasting
+    /// agent.unregistered / device.unregistered): they described a live connection, and leaving them
+    /// would block a reconnecting client from registering the same ids. Its pending approvals are
+    /// denied with notes "session closed" (broadcasting approval.resolved), since no other session may
+    /// resolve them. System-level approvals are untouched.
+    public func sessionClosed(_ session: String) {
+        let now = HostClock.now()
+        let pending: [(String, Waiter)] = state.withLock { s in
+            for id in s.agents.order where s.agents.rows[id]?.sessionID == session {
+                if let agent = s.agents.remove(id) {
+                    record(&s, kind: "agent.unregistered", agentID: id, message: "session closed", payload: agent.json, at: now)
+                }
+            }
+            for id in s.devices.order where s.devices.rows[id]?.sessionID == session {
+                if let device = s.devices.remove(id) {
+                    record(&s, kind: "device.unregistered", agentID: nil, message: "session closed", payload: device.json, at: now)
+                }
+            }
+            var woken: [(String, Waiter)] = []
+            for id in s.approvals.order {
+                guard var approval = s.approvals.rows[id], approval.isPending, approval.clientID == session else { continue }
+                approval.status = "denied"; approval.resolvedAt = now; approval.notes = "session closed"
+                s.approvals.insert(id, approval)
+                record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
+                       payload: approval.json, at: now)
+                woken += takeWaiters(&s, id).map { (id, $0) }
+            }
+            return woken
+        }
+        for (_, waiter) in pending {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: false)
+        }
+        deliver()
+    }
+
+    // MARK: Internals
+
+    private func resolve(id: String, approved: Bool, notes: String?, session: String) throws(HostError) -> HostApproval {
+        let now = HostClock.now()
+        let result: Result<(HostApproval, [Waiter]), HostError> = state.withLock { s in
+            guard var approval = s.approvals.rows[id] else { return .failure(HostError(.notFound, "unknown approval '\(id)'")) }
+            if let owner = approval.clientID, owner != session {
+                return .failure(HostError(.notOwner, "approval '\(id)' was raised by another session"))
+            }
+            guard approval.isPending else {
+                return .failure(HostError(.conflict, "approval '\(id)' is already \(approval.status)"))
+            }
+            approval.status = approved ? "approved" : "denied"
+            approval.resolvedAt = now
+            approval.notes = notes
+            s.approvals.insert(id, approval)
+            record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
+                   payload: approval.json, at: now)
+            return .success((approval, takeWaiters(&s, id)))
+        }
+        deliver()
+        let (approval, waiters) = try result.get()
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: approved)
+        }
+        return approval
+    }
+
+    private func takeWaiters(_ s: inout Inner, _ id: String) -> [Waiter] {
+        guard let parked = s.waiters.removeValue(forKey: id) else { return [] }
+        s.waiterCount -= parked.count
+        return Array(parked.values)
+    }
+
+    /// Timeout or cancellation of one waiter: removes it (if still parked) and resumes it with false.
+    private func expire(id: String, token: UInt64) {
+        let waiter: Waiter? = state.withLock { s in
+            guard let waiter = s.waiters[id]?.removeValue(forKey: token) else { return nil }
+            if s.waiters[id]?.isEmpty == true { s.waiters[id] = nil }
+            s.waiterCount -= 1
+            return waiter
+        }
+        guard let waiter else { return }
+        waiter.timer?.cancel()
+        waiter.continuation.resume(returning: false)
+    }
+
+    /// Appends to the ring and the outbox. Call under the lock, then `deliver()` after it.
+    @discardableResult
+    private func record(_ s: inout Inner, kind: String, agentID: String?, message: String?, payload: JSONValue?,
+                        at timestamp: String) -> HostEvent {
+        let event = HostEvent(seq: s.nextSeq, kind: kind, agentID: agentID, message: message, payload: payload,
+                              timestamp: timestamp)
+        s.nextSeq += 1
+        if s.ring.count < eventCapacity {
+            s.ring.append(event)
+        } else {
+            s.ring[s.ringStart] = event
+            s.ringStart = (s.ringStart + 1) % eventCapacity
+        }
+        if s.sink != nil { s.outbox.append(event) }
+        return event
+    }
+
+    /// Hands outbox events to the sink, outside the lock, in seq order. One caller delivers at a time;
+    /// others leave their events to it.
+    private func deliver() {
+        var first = true
+        while true {
+            let batch: ([HostEvent], @Sendable (HostEvent) -> Void)? = state.withLock { s in
+                // Another caller is delivering: it takes our events on its next pass.
+                if first && s.delivering { return nil }
+                guard !s.outbox.isEmpty, let sink = s.sink else {
+                    s.delivering = false
+                    return nil
+                }
+                s.delivering = true
+                let events = s.outbox
+                s.outbox = []
+                return (events, sink)
+            }
+            guard let (events, sink) = batch else { return }
+            first = false
+            for event in events { sink(event) }
+        }
+    }
+
+    private static func idOrFresh(_ id: String?) -> String {
+        if let id, !id.isEmpty { return id }
+        return UUID().uuidString.lowercased()
+    }
+
+    private static func agentNotOwned(_ id: String) -> HostError {
+        HostError(.notOwner, "agent '\(id)' is owned by another session")
+    }
+
+    private static func deviceNotOwned(_ id: String) -> HostError {
+        HostError(.notOwner, "device '\(id)' is owned by another session")
+    }
+
+    private static func unknownAgent(_ id: String) -> HostError {
+        HostError(.notFound, "unknown agent '\(id)'")
+    }
+}
