@@ -175,7 +175,7 @@ public struct HostError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         /// The row belongs to another session (the per-session ACL).
         case notOwner
-        /// A parameter is out of range (unknown status, empty name, required_approvals < 1).
+        /// A parameter is out of range (unknown status, required_approvals < 1).
         case invalid
         /// The approval was already resolved.
         case conflict

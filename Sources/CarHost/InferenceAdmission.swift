@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A process-wide admission semaphore for inference handlers. Sizing: one permit per 8 GiB of RAM
@@ -34,6 +35,11 @@ public final class InferenceAdmission: Sendable {
             return InferenceAdmission(permits: min(value, maxOverride), envOverride: true)
         }
         return InferenceAdmission(permits: permits(physicalMemoryBytes: physicalMemoryBytes), envOverride: false)
+    }
+
+    /// `fromEnvironment` with this process's environment and physical memory.
+    public static func fromProcess() -> InferenceAdmission {
+        fromEnvironment(ProcessInfo.processInfo.environment, physicalMemoryBytes: ProcessInfo.processInfo.physicalMemory)
     }
 
     /// One per 8 GiB, clamped to 1...8.

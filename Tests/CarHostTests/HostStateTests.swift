@@ -1,4 +1,10 @@
 import CarJSON
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Synchronization
 import Testing
 @testable import CarHost
@@ -278,6 +284,47 @@ struct EventTests {
         #expect(events[1].payload?["payload"] == ["p": 1])
         // The ring kept only the last three; the sink saw all nine.
         #expect(host.events(limit: 10).map(\.seq) == [7, 8, 9])
+    }
+
+    @Test func sinkSeesEveryEventInSeqOrderUnderConcurrentWriters() {
+        let host = HostState(eventCapacity: 16)
+        let seen = Locked<[UInt64]>([])
+        // A slow sink widens the window in which a second writer could deliver out of order.
+        host.onEvent { event in
+            if event.seq % 4 == 0 { usleep(20) }
+            seen.withLock { $0.append(event.seq) }
+        }
+        // Dispatch worker threads, so the writers really overlap whatever else the test pool runs.
+        DispatchQueue.concurrentPerform(iterations: 8) { writer in
+            for index in 0..<250 {
+                host.notify(kind: nil, agentID: "w\(writer)", message: "\(index)", payload: nil)
+            }
+        }
+        let delivered = seen.value
+        let firstOutOfOrder = zip(delivered, delivered.dropFirst()).first { $0.0 >= $0.1 }
+        #expect(delivered.count == 2000)
+        #expect(firstOutOfOrder == nil, "delivered out of order: \(String(describing: firstOutOfOrder))")
+        #expect(delivered.first == 1 && delivered.last == 2000)
+        #expect(host.events(limit: 100).map(\.seq) == Array(1985...2000))
+    }
+
+    @Test func aWriterNeverOvertakesTheDeliveryInProgress() {
+        let host = HostState()
+        let seen = Locked<[UInt64]>([])
+        host.onEvent { event in
+            if event.seq == 1 {
+                // While event 1 is being delivered, another thread records event 2 (and returns).
+                let recorded = DispatchSemaphore(value: 0)
+                DispatchQueue.global().async {
+                    host.notify(kind: "second", agentID: nil, message: nil, payload: nil)
+                    recorded.signal()
+                }
+                #expect(recorded.wait(timeout: .now() + 5) == .success)
+            }
+            seen.withLock { $0.append(event.seq) }
+        }
+        host.notify(kind: "first", agentID: nil, message: nil, payload: nil)
+        #expect(seen.value == [1, 2])
     }
 
     @Test func sinkMayCallBackIntoHostState() throws {

@@ -23,6 +23,12 @@ struct InferenceAdmissionTests {
         #expect(sized.inUse == 0)
     }
 
+    @Test func fromProcessHasAtLeastOnePermit() {
+        let status = InferenceAdmission.fromProcess().status
+        #expect(status.total >= 1)
+        #expect(status.available == status.total)
+    }
+
     @Test func environmentOverride() {
         let overridden = InferenceAdmission.fromEnvironment(["CAR_INFERENCE_MAX_CONCURRENT": "3"],
                                                             physicalMemoryBytes: 128 * gib).status
