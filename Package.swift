@@ -38,9 +38,9 @@ let package = Package(
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles"]),
+        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory"]),
+        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),

@@ -1,5 +1,8 @@
+import CarGenerated
+import CarHost
 import CarMemory
 import CarRPC
+import Glibc
 import Synchronization
 
 /// What an embedder or the CLI decides about the daemon's shared state. Mirrors the seed's
@@ -18,6 +21,12 @@ public struct ServerStateConfig: Sendable {
     /// Added to an action's own `timeout_ms` before the daemon gives up on the callback, so
     /// a tool that finishes right at its budget is not cut off by scheduling jitter.
     public var callbackGrace: Duration
+    /// The approval gate for high-risk methods (the seed's `ApprovalGate`).
+    public var approvalGate = ApprovalGateConfig()
+    /// Inference admission permits; nil sizes them from RAM (one per 8 GiB, 1...8).
+    public var inferencePermits: Int?
+    /// `CAR_INFERENCE_MAX_CONCURRENT` as given, reported by `admission.status`.
+    public var inferencePermitsOverride: String?
     /// How long any handler may run before its caller gets -32004 (`CAR_HANDLER_TIMEOUT`,
     /// 30 minutes by default); a method's own `deadlineMs` in the spec wins.
     public var handlerTimeout: Duration = .seconds(1800)
@@ -48,11 +57,40 @@ public struct ServerStateConfig: Sendable {
 public final class ServerState: Sendable {
     public let config: ServerStateConfig
     public let memoryScopes: MemoryScopes
+    /// Agents, devices, approvals and events host apps see (`host.*`).
+    public let host = HostState()
+    public let admission: InferenceAdmission
     private let sessions = Mutex<[String: ClientSession]>([:])
+    /// Connections that called `host.subscribe`; each gets every host event.
+    private let subscribers = Mutex<[String: ClientSession]>([:])
 
     public init(config: ServerStateConfig) {
         self.config = config
         self.memoryScopes = MemoryScopes(root: config.memoryRoot, shared: config.sharedMemory)
+        self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
+                                            envOverride: config.inferencePermitsOverride != nil)
+        host.onEvent { [weak self] event in self?.broadcast(event) }
+    }
+
+    /// Registers the session for `host.event` notifications until it disconnects.
+    func subscribeToHostEvents(_ session: ClientSession) {
+        subscribers.withLock { $0[session.clientID] = session }
+    }
+
+    var hostSubscriberCount: Int { subscribers.withLock { $0.count } }
+
+    /// Fans an event out to every subscriber. A subscriber that stops reading cannot slow
+    /// the others or grow memory: each connection's outbound queue is bounded and the
+    /// transport disconnects it when full.
+    private func broadcast(_ event: HostEvent) {
+        let targets = subscribers.withLock { Array($0.values) }
+        guard !targets.isEmpty else { return }
+        let params = event.json
+        for session in targets { CarClientProxy(peer: session.peer).hostEvent(params) }
+    }
+
+    private static func physicalMemory() -> UInt64 {
+        UInt64(sysconf(Int32(_SC_PHYS_PAGES))) &* UInt64(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     public var authEnabled: Bool { config.authToken != nil }
@@ -67,6 +105,8 @@ public final class ServerState: Sendable {
     @discardableResult
     public func removeSession(clientID: String) -> ClientSession? {
         let session = sessions.withLock { $0.removeValue(forKey: clientID) }
+        subscribers.withLock { _ = $0.removeValue(forKey: clientID) }
+        if session != nil { host.sessionClosed(clientID) }
         session?.close()
         return session
     }

@@ -25,7 +25,17 @@ public final class HostState: Sendable {
 
     private struct Waiter {
         var continuation: CheckedContinuation<Bool, Never>
-        var timer: Task<Void, Never>?
+        /// A Dispatch timer, not a sleeping task: the timeout must fire even when every
+        /// thread of Swift's cooperative pool is busy (blocked callers would otherwise wait on
+        /// a timer that never gets a thread).
+        var timer: WaitTimer?
+    }
+
+    /// The cancellable side of a waiter's Dispatch timer.
+    private final class WaitTimer: Sendable {
+        private let cancelled = Atomic<Bool>(false)
+        func cancel() { cancelled.store(true, ordering: .releasing) }
+        var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
     }
 
     private struct Table<Row> {
@@ -324,9 +334,11 @@ public final class HostState: Sendable {
                     continuation.resume(returning: immediate)
                     return
                 }
-                let timer = Task { [weak self] in
-                    do { try await Task.sleep(for: timeout) } catch { return }
-                    self?.expire(id: id, token: token)
+                let timer = WaitTimer()
+                let (seconds, attoseconds) = timeout.components
+                let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+                    if !timer.isCancelled { self?.expire(id: id, token: token) }
                 }
                 let stillWaiting = state.withLock { s in
                     guard s.waiters[id]?[token] != nil else { return false }

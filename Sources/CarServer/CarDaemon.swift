@@ -1,3 +1,4 @@
+import CarHost
 import CarGenerated
 import CarHandlers
 import CarRPC
@@ -35,7 +36,8 @@ public final class CarDaemon: Sendable {
         self.state = ServerState(config: configuration.state)
         self.loop = EventLoop()
         let logger = configuration.logger
-        let dispatcher = CarHandler(state: state).makeDispatcher(log: { logger.error($0) })
+        let dispatcher = CarHandler(state: state).makeDispatcher(
+            approvals: HostApprovalGate(host: state.host, config: state.config.approvalGate), log: { logger.error($0) })
         self.handler = RPCConnectionHandler(state: state, dispatcher: dispatcher, executor: loop, logger: logger,
                                             binaryFrames: configuration.binaryFrames)
         self.server = WebSocketServer(config: configuration.transport, loop: loop, delegate: handler,

@@ -80,12 +80,21 @@ public enum DaemonMain {
 
         let transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes)
+        var stateConfig = ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
+                                            toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000)),
+                                            memoryRoot: paths.memoryDirectory,
+                                            sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
+        stateConfig.approvalGate.enabled = !options.approvalsDisabled
+        stateConfig.approvalGate.timeout = .milliseconds(Int64(options.approvalTimeoutSeconds * 1000))
+        stateConfig.handlerTimeout = .milliseconds(Int64(options.handlerTimeoutSeconds * 1000))
+        stateConfig.inferencePermits = options.inferencePermits.flatMap(Int.init)
+        stateConfig.inferencePermitsOverride = options.inferencePermits
+        if options.approvalsDisabled {
+            logger.warning("approvals disabled (--no-approvals): high-risk methods run without asking a person")
+        }
         var configuration = DaemonConfiguration(
             transport: transport,
-            state: ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
-                                     toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000)),
-                                     memoryRoot: paths.memoryDirectory,
-                                     sharedMemory: options.sharedMemory ? MemoryEngine() : nil),
+            state: stateConfig,
             logger: logger)
 
         let started = MonotonicClock.nanoseconds()

@@ -13,6 +13,14 @@ public struct DaemonOptions: Sendable, Equatable {
     public var authDisabled = false
     /// `--shared-memory`: one memory graph for every connection instead of one each.
     public var sharedMemory = false
+    /// `--no-approvals` / `CAR_NO_APPROVALS=1`: high-risk methods run without asking a person.
+    public var approvalsDisabled = false
+    /// `CAR_APPROVAL_TIMEOUT`: seconds a gated call waits for a person (default 60).
+    public var approvalTimeoutSeconds: Double = 60
+    /// `CAR_HANDLER_TIMEOUT`: seconds any handler may run (default 30 minutes).
+    public var handlerTimeoutSeconds: Double = 1800
+    /// `CAR_INFERENCE_MAX_CONCURRENT`: inference admission permits, as given.
+    public var inferencePermits: String?
     public var authToken: String?
     public var journalDirectory: String?
     public var maxMessageBytes = 16 << 20
@@ -33,7 +41,7 @@ public struct DaemonOptions: Sendable, Equatable {
 
     public static let usage = """
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
-                          [--shared-memory] [--journal-dir DIR] [--max-message-bytes N]
+                          [--shared-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
@@ -44,6 +52,9 @@ public struct DaemonOptions: Sendable, Equatable {
         Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
         {memory_namespace} binds a graph kept in memory/memory-namespaces/; --shared-memory gives all
         connections one graph (otherwise each connection has its own).
+        Approvals: high-risk methods wait (CAR_APPROVAL_TIMEOUT, 60 s) for host.resolve_approval; --no-approvals
+        or CAR_NO_APPROVALS=1 turns that off. CAR_HANDLER_TIMEOUT (seconds, default 1800) bounds every
+        handler (-32004); CAR_INFERENCE_MAX_CONCURRENT overrides the inference admission permits.
         """
 
     public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
@@ -54,6 +65,27 @@ public struct DaemonOptions: Sendable, Equatable {
             options.unixSocket = socket == "disabled" ? .disabled : .path(socket)
         }
         if let level = environment["CAR_LOG_LEVEL"].flatMap(Logger.Level.init(name:)) { options.logLevel = level }
+        if environment["CAR_NO_APPROVALS"] == "1" || environment["CAR_NO_APPROVALS"]?.lowercased() == "true" {
+            options.approvalsDisabled = true
+        }
+        if let text = environment["CAR_APPROVAL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw UsageError(description: "CAR_APPROVAL_TIMEOUT: '\(text)' is not a positive number of seconds")
+            }
+            options.approvalTimeoutSeconds = seconds
+        }
+        if let text = environment["CAR_HANDLER_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw UsageError(description: "CAR_HANDLER_TIMEOUT: '\(text)' is not a positive number of seconds")
+            }
+            options.handlerTimeoutSeconds = seconds
+        }
+        if let text = environment["CAR_INFERENCE_MAX_CONCURRENT"]?.trimmingWhitespace(), !text.isEmpty {
+            guard let permits = Int(text), permits > 0 else {
+                throw UsageError(description: "CAR_INFERENCE_MAX_CONCURRENT: '\(text)' is not a positive integer")
+            }
+            options.inferencePermits = String(permits)
+        }
         if let text = environment["CAR_TOOL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
             guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
                 throw UsageError(description: "CAR_TOOL_TIMEOUT: '\(text)' is not a positive number of seconds")
@@ -90,6 +122,8 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.authDisabled = true
             case "--shared-memory":
                 options.sharedMemory = true
+            case "--no-approvals":
+                options.approvalsDisabled = true
             case "--auth-token":
                 let token = try value(for: flag).trimmingWhitespace()
                 guard !token.isEmpty else { throw UsageError(description: "--auth-token: the token must not be empty") }

@@ -78,7 +78,9 @@ struct ConformanceRenderer {
             out.append(caseLiteral("\(method.name)/example:\(example.name)", method, setup: setup,
                                    request: request(method, params: example.params), expect: expect, before: before))
         }
-        guard let base = method.examples.first(where: { $0.error == nil })?.params else { return out }
+        let base = method.examples.first(where: { $0.error == nil })?.params
+            ?? (method.approval == "gated" ? method.examples.first?.params : nil)
+        guard let base else { return out }
         if method.auth != "none" {
             out.append(caseLiteral("\(method.name)/pre-auth", method, setup: ".fresh", request: request(method, params: base),
                                    expect: ".error(code: -32001, message: nil, mentions: nil, closes: true)"))

@@ -36,7 +36,10 @@ struct ExampleValidator {
                     diagnostics.error(pointer, "\(label): example '\(example.name)' needs a result, resultKeys, resultType or an error")
                 }
             }
-            if method.direction == .clientToServer, method.kind == .request,
+            // A gated method cannot succeed without a person approving it, so its first example
+            // (the gate's -32003) serves as the base for bad-params cases: params are checked
+            // before the gate.
+            if method.direction == .clientToServer, method.kind == .request, method.approval != "gated",
                !method.examples.contains(where: { $0.error == nil }) {
                 diagnostics.error(method.pointer + "/examples", "\(label): at least one example must succeed (the conformance tests derive their bad-params cases from it)")
             }

@@ -15,10 +15,13 @@ actor ConformanceDaemon {
     private func start() throws -> (daemon: CarDaemon, port: Int) {
         if let running { return running }
         let journal = "/tmp/car-conformance-\(getpid())/journals"
+        var state = ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal,
+                                      memoryRoot: "/tmp/car-conformance-\(getpid())/memory")
+        // Nobody approves in the suite: gated calls must come back -32003 quickly.
+        state.approvalGate.timeout = .milliseconds(200)
         let daemon = CarDaemon(configuration: DaemonConfiguration(
             transport: TransportConfig(bindHost: "127.0.0.1", port: 0, unixSocketPath: nil),
-            state: ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal,
-                                     memoryRoot: "/tmp/car-conformance-\(getpid())/memory"),
+            state: state,
             logger: Logger(minimum: .error)))
         let addresses = try daemon.start()
         running = (daemon, addresses.tcpPort)

@@ -1,4 +1,5 @@
 import CarRPC
+import Foundation
 import CarTestSupport
 import CarWebSocket
 import Synchronization
@@ -14,8 +15,9 @@ struct ConformanceTests {
         let client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: daemon.port)
         defer { client.close() }
         try Session.prepare(client, testCase.setup)
-        for step in testCase.before { try Session.call(client, step) }
-        try client.sendText(testCase.request)
+        var results: [JSONValue] = []
+        for step in testCase.before { results.append(try Session.call(client, step)) }
+        try client.sendText(Session.substituting(results, into: testCase.request))
         switch testCase.expect {
         case .noReply:
             // A notification is answered by nothing: the next reply on the wire is the ping's.
@@ -87,10 +89,26 @@ enum Session {
         try call(client, #"{"id":2,"jsonrpc":"2.0","method":"server.handshake","params":{"client_version":"conformance","protocol_version":3}}"#)
     }
 
-    static func call(_ client: WebSocketTestClient, _ frame: String) throws {
+    @discardableResult
+    static func call(_ client: WebSocketTestClient, _ frame: String) throws -> JSONValue {
         try client.sendText(frame)
         let reply = try reply(client)
-        guard reply["result"] != nil else { throw SetupFailed(reply: reply) }
+        guard let result = reply["result"] else { throw SetupFailed(reply: reply) }
+        return result
+    }
+
+    /// An example's params may name a value a `before` call returned — `${before.0.id}` is
+    /// member `id` of the first call's result — for ids the daemon mints (approvals).
+    static func substituting(_ results: [JSONValue], into request: String) -> String {
+        var text = request
+        for (index, result) in results.enumerated() {
+            guard case .object(let members) = result else { continue }
+            for (key, value) in members {
+                guard let string = value.stringValue else { continue }
+                text = text.replacingOccurrences(of: "${before.\(index).\(key)}", with: string)
+            }
+        }
+        return text
     }
 
     static func reply(_ client: WebSocketTestClient) throws -> JSONValue {
