@@ -202,6 +202,9 @@ running || fail "daemon died during the runtime checks"
 timeout -k 5 60 python3 "$here/compat/memory_raw.py" --port "$port" --token "$token" --home "$home" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "memory scope and sandbox checks"
 running || fail "daemon died during the memory checks"
+timeout -k 5 120 python3 "$here/compat/host_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
+  | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "host event fan-out and stalled-subscriber checks"
+running || fail "daemon died during the host checks"
 out=$(timeout -k 5 120 python3 "$here/compat/verify_live.py" --port "$port" --token "$token" \
       --corpus "$here/../Tests/CarVerifierTests/Corpus" </dev/null) || fail "verify over the daemon: $out"
 echo "  $out"

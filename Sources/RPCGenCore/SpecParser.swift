@@ -176,7 +176,9 @@ struct SpecParser {
             }
             paramsError = (error, raw["prefix"]?.string)
         }
-        let deadline = raw["deadlineMs"]?.integer ?? defaults?["deadlineMs"]?.integer
+        // Only a method's own deadline is baked into its descriptor: the defaults' value is the
+        // daemon's default, which CAR_HANDLER_TIMEOUT may change at run time.
+        let deadline = raw["deadlineMs"]?.integer
         if let deadline, deadline <= 0 {
             diagnostics.error(pointer + "/deadlineMs", "\(label): deadlineMs must be positive")
         }

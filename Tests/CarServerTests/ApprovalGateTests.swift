@@ -79,3 +79,64 @@ struct ApprovalGateTests {
         #expect(try next(caller, id: "d")["error"]?["code"] == -32003)
     }
 }
+
+/// Ownership rules and handler deadlines over real sockets.
+@Suite("daemon: host ACL and handler deadlines")
+struct HostACLTests {
+    private func call(_ client: WebSocketTestClient, _ method: String, _ params: String) throws -> JSONValue {
+        try DaemonSessionTests.call(client, 1, method, params)
+    }
+
+    @Test func onlyTheOwningSessionMutatesItsAgentAndDevice() throws {
+        let daemon = CarDaemon(configuration: DaemonConfiguration(
+            transport: TransportConfig(port: 0), state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: nil),
+            logger: Logger(minimum: .error)))
+        let port = try daemon.start().tcpPort
+        defer { daemon.shutdown() }
+        let owner = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        let other = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { owner.close(); other.close() }
+        _ = try call(owner, "host.register_agent", #"{"id":"a1","name":"Builder","kind":"callback"}"#)
+        _ = try call(owner, "host.register_device", #"{"id":"d1","name":"Phone","platform":"ios"}"#)
+        let refused = try call(other, "host.set_status", #"{"agent_id":"a1","status":"running"}"#)
+        #expect(refused["error"]?["code"] == -32002)
+        #expect(refused["error"]?["message"]?.stringValue?.contains("agent 'a1' is owned by another session") == true)
+        #expect(try call(other, "host.unregister_agent", #"{"agent_id":"a1"}"#)["error"]?["code"] == -32002)
+        #expect(try call(other, "host.register_agent", #"{"id":"a1","name":"Thief","kind":"x"}"#)["error"]?["code"] == -32002)
+        #expect(try call(other, "host.update_device", #"{"device_id":"d1","status":"gone"}"#)["error"]?["code"] == -32002)
+        // Reads stay open to every session.
+        #expect(try call(other, "host.agents", "{}")["result"]?[0]?["id"] == "a1")
+        #expect(try call(owner, "host.set_status", #"{"agent_id":"a1","status":"running"}"#)["result"]?["status"] == "running")
+        // A session's own approval is resolved only by it.
+        let approval = try call(owner, "host.request_approval", #"{"title":"Ship?","agent_id":"a1"}"#)
+        let id = try #require(approval["result"]?["id"]?.stringValue)
+        #expect(try call(owner, "host.agents", "{}")["result"]?[0]?["status"] == "waiting_for_approval")
+        let foreign = try call(other, "host.resolve_approval", #"{"approval_id":"\#(id)","approved":true}"#)
+        #expect(foreign["error"]?["code"] == -32002)
+        #expect(foreign["error"]?["message"]?.stringValue?.contains("raised by another session") == true)
+        #expect(try call(owner, "host.resolve_approval", #"{"approval_id":"\#(id)","approved":true}"#)["result"]?["status"] == "approved")
+    }
+
+    @Test func aHandlerPastItsDeadlineAnswers32004AndTheConnectionKeepsWorking() throws {
+        var state = ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: nil)
+        state.handlerTimeout = .milliseconds(300)
+        let daemon = CarDaemon(configuration: DaemonConfiguration(transport: TransportConfig(port: 0), state: state,
+                                                                  logger: Logger(minimum: .error)))
+        let port = try daemon.start().tcpPort
+        defer { daemon.shutdown() }
+        let client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { client.close() }
+        _ = try call(client, "tools.register", #"[{"name":"slow"}]"#)
+        // The proposal waits on a callback this client never answers (the tool timeout is 300 s).
+        try client.sendText(#"{"jsonrpc":"2.0","id":"p","method":"proposal.submit","params":{"proposal":{"actions":[{"id":"a","type":"tool_call","tool":"slow"}]}}}"#)
+        var reply: JSONValue = .null
+        for _ in 0..<10 {
+            guard let text = try client.receiveJSONText(timeout: 2) else { break }
+            let message = try JSONParser.parse(text)
+            if message["id"] == "p" { reply = message; break }
+        }
+        #expect(reply["error"]?["code"] == -32004, "\(reply)")
+        #expect(reply["error"]?["message"]?.stringValue?.contains("'proposal.submit'") == true)
+        #expect(try call(client, "server.ping", "null")["result"] == .object([:]))
+    }
+}
