@@ -225,9 +225,10 @@ public final class HostState: Sendable {
     @discardableResult
     public func notify(kind: String?, agentID: String?, message: String?, payload: JSONValue?) -> HostEvent {
         let now = HostClock.now()
+        let kept = payload.map(Self.bounded)
         let event = state.withLock { s in
             record(&s, kind: kind.flatMap { $0.isEmpty ? nil : $0 } ?? "host.notification",
-                   agentID: agentID, message: message, payload: payload, at: now)
+                   agentID: agentID, message: message, payload: kept, at: now)
         }
         deliver()
         return event
@@ -479,6 +480,17 @@ public final class HostState: Sendable {
             first = false
             for event in events { sink(event) }
         }
+    }
+
+    /// The largest notification payload the event ring keeps as given: the ring holds
+    /// `eventCapacity` events, so an unbounded payload would make its memory unbounded too.
+    public static let maxPayloadBytes = 256 << 10
+
+    /// A payload over the bound is replaced by a note of its size.
+    static func bounded(_ payload: JSONValue) -> JSONValue {
+        let size = JSONWriter.bytes(payload).count
+        guard size > maxPayloadBytes else { return payload }
+        return ["truncated": true, "bytes": .int(Int64(size)), "limit": .int(Int64(maxPayloadBytes))]
     }
 
     private static func idOrFresh(_ id: String?) -> String {

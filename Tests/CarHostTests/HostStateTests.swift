@@ -445,3 +445,16 @@ func waitUntil(_ condition: () -> Bool) async throws {
     }
     Issue.record("condition never became true")
 }
+
+@Suite("host event payload bound")
+struct HostPayloadBoundTests {
+    @Test func anOversizedNotificationPayloadIsReplacedByItsSize() {
+        let host = HostState(eventCapacity: 4)
+        let small = host.notify(kind: nil, agentID: nil, message: "ok", payload: ["n": 1])
+        #expect(small.payload == ["n": 1])
+        let blob = String(repeating: "x", count: HostState.maxPayloadBytes + 1)
+        let big = host.notify(kind: nil, agentID: nil, message: "big", payload: ["blob": .string(blob)])
+        #expect(big.payload?["truncated"] == true)
+        #expect(big.payload?["limit"] == .int(Int64(HostState.maxPayloadBytes)))
+    }
+}
