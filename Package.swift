@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
-        .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarWebSocket", "CarTestSupport", "CarFiles"]),
+        .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["CarServer", "CarGenerated", "CarRPC", "CarWebSocket", "CarTestSupport"],
