@@ -48,6 +48,13 @@ VALID = [
     {"jsonrpc": "2.0", "id": 9, "method": "state.set", "params": {"key": "k", "value": {"a": [1, 2]}, "tenant_id": "t1"}},
     {"jsonrpc": "2.0", "id": 10, "method": "events.query", "params": {"kinds": ["action_started"], "limit": 5,
                                                                       "since": "2026-01-01T00:00:00Z"}},
+    {"jsonrpc": "2.0", "id": 11, "method": "host.register_agent", "params": {"id": "a", "name": "n", "kind": "k",
+                                                                           "capabilities": ["chat"], "pid": 7}},
+    {"jsonrpc": "2.0", "id": 12, "method": "host.set_status", "params": {"agent_id": "a", "status": "running"}},
+    {"jsonrpc": "2.0", "id": 13, "method": "host.notify", "params": {"message": "m", "payload": {"x": [1, 2]}}},
+    {"jsonrpc": "2.0", "id": 14, "method": "host.request_approval", "params": {"title": "t", "required_approvals": 1}},
+    {"jsonrpc": "2.0", "id": 15, "method": "memory.add_fact", "params": {"subject": "s", "body": "b", "kind": "constraint"}},
+    {"jsonrpc": "2.0", "id": 16, "method": "skill.find", "params": {"persona": "p", "url": "file:///x", "task": "t"}},
 ]
 ODD_VALUES = [None, True, -1, 0, 2**63, -2**63 - 1, 1e308, -0.0, "", "é🚗", "\u0000", [], {}, [[[]]],
               {"a": {"b": {"c": None}}}, "x" * 5000, 3.5, "server.ping", {"token": 7}]
@@ -70,7 +77,8 @@ def mutate_json():
                 target[key] = odd_value()
             if rng.random() < 0.3 and isinstance(target.get("params"), dict):
                 target["params"][rng.choice(["token", "protocol_version", "client_version", "x", "proposal", "key",
-                                             "value", "name", "rule", "kinds", "scope", "initial_state"])] = odd_value()
+                                             "value", "name", "rule", "kinds", "scope", "initial_state", "agent_id", "status",
+                                             "payload", "title", "subject", "body", "persona", "url"])] = odd_value()
             proposal = (target.get("params") or {}).get("proposal") if isinstance(target.get("params"), dict) else None
             if rng.random() < 0.5 and isinstance(proposal, dict) and proposal.get("actions"):
                 action = rng.choice(proposal["actions"])
