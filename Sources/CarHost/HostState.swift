@@ -98,7 +98,7 @@ public final class HostState: Sendable {
                               pid: Int?, display: JSONValue?, metadata: JSONValue?,
                               session: String) throws(HostError) -> HostAgent {
         let agentID = Self.idOrFresh(id)
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<HostAgent, HostError> = state.withLock { s in
             if let existing = s.agents.rows[agentID] {
                 guard existing.sessionID == session else { return .failure(Self.agentNotOwned(agentID)) }
@@ -127,7 +127,7 @@ public final class HostState: Sendable {
     /// Removes the agent. True when it was removed; false when no such agent exists. Refused when
     /// another session owns it. Broadcasts agent.unregistered.
     public func unregisterAgent(_ id: String, session: String) throws(HostError) -> Bool {
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<Bool, HostError> = state.withLock { s in
             guard let agent = s.agents.rows[id] else { return .success(false) }
             guard agent.sessionID == session else { return .failure(Self.agentNotOwned(id)) }
@@ -145,7 +145,7 @@ public final class HostState: Sendable {
     public func setStatus(agentID: String, status: String, currentTask: String?, message: String?,
                           payload: JSONValue?, session: String) throws(HostError) -> HostAgent {
         guard HostAgent.statuses.contains(status) else { throw HostError(.invalid, "invalid status '\(status)'") }
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<HostAgent, HostError> = state.withLock { s in
             guard var agent = s.agents.rows[agentID] else { return .failure(Self.unknownAgent(agentID)) }
             guard agent.sessionID == session else { return .failure(Self.agentNotOwned(agentID)) }
@@ -175,7 +175,7 @@ public final class HostState: Sendable {
     public func registerDevice(id: String?, name: String, platform: String, capabilities: [String], status: String?,
                                metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
         let deviceID = Self.idOrFresh(id)
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<HostDevice, HostError> = state.withLock { s in
             if let existing = s.devices.rows[deviceID], let owner = existing.sessionID, owner != session {
                 return .failure(Self.deviceNotOwned(deviceID))
@@ -197,7 +197,7 @@ public final class HostState: Sendable {
     /// Broadcasts device.updated.
     public func updateDevice(id: String, name: String?, platform: String?, capabilities: [String]?, status: String?,
                              metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<HostDevice, HostError> = state.withLock { s in
             guard var device = s.devices.rows[id] else { return .failure(HostError(.notFound, "unknown device '\(id)'")) }
             if let owner = device.sessionID, owner != session { return .failure(Self.deviceNotOwned(id)) }
@@ -224,7 +224,7 @@ public final class HostState: Sendable {
     /// a notification mutates nothing.
     @discardableResult
     public func notify(kind: String?, agentID: String?, message: String?, payload: JSONValue?) -> HostEvent {
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let kept = payload.map(Self.bounded)
         let event = state.withLock { s in
             record(&s, kind: kind.flatMap { $0.isEmpty ? nil : $0 } ?? "host.notification",
@@ -262,7 +262,7 @@ public final class HostState: Sendable {
         guard requiredApprovals >= 1 else {
             throw HostError(.invalid, "required_approvals must be at least 1 (got \(requiredApprovals))")
         }
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let approvalID = UUID().uuidString.lowercased()
         let result: Result<HostApproval, HostError> = state.withLock { s in
             var flipped: (HostAgent, String)?
@@ -364,7 +364,7 @@ public final class HostState: Sendable {
     /// denied with notes "session closed" (broadcasting approval.resolved), since no other session may
     /// resolve them. System-level approvals are untouched.
     public func sessionClosed(_ session: String) {
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let pending: [(String, Waiter)] = state.withLock { s in
             for id in s.agents.order where s.agents.rows[id]?.sessionID == session {
                 if let agent = s.agents.remove(id) {
@@ -397,7 +397,7 @@ public final class HostState: Sendable {
     // MARK: Internals
 
     private func resolve(id: String, approved: Bool, notes: String?, session: String) throws(HostError) -> HostApproval {
-        let now = HostClock.now()
+        let now = RFC3339.now()
         let result: Result<(HostApproval, [Waiter]), HostError> = state.withLock { s in
             guard var approval = s.approvals.rows[id] else { return .failure(HostError(.notFound, "unknown approval '\(id)'")) }
             if let owner = approval.clientID, owner != session {

@@ -1,3 +1,4 @@
+import CarJSON
 import Glibc
 
 /// One line per event on stderr: `2026-11-25T10:00:00.123Z INFO message`. Written with a
@@ -58,16 +59,6 @@ public struct Logger: Sendable {
 
     /// UTC with milliseconds, without Foundation's formatters (cheap enough for every line).
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
+        RFC3339.now()
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// RFC 3339 timestamps: events are stamped in UTC with millisecond precision
+/// RFC 3339 timestamps, the text form of every instant on the wire and in logs: stamped in UTC
+/// with millisecond precision
 /// (`2026-05-02T12:00:01.123Z`), and `events.query` bounds may arrive in any offset.
 /// Instants are microseconds since the Unix epoch. Hand-written so stamping an event costs
 /// no formatter and no locale.
@@ -14,6 +15,11 @@ public enum RFC3339 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
+    }
+
+    /// The current instant as text: what event logs, host state and log lines stamp.
+    public static func now() -> String {
+        format(micros: nowMicros())
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, truncated to the millisecond.

@@ -1,4 +1,4 @@
-import CarEngine
+import CarJSON
 import Testing
 
 @Suite("RFC 3339")
