@@ -43,11 +43,8 @@ public struct EventQuery: Sendable, Hashable {
         case nil, .null?: break
         case .array(let names)?:
             for name in names {
-                guard let text = name.stringValue, let kind = EventKind(rawValue: text) else {
-                    let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw EventQueryError("unknown event kind \(JSONWriter.string(name)) (expected one of \(known))")
-                }
-                kinds.append(kind)
+                guard let text = name.stringValue else { throw Self.unknownKind(JSONWriter.string(name)) }
+                kinds.append(try Self.kind(named: text))
             }
         case let other?: throw EventQueryError("'kinds' must be an array, not \(other.typeName)")
         }
@@ -68,6 +65,17 @@ public struct EventQuery: Sendable, Hashable {
             limit = Int(clamping: count)
         }
         try validate()
+    }
+
+    /// The event kind a client named; an unknown name is an error listing the known ones.
+    public static func kind(named name: String) throws(EventQueryError) -> EventKind {
+        guard let kind = EventKind(rawValue: name) else { throw unknownKind(JSONWriter.string(.string(name))) }
+        return kind
+    }
+
+    private static func unknownKind(_ shown: String) -> EventQueryError {
+        let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
+        return EventQueryError("unknown event kind \(shown) (expected one of \(known))")
     }
 
     /// Checks the time bounds parse.

@@ -12,16 +12,16 @@ extension CarHandler {
     public func eventsQuery(
         _ params: CarMethods.EventsQuery.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.EventsQuery.Result {
-        var kinds: [EventKind] = []
-        for name in params.kinds ?? [] {
-            guard let kind = EventKind(rawValue: name) else {
-                let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CarErrors.invalidParams("unknown event kind '\(name)' (known: \(known))")
-            }
-            kinds.append(kind)
+        let query: EventQuery
+        do {
+            // The domain's own checks: kind names and RFC 3339 bounds, as its JSON reader applies them.
+            query = EventQuery(kinds: try (params.kinds ?? []).map(EventQuery.kind(named:)), actionID: params.actionId,
+                               proposalID: params.proposalId, since: params.since, until: params.until,
+                               dataMatches: params.dataMatches ?? [:], limit: params.limit)
+            try query.validate()
+        } catch {
+            throw CarErrors.invalidParams(error.description)
         }
-        let query = EventQuery(kinds: kinds, actionID: params.actionId, proposalID: params.proposalId, since: params.since,
-                               until: params.until, dataMatches: params.dataMatches ?? [:], limit: params.limit)
         let events = try context.session.runtime().eventLog.query(query)
         return .init(count: events.count, events: events.map(\.json))
     }
