@@ -19,6 +19,8 @@ let package = Package(
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
         .target(name: "CarWebSocket"),
+        // Small containers the domain targets share (the bounded ring every in-memory log uses).
+        .target(name: "CarCollections"),
         // Atomic file writes and the few other file operations the daemon and domain code share.
         .target(name: "CarFiles"),
         // JSON values, parser, writer and Codable bridges: no JSON-RPC, usable by domain code.
@@ -31,10 +33,10 @@ let package = Package(
         // Static verification of a proposal (the reference's car-verify).
         .target(name: "CarVerifier", dependencies: ["CarIR", "CarJSON"]),
         // The runtime: tool registry, policies, state, proposal execution, event log.
-        .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON"]),
+        .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON", "CarCollections"]),
         // The memory engine: facts (and later the graph, skills and persistence).
-        .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles"]),
-        .target(name: "CarHost", dependencies: ["CarJSON"]),
+        .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles", "CarCollections"]),
+        .target(name: "CarHost", dependencies: ["CarJSON", "CarCollections"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.

@@ -1,3 +1,4 @@
+import CarCollections
 import CarJSON
 import Foundation
 import Synchronization
@@ -9,7 +10,7 @@ public final class EventLog: Sendable {
     public static let defaultCapacity = 100_000
 
     private struct Storage {
-        var ring: EventRing
+        var ring: BoundedRing<RuntimeEvent>
         var lastSeq: UInt64
         var lastMicros: Int64 = .min
         var journal: EventJournal?
@@ -43,7 +44,7 @@ public final class EventLog: Sendable {
         }
         self.journalPath = journalPath
         self.capacity = max(1, capacity)
-        storage = Mutex(Storage(ring: EventRing(capacity: capacity), lastSeq: journal?.lastSeq ?? 0, journal: journal))
+        storage = Mutex(Storage(ring: BoundedRing(capacity: capacity), lastSeq: journal?.lastSeq ?? 0, journal: journal))
     }
 
     public convenience init(journalURL: URL?, capacity: Int = EventLog.defaultCapacity) throws(EventLogError) {

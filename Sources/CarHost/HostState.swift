@@ -1,3 +1,4 @@
+import CarCollections
 import CarJSON
 import Foundation
 import Synchronization
@@ -62,9 +63,8 @@ public final class HostState: Sendable {
         var agents = Table<HostAgent>()
         var devices = Table<HostDevice>()
         var approvals = Table<HostApproval>()
-        /// The event ring: `ring.count <= capacity`; once full, `ringStart` is the oldest slot.
-        var ring: [HostEvent] = []
-        var ringStart = 0
+        /// The event log, bounded to the `eventCapacity` given at init.
+        var ring: BoundedRing<HostEvent>
         var nextSeq: UInt64 = 1
         var sink: (@Sendable (HostEvent) -> Void)?
         /// Events recorded but not yet handed to the sink, and whether a caller is delivering them.
@@ -75,12 +75,11 @@ public final class HostState: Sendable {
         var nextToken: UInt64 = 1
     }
 
-    private let eventCapacity: Int
-    private let state = Mutex<Inner>(Inner())
+    private let state: Mutex<Inner>
 
     /// `eventCapacity`: how many events the ring keeps (at least 1).
     public init(eventCapacity: Int = 1000) {
-        self.eventCapacity = max(1, eventCapacity)
+        state = Mutex(Inner(ring: BoundedRing(capacity: eventCapacity)))
     }
 
     /// Called for every recorded event (the integrator fans it out to subscribers). Set once at
@@ -239,14 +238,7 @@ public final class HostState: Sendable {
     public func events(limit: Int) -> [HostEvent] {
         guard limit > 0 else { return [] }
         return state.withLock { s in
-            let count = s.ring.count
-            let take = min(limit, count)
-            var out: [HostEvent] = []
-            out.reserveCapacity(take)
-            for offset in (count - take)..<count {
-                out.append(s.ring[(s.ringStart + offset) % count])
-            }
-            return out
+            s.ring.suffix(limit)
         }
     }
 
@@ -449,12 +441,7 @@ public final class HostState: Sendable {
         let event = HostEvent(seq: s.nextSeq, kind: kind, agentID: agentID, message: message, payload: payload,
                               timestamp: timestamp)
         s.nextSeq += 1
-        if s.ring.count < eventCapacity {
-            s.ring.append(event)
-        } else {
-            s.ring[s.ringStart] = event
-            s.ringStart = (s.ringStart + 1) % eventCapacity
-        }
+        s.ring.append(event)
         if s.sink != nil { s.outbox.append(event) }
         return event
     }

@@ -1,3 +1,4 @@
+import CarCollections
 import Synchronization
 
 /// A session's memory: facts linked through their terms, ranked for a query by
@@ -21,7 +22,8 @@ public final class MemoryEngine: Sendable {
     }
 
     private let store = Mutex(FactStore())
-    private let conversation: Mutex<ConversationLog>
+    /// The most recent turns: bounded, since the context builder only ever shows recent ones.
+    private let conversation: Mutex<BoundedRing<ConversationTurn>>
     private let limits: Limits
     let ranker = PersonalizedPageRank()
     /// The learned procedures stored in this graph.
@@ -29,7 +31,7 @@ public final class MemoryEngine: Sendable {
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
-        self.conversation = Mutex(ConversationLog(capacity: limits.maxConversationTurns))
+        self.conversation = Mutex(BoundedRing(capacity: limits.maxConversationTurns))
     }
 
     // MARK: Facts
@@ -136,7 +138,7 @@ public final class MemoryEngine: Sendable {
     }
 
     /// Kept turns, oldest first.
-    public var conversationTurns: [ConversationTurn] { conversation.withLock { $0.turns } }
+    public var conversationTurns: [ConversationTurn] { conversation.withLock { $0.elements } }
 
     // MARK: Context
 
