@@ -32,7 +32,7 @@ struct ConformanceTests {
         case .resultType(let type):
             let reply = try Session.reply(client)
             let result = try #require(reply["result"], "expected a result: \(reply)")
-            #expect(Session.jsonType(of: result) == type, "result \(result) is not a JSON \(type)")
+            #expect(result.typeName == type, "result \(result) is not a JSON \(type)")
         case .resultKeys(let keys):
             let reply = try Session.reply(client)
             let result = try #require(reply["result"]?.objectValue, "expected an object result: \(reply)")
@@ -133,18 +133,6 @@ enum Session {
     }
 
     struct SetupFailed: Error { var reply: JSONValue }
-
-    static func jsonType(of value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "boolean"
-        case .int: "integer"
-        case .double: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
     struct NoReply: Error {}
 }
 

@@ -1,3 +1,4 @@
+import CarFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -31,17 +32,17 @@ public struct MemorySandbox: Sendable {
         guard !parts.contains("..") else { throw refuse("'..' segments are not allowed") }
         guard let last = parts.last, last != ".", !requested.hasSuffix("/") else { throw refuse("the path names no file") }
 
-        guard let realRoot = Self.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
+        guard let realRoot = FileSystem.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
         let absolute = requested.hasPrefix("/") ? requested : realRoot + "/" + parts.joined(separator: "/")
-        let parent = Self.parent(of: absolute)
+        let parent = FileSystem.parent(of: absolute)
         if creatingParents && !requested.hasPrefix("/") { Self.makeDirectories(parent, under: realRoot) }
-        guard let realParent = Self.realPath(parent) else { throw refuse("its directory does not exist") }
+        guard let realParent = FileSystem.realPath(parent) else { throw refuse("its directory does not exist") }
         guard Self.isInside(realParent, realRoot) else { throw refuse("outside the memory root \(realRoot)") }
         let target = realParent + "/" + last
         var status = stat()
         if stat(target, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { throw refuse("it is a directory") }
         // An existing link at the target itself must stay inside too.
-        if let realTarget = Self.realPath(target), !Self.isInside(Self.parent(of: realTarget), realRoot) {
+        if let realTarget = FileSystem.realPath(target), !Self.isInside(FileSystem.parent(of: realTarget), realRoot) {
             throw refuse("it is a link leading outside the memory root \(realRoot)")
         }
         return target
@@ -49,17 +50,6 @@ public struct MemorySandbox: Sendable {
 
     static func isInside(_ path: String, _ root: String) -> Bool {
         path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
-    }
-
-    static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 
     /// `mkdir -p` below `root` only (each step is checked, so a link planted on the way cannot
@@ -70,7 +60,7 @@ public struct MemorySandbox: Sendable {
         for part in directory.dropFirst(root.count).split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o700) != 0 && errno != EEXIST { return }
-            guard let real = realPath(current), isInside(real, root) else { return }
+            guard let real = FileSystem.realPath(current), isInside(real, root) else { return }
         }
     }
 }
