@@ -18,6 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc import open_fds, rss_kib  # noqa: E402
 from wsclient import WSClient, Closed  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -32,14 +33,6 @@ args = parser.parse_args()
 def fail(reason):
     print(f"host_raw: FAIL: {reason}")
     sys.exit(1)
-
-
-def rss_kib():
-    with open(f"/proc/{args.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def subscriber(receive_buffer=None):
@@ -100,8 +93,8 @@ print(f"ok  {args.events} host events to {args.subscribers} subscribers, all rec
 
 # -- 2. a stalled subscriber -----------------------------------------------------------------
 time.sleep(0.5)
-rss_before = rss_kib()
-fds_before = len(os.listdir(f"/proc/{args.pid}/fd"))
+rss_before = rss_kib(args.pid)
+fds_before = open_fds(args.pid)
 stalled = subscriber(receive_buffer=4096)  # reads nothing from here on
 reader = subscriber()
 big = "x" * (64 << 10)
@@ -117,16 +110,16 @@ reader_thread.join(120)
 elapsed = time.monotonic() - started
 if not received or received[0][0] != "ok" or len(received[0][1]) != count:
     fail(f"the reading subscriber did not get all {count} large events while another stalled: {str(received)[:200]}")
-peak = rss_kib()
+peak = rss_kib(args.pid)
 for s in (reader, sender):
     s.close()
 # The stalled connection must have been cut by the daemon: its descriptor is closed there even
 # though this end never read nor closed (what the kernel still holds for it is not the
 # daemon's memory).
 deadline = time.monotonic() + 10
-while time.monotonic() < deadline and len(os.listdir(f"/proc/{args.pid}/fd")) > fds_before:
+while time.monotonic() < deadline and open_fds(args.pid) > fds_before:
     time.sleep(0.1)
-fds_after = len(os.listdir(f"/proc/{args.pid}/fd"))
+fds_after = open_fds(args.pid)
 if fds_after > fds_before:
     fail(f"the stalled subscriber was never disconnected (daemon descriptors {fds_before} -> {fds_after})")
 if peak - rss_before > 400 * 1024:

@@ -19,6 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc import open_fds, rss_kib  # noqa: E402
 from wsclient import WSClient, Closed  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -83,18 +84,6 @@ def statuses(result):
 
 def tool(id_, **fields):
     return {"id": id_, "type": "tool_call", "tool": fields.pop("tool", "t"), "parameters": fields.pop("parameters", {}), **fields}
-
-
-def proc_fds():
-    return len(os.listdir(f"/proc/{args.pid}/fd"))
-
-
-def proc_rss_kb():
-    with open(f"/proc/{args.pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 # -- concurrency ------------------------------------------------------------------------------
@@ -183,7 +172,7 @@ c.close()
 
 # -- disconnect mid-proposal ------------------------------------------------------------------------
 time.sleep(0.2)
-fds_before = proc_fds()
+fds_before = open_fds(args.pid)
 for round_ in range(20):
     d = connect()
     submit(d, 20, [tool("x"), tool("y")])
@@ -195,7 +184,7 @@ if probe.call(2, "server.ping").get("result") != {}:
     fail("daemon stopped serving after disconnects mid-proposal")
 probe.close()
 time.sleep(0.3)
-fds_after = proc_fds()
+fds_after = open_fds(args.pid)
 if fds_after > fds_before + 2:
     fail(f"open descriptors grew from {fds_before} to {fds_after} after 20 disconnects mid-proposal")
 print(f"ok  20 disconnects mid-proposal: daemon serving, descriptors {fds_before} -> {fds_after}")
@@ -215,13 +204,13 @@ def run_batch(count, base):
 
 run_batch(100, 1000)  # warm up allocator pools and caches
 time.sleep(0.3)
-rss_before, fds_before = proc_rss_kb(), proc_fds()
+rss_before, fds_before = rss_kib(args.pid), open_fds(args.pid)
 started = time.monotonic()
 for batch in range(10):
     run_batch(100, 10_000 + batch * 1000)
 elapsed = time.monotonic() - started
 time.sleep(0.5)
-rss_after, fds_after = proc_rss_kb(), proc_fds()
+rss_after, fds_after = rss_kib(args.pid), open_fds(args.pid)
 if fds_after > fds_before:
     fail(f"open descriptors grew from {fds_before} to {fds_after} over 1,000 proposals")
 if rss_after - rss_before > 4096:
