@@ -77,8 +77,6 @@ public final class ServerState: Sendable {
         subscribers.withLock { $0[session.clientID] = session }
     }
 
-    var hostSubscriberCount: Int { subscribers.withLock { $0.count } }
-
     /// Fans an event out to every subscriber. A subscriber that stops reading cannot slow
     /// the others or grow memory: each connection's outbound queue is bounded and the
     /// transport disconnects it when full.

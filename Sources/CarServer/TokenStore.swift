@@ -28,7 +28,7 @@ public struct TokenStore: Sendable {
     /// Removes each file only if it still holds our token: another daemon may have replaced it.
     public func withdraw(authToken: String, hostToken: String) {
         for (path, token) in [(authTokenPath, authToken), (hostTokenPath, hostToken)] {
-            if let bytes = FileSystem.read(path), bytes == Array(token.utf8) {
+            if let bytes = try? FileSystem.readWhole(path, limit: 1 << 20), bytes == Array(token.utf8) {
                 FileSystem.remove(path)
             }
         }
