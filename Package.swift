@@ -37,12 +37,14 @@ let package = Package(
         // The memory engine: facts (and later the graph, skills and persistence).
         .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles", "CarCollections"]),
         .target(name: "CarHost", dependencies: ["CarJSON", "CarCollections"]),
+        // The approval-transport configuration (messaging.json), pairing and channel liveness.
+        .target(name: "CarMessaging", dependencies: ["CarJSON", "CarFiles"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost"]),
+        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost"]),
+        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),
         .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
+        .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(

@@ -181,6 +181,11 @@ for venv in "${venvs[@]}"; do
         timeout -k 5 60 "$venv/bin/python" "$here/compat/typed_calls.py" </dev/null 2>"$err") \
     || fail "car-runtime $version, typed calls: $out $(tail -n 20 "$err")"
   echo "  ok  car-runtime $version: ${out#ok  }"
+  out=$(env -i PATH=/usr/bin:/bin HOME="$home/client-home" LANG=C.UTF-8 CAR_NO_VERSION_WARNING=1 CAR_HOME="$home" \
+        CAR_DAEMON_URL="ws://127.0.0.1:$port" CAR_AUTH_TOKEN="$token" \
+        timeout -k 5 60 "$venv/bin/python" "$here/compat/host_role.py" </dev/null 2>"$err") \
+    || fail "car-runtime $version, host role: $out $(tail -n 20 "$err")"
+  echo "  ok  car-runtime $version: ${out#ok  }"
   # memory_and_skills.py persists to a temporary file: TMPDIR inside the daemon's memory root
   # lets it do so without opening the sandbox.
   mkdir -p "$home/memory/tmp"

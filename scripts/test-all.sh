@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "optional OCR backend (Tesseract) for the vision.ocr end-to-end test"
+scripts/ocr-env.sh
+
 step "swift test (unit, transport, generated conformance)"
 # The full log is kept; failures and the summary are printed.
 log=$(mktemp)

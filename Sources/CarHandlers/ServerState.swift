@@ -1,6 +1,7 @@
 import CarGenerated
 import CarHost
 import CarMemory
+import CarMessaging
 import CarRPC
 import Glibc
 import Synchronization
@@ -37,6 +38,12 @@ public struct ServerStateConfig: Sendable {
     /// One graph for every connection (an embedder's, or `--shared-memory`); nil gives each
     /// connection its own, as the standalone daemon does.
     public var sharedMemory: MemoryEngine?
+    /// `<state root>/messaging.json`, the approval-transport configuration; nil keeps it in
+    /// memory only.
+    public var messagingConfigPath: String?
+    /// What this platform can do for messaging channels; an embedder on another platform
+    /// passes its own.
+    public var messagingTransport: any MessagingTransport = UnavailableMessagingTransport()
 
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
                 toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
@@ -60,6 +67,8 @@ public final class ServerState: Sendable {
     /// Agents, devices, approvals and events host apps see (`host.*`).
     public let host = HostState()
     public let admission: InferenceAdmission
+    /// The approval-transport configuration (`messaging.*`).
+    public let messaging: MessagingConfigStore
     private let sessions = Mutex<[String: ClientSession]>([:])
     /// Connections that called `host.subscribe`; each gets every host event.
     private let subscribers = Mutex<[String: ClientSession]>([:])
@@ -67,6 +76,7 @@ public final class ServerState: Sendable {
     public init(config: ServerStateConfig) {
         self.config = config
         self.memoryScopes = MemoryScopes(root: config.memoryRoot, shared: config.sharedMemory)
+        self.messaging = MessagingConfigStore(path: config.messagingConfigPath, transport: config.messagingTransport)
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
                                             envOverride: config.inferencePermitsOverride != nil)
         host.onEvent { [weak self] event in self?.broadcast(event) }
@@ -94,7 +104,7 @@ public final class ServerState: Sendable {
     public var authEnabled: Bool { config.authToken != nil }
 
     public func createSession(clientID: String, peer: any RPCPeer) -> ClientSession {
-        let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled), peer: peer,
+        let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled, hostRoleEnforced: config.hostToken != nil), peer: peer,
                                     journalDirectory: config.journalDirectory, memoryScopes: memoryScopes)
         sessions.withLock { $0[clientID] = session }
         return session

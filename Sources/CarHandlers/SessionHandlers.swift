@@ -16,7 +16,7 @@ extension CarHandler {
                 throw Self.authFailed("host token mismatch")
             }
             session.gate.authenticate(as: .host)
-            return .init(authEnabled: true, ok: true, role: "host")
+            return .init(authEnabled: true, memoryNamespace: try bindNamespace(params, session), ok: true, role: "host")
         }
         if let agentID = params.agentId {
             // Agent identities are minted by the supervisor; until it runs, no agent can bind.

@@ -31,6 +31,9 @@ public enum RPCErrorCode {
     public static let internalError = -32603
     public static let authRequired = -32001
     public static let forbidden = -32002
+    /// A host-only method called without the host role: the reference daemon answers with
+    /// its generic internal-error code, so clients written against it see the same number.
+    public static let hostRoleRequired = internalError
     public static let approvalDenied = -32003
     public static let deadlineExceeded = -32004
     public static let handshakeRequired = -32005

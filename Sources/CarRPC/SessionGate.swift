@@ -28,10 +28,15 @@ public final class SessionGate: Sendable {
 
     /// False when the daemon runs with `--no-auth`: the connection itself is the authority.
     public let authEnabled: Bool
+    /// False when no host token is configured (pure-dev or an embedder that mints none):
+    /// then no connection could ever earn the host role, so, as in the protocol document,
+    /// host-only methods fall back to the session requirement instead of being unreachable.
+    public let hostRoleEnforced: Bool
     private let state: Mutex<Snapshot>
 
-    public init(authEnabled: Bool) {
+    public init(authEnabled: Bool, hostRoleEnforced: Bool = true) {
         self.authEnabled = authEnabled
+        self.hostRoleEnforced = authEnabled && hostRoleEnforced
         self.state = Mutex(Snapshot(role: .unauthenticated, protocolVersion: nil))
     }
 
@@ -60,9 +65,11 @@ public final class SessionGate: Sendable {
         case .none, .session:
             return nil
         case .host:
-            if role == .host { return nil }
-            return (RPCError(code: RPCErrorCode.forbidden,
-                             message: "forbidden: '\(method)' requires the host role (session.auth with host_token)"), false)
+            if role == .host || !hostRoleEnforced { return nil }
+            // The reference daemon refuses host-only calls with a generic -32603; the message
+            // names the credential that would have worked.
+            return (RPCError(code: RPCErrorCode.hostRoleRequired,
+                             message: "host role required: '\(method)' is host-management only; authenticate with session.auth {host_token} (the plain auth token never grants it)"), false)
         case .agent:
             if case .agent = role { return nil }
             return (RPCError(code: RPCErrorCode.forbidden,

@@ -1,5 +1,6 @@
 import CarFiles
 import CarMemory
+import CarMessaging
 import CarGenerated
 import CarHandlers
 import Dispatch
@@ -84,6 +85,7 @@ public enum DaemonMain {
                                             toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000)),
                                             memoryRoot: paths.memoryDirectory,
                                             sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
+        stateConfig.messagingConfigPath = paths.messagingConfigPath
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
         stateConfig.approvalGate.timeout = .milliseconds(Int64(options.approvalTimeoutSeconds * 1000))
         stateConfig.handlerTimeout = .milliseconds(Int64(options.handlerTimeoutSeconds * 1000))
@@ -123,6 +125,14 @@ public enum DaemonMain {
         logger.info("car-server \(CarSpecInfo.serverVersion) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
             + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
             + " (auth \(authToken == nil ? "off" : "on"), started in \((MonotonicClock.nanoseconds() - started) / 1_000_000) ms)")
+
+        if let aside = daemon.state.messaging.recoveredFrom {
+            logger.warning("\(paths.messagingConfigPath) did not parse; moved it to \(aside) and started with messaging off")
+        }
+        // The reference spawns each enabled channel's watcher at boot; say why one cannot run.
+        for failure in daemon.state.messaging.startEnabledWatchers() {
+            logger.warning("messaging channel \(failure.channel.rawValue) is enabled but its watcher is down: \(failure.reason)")
+        }
 
         waitForTerminationSignal()
         logger.info("shutting down")

@@ -11,6 +11,8 @@ public struct StatePaths: Sendable, Equatable {
     /// Memory snapshots: the persist/load sandbox and the namespace graphs.
     public var memoryDirectory: String { root + "/memory" }
     public var hostTokenPath: String { tokenDirectory + "/host-token" }
+    /// The approval-transport configuration (`messaging.*`).
+    public var messagingConfigPath: String { root + "/messaging.json" }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case relativeCarHome(String)

@@ -63,6 +63,9 @@ struct ConformanceRenderer {
         var out: [String] = []
         let setup = setup(for: method)
         let paramsCode = method.paramsError.flatMap { p in spec.errors.first { $0.name == p.error }?.code } ?? -32602
+        // A host-only method refuses other sessions the way the reference daemon does: its
+        // generic internal-error code, with a message naming the host token.
+        let hostRoleCode = spec.errors.first { $0.name == "InternalError" }?.code ?? -32603
         for example in method.examples {
             let expect: String
             if let error = example.error {
@@ -87,7 +90,7 @@ struct ConformanceRenderer {
         }
         if method.auth == "host" {
             out.append(caseLiteral("\(method.name)/not-host", method, setup: ".authenticated", request: request(method, params: base),
-                                   expect: ".error(code: -32002, message: nil, mentions: nil, closes: false)"))
+                                   expect: ".error(code: \(hostRoleCode), message: nil, mentions: \"host_token\", closes: false)"))
         }
         if method.handshake == "required" {
             let unnegotiated = method.auth == "host" ? ".host" : ".authenticated"

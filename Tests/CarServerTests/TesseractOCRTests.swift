@@ -1,3 +1,7 @@
+import CarFiles
+import CarRPC
+import CarTestSupport
+@testable import CarServer
 @testable import CarHandlers
 import Testing
 
@@ -25,5 +29,59 @@ struct TesseractOCRTests {
         #expect(TesseractOCR.tesseractLanguage("en-US") == "eng")
         #expect(TesseractOCR.tesseractLanguage("deu") == "deu")
         #expect(TesseractOCR.tesseractLanguage("xx-YY") == nil)
+    }
+}
+
+/// vision.ocr end to end over a socket, when Tesseract is installed (`scripts/test-all.sh`
+/// installs it on CI machines that can reach Debian's packages; elsewhere this is skipped).
+@Suite("vision.ocr: end to end with Tesseract")
+struct TesseractEndToEndTests {
+    /// "CAR" in a 5×7 bitmap font scaled 8×, as a binary PGM (a format Tesseract reads natively).
+    static func writeImage(to path: String) throws {
+        let glyphs: [[String]] = [
+            ["01110", "10001", "10000", "10000", "10000", "10001", "01110"],
+            ["00100", "01010", "10001", "10001", "11111", "10001", "10001"],
+            ["11110", "10001", "10001", "11110", "10100", "10010", "10001"],
+        ]
+        let scale = 8, margin = 40
+        let width = margin * 2 + glyphs.count * 6 * scale, height = margin * 2 + 7 * scale
+        var pixels = [UInt8](repeating: 255, count: width * height)
+        for (index, glyph) in glyphs.enumerated() {
+            for (row, bits) in glyph.enumerated() {
+                for (column, bit) in bits.enumerated() where bit == "1" {
+                    for dy in 0..<scale {
+                        for dx in 0..<scale {
+                            pixels[(margin + row * scale + dy) * width + margin + (index * 6 + column) * scale + dx] = 0
+                        }
+                    }
+                }
+            }
+        }
+        try FileSystem.writeAtomically(Array("P5 \(width) \(height) 255\n".utf8) + pixels, to: path, mode: 0o600)
+    }
+
+    @Test(.enabled(if: TesseractOCR.locate() != nil, "tesseract is not on PATH"))
+    func anApprovedCallReadsTheTextWithNormalizedBoxes() throws {
+        let directory = EchoServer.temporaryDirectory()
+        try Self.writeImage(to: directory + "/car.pgm")
+        var state = ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: nil)
+        state.approvalGate.enabled = false
+        let daemon = CarDaemon(configuration: DaemonConfiguration(transport: TransportConfig(port: 0), state: state,
+                                                                  logger: Logger(minimum: .error)))
+        let port = try daemon.start().tcpPort
+        defer { daemon.shutdown() }
+        let client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port, timeout: 60)
+        defer { client.close() }
+        let reply = try DaemonSessionTests.call(client, 1, "vision.ocr", #"{"image_path":"\#(directory)/car.pgm","languages":["en-US"]}"#)
+        let result = try #require(reply["result"], "\(reply)")
+        #expect(result["available"] == true)
+        let observations = result["observations"]?.arrayValue ?? []
+        #expect(observations.contains { $0["text"]?.stringValue == "CAR" }, "\(observations)")
+        for observation in observations {
+            for key in ["x", "y", "w", "h", "confidence"] {
+                let value = observation[key]?.doubleValue ?? -1
+                #expect((0...1).contains(value), "\(key) = \(value)")
+            }
+        }
     }
 }

@@ -1,0 +1,234 @@
+import CarFiles
+import CarJSON
+import Glibc
+import Synchronization
+
+/// The approval-transport configuration (`<state root>/messaging.json`) and each channel's
+/// live state. The only place an allowlist changes; every change is on disk, written
+/// atomically, before the caller hears about it. Pairing codes and liveness stay in memory.
+public final class MessagingConfigStore: Sendable {
+    /// Allowlists are short lists of people; the bounds keep one call from growing the file
+    /// without limit.
+    public static let maxHandles = 256
+    public static let maxHandleBytes = 256
+    static let maxFileBytes = 1 << 20
+    /// The fixed self-test text `messaging.test_send` delivers.
+    public static let selfTestText = "CAR test: your iMessage approvals are connected. No action needed."
+
+    private struct Live {
+        var channels: [MessagingChannel: ChannelSettings]
+        var unknownSections: [String: JSONValue]
+        var pairingCodes: [MessagingChannel: String] = [:]
+        var watchers: Set<MessagingChannel> = []
+        var lastSend: [MessagingChannel: SendOutcome] = [:]
+    }
+
+    /// nil keeps the configuration in memory only (embedders, tests).
+    public let path: String?
+    private let transport: any MessagingTransport
+    private let live: Mutex<Live>
+    /// Set when an unreadable messaging.json was moved aside at startup, naming where it went.
+    public let recoveredFrom: String?
+
+    public init(path: String?, transport: any MessagingTransport = UnavailableMessagingTransport()) {
+        self.path = path
+        self.transport = transport
+        let (channels, unknown, movedAside) = Self.load(path)
+        self.live = Mutex(Live(channels: channels, unknownSections: unknown))
+        self.recoveredFrom = movedAside
+    }
+
+    public func view(_ channel: MessagingChannel) -> MessagingConfigView {
+        live.withLock { Self.view(channel, $0) }
+    }
+
+    /// Applies `change` to one channel and saves it. Turning a channel on starts its watcher;
+    /// when that fails the saved flag stays (the UI learns why the watcher is down) and the
+    /// reason is thrown after the save.
+    public func apply(_ change: MessagingChange, to channel: MessagingChannel) throws(MessagingError) -> MessagingConfigView {
+        let handles = try Self.validated(change)
+        let provisioning = channel == .slack ? try slackTokens(change) : nil
+        return try live.withLock { (state: inout Live) throws(MessagingError) -> MessagingConfigView in
+            var settings = state.channels[channel] ?? ChannelSettings()
+            if let enabled = change.enabled { settings.enabled = enabled }
+            if let replacement = handles.replacement { settings.allowlistedHandles = Self.deduplicated(replacement) }
+            settings.allowlistedHandles = Self.deduplicated(settings.allowlistedHandles + handles.add)
+            settings.allowlistedHandles.removeAll { handles.remove.contains($0) }
+            guard settings.allowlistedHandles.count <= Self.maxHandles else {
+                throw .invalid("the \(channel.rawValue) allowlist would hold \(settings.allowlistedHandles.count) handles; at most \(Self.maxHandles)")
+            }
+            if channel == .slack, let slackChannel = change.slackChannel { settings.slackChannel = slackChannel }
+            if let provisioning {
+                settings.keychainReference = try transport.storeSlackTokens(bot: provisioning.bot, app: provisioning.app)
+            }
+            var next = state
+            next.channels[channel] = settings
+            try save(next)
+            state = next
+            // Only an explicit enable starts a watcher, so an allowlist edit on a channel whose
+            // watcher is down does not answer an error about something it did not ask for.
+            if change.enabled == true && !state.watchers.contains(channel) {
+                try transport.startWatcher(channel, settings: settings)
+                state.watchers.insert(channel)
+            }
+            return Self.view(channel, state)
+        }
+    }
+
+    /// Starts the watcher of every channel saved as enabled (daemon startup); answers the
+    /// channels whose watcher could not start, with the reason.
+    public func startEnabledWatchers() -> [(channel: MessagingChannel, reason: MessagingError)] {
+        live.withLock { state in
+            var failures: [(channel: MessagingChannel, reason: MessagingError)] = []
+            for channel in MessagingChannel.allCases where state.channels[channel]?.enabled == true && !state.watchers.contains(channel) {
+                do throws(MessagingError) {
+                    try transport.startWatcher(channel, settings: state.channels[channel] ?? ChannelSettings())
+                    state.watchers.insert(channel)
+                } catch {
+                    failures.append((channel, error))
+                }
+            }
+            return failures
+        }
+    }
+
+    /// Mints a fresh pairing code for the channel, replacing any active one.
+    public func startPairing(_ channel: MessagingChannel) -> (code: String, view: MessagingConfigView) {
+        let code = PairingCode.mint()
+        return live.withLock { state in
+            state.pairingCodes[channel] = code
+            return (code, Self.view(channel, state))
+        }
+    }
+
+    public func pairingCode(_ channel: MessagingChannel) -> String? {
+        live.withLock { $0.pairingCodes[channel] }
+    }
+
+    public func status(_ channel: MessagingChannel) -> MessagingStatusView {
+        let readable = transport.canReadChatDatabase(channel)
+        return live.withLock { state in
+            let settings = state.channels[channel] ?? ChannelSettings()
+            return MessagingStatusView(channel: channel, enabled: settings.enabled, paired: !settings.allowlistedHandles.isEmpty,
+                                       watcherRunning: state.watchers.contains(channel), chatDatabaseReadable: readable,
+                                       lastSend: state.lastSend[channel])
+        }
+    }
+
+    /// Sends the fixed self-test message to the channel's first paired handle. Creates no
+    /// approval and no pairing; the outcome becomes the channel's last send.
+    public func testSend(_ channel: MessagingChannel) -> SendOutcome {
+        let settings = live.withLock { $0.channels[channel] ?? ChannelSettings() }
+        var failure: String?
+        if channel == .slack {
+            failure = "test sends are not supported on the slack channel yet"
+        } else if !settings.enabled {
+            failure = "the \(channel.rawValue) channel is off: enable it with messaging.config.set {enabled: true}"
+        } else if let handle = settings.allowlistedHandles.first {
+            do throws(MessagingError) {
+                try transport.send(Self.selfTestText, to: handle, on: channel)
+            } catch {
+                failure = error.description
+            }
+        } else {
+            failure = "nobody is paired on \(channel.rawValue): start pairing with messaging.pairing.start"
+        }
+        let outcome = SendOutcome(atMilliseconds: Self.nowMilliseconds(), ok: failure == nil, error: failure)
+        live.withLock { $0.lastSend[channel] = outcome }
+        return outcome
+    }
+
+    // MARK: - Validation
+
+    private struct HandleChange {
+        var replacement: [String]?
+        var add: [String]
+        var remove: [String]
+    }
+
+    private static func validated(_ change: MessagingChange) throws(MessagingError) -> HandleChange {
+        func clean(_ handles: [String], _ field: String) throws(MessagingError) -> [String] {
+            guard handles.count <= maxHandles else { throw .invalid("\(field) holds \(handles.count) handles; at most \(maxHandles)") }
+            var out: [String] = []
+            for raw in handles {
+                let handle = raw.trimmingWhitespace()
+                guard !handle.isEmpty else { throw .invalid("\(field) holds an empty handle") }
+                guard handle.utf8.count <= maxHandleBytes else { throw .invalid("\(field) holds a handle longer than \(maxHandleBytes) bytes") }
+                out.append(handle)
+            }
+            return out
+        }
+        return HandleChange(replacement: try change.allowlistedHandles.map { (list) throws(MessagingError) in try clean(list, "allowlisted_handles") },
+                            add: try clean(change.add, "add_handles"), remove: try clean(change.remove, "remove_handles"))
+    }
+
+    /// Tokens are provisioned only as a pair; one alone is ignored, as the reference does.
+    private func slackTokens(_ change: MessagingChange) throws(MessagingError) -> (bot: String, app: String)? {
+        guard let bot = change.botToken, let app = change.appToken else { return nil }
+        guard bot.hasPrefix("xoxb-") else { throw .invalid("bot_token must be a Slack bot token (xoxb-...)") }
+        guard app.hasPrefix("xapp-") else { throw .invalid("app_token must be a Slack app-level token (xapp-...)") }
+        return (bot, app)
+    }
+
+    private static func deduplicated(_ handles: [String]) -> [String] {
+        var seen = Set<String>()
+        return handles.filter { seen.insert($0).inserted }
+    }
+
+    private static func view(_ channel: MessagingChannel, _ state: Live) -> MessagingConfigView {
+        let settings = state.channels[channel] ?? ChannelSettings()
+        return MessagingConfigView(channel: channel, enabled: settings.enabled, allowlistedHandles: settings.allowlistedHandles,
+                                   pairingActive: state.pairingCodes[channel] != nil)
+    }
+
+    // MARK: - Persistence
+
+    private func save(_ state: Live) throws(MessagingError) {
+        guard let path else { return }
+        var document = state.unknownSections
+        for (channel, settings) in state.channels { document[channel.rawValue] = settings.json }
+        do {
+            try FileSystem.writeAtomically(JSONWriter.bytes(.object(document)), to: path, mode: 0o600)
+        } catch {
+            throw .storage("cannot save \(path): \(error); nothing changed")
+        }
+    }
+
+    /// Reads messaging.json. A file that does not parse is moved aside (never deleted) so the
+    /// daemon starts with defaults and the person still has what was there.
+    private static func load(_ path: String?) -> ([MessagingChannel: ChannelSettings], [String: JSONValue], String?) {
+        guard let path, FileSystem.exists(path) else { return ([:], [:], nil) }
+        do {
+            let bytes = try FileSystem.readWhole(path, limit: maxFileBytes)
+            guard case .object(var sections) = try JSONParser.parse(bytes) else { return ([:], [:], try? moveAside(path)) }
+            var channels: [MessagingChannel: ChannelSettings] = [:]
+            for channel in MessagingChannel.allCases {
+                if let section = sections.removeValue(forKey: channel.rawValue) { channels[channel] = ChannelSettings(json: section) }
+            }
+            return (channels, sections, nil)
+        } catch {
+            return ([:], [:], try? moveAside(path))
+        }
+    }
+
+    private static func moveAside(_ path: String) throws -> String {
+        let aside = "\(path).unreadable-\(nowMilliseconds())"
+        guard rename(path, aside) == 0 else { throw MessagingError.storage("cannot move \(path) aside") }
+        return aside
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}
