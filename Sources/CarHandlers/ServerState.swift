@@ -93,8 +93,7 @@ public final class ServerState: Sendable {
     private func broadcast(_ event: HostEvent) {
         let targets = subscribers.withLock { Array($0.values) }
         guard !targets.isEmpty else { return }
-        let params = event.json
-        for session in targets { CarClientProxy(peer: session.peer).hostEvent(params) }
+        CarClientProxy.hostEvent(event.json, to: targets.map(\.peer))
     }
 
     private static func physicalMemory() -> UInt64 {

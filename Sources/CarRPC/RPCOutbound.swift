@@ -18,4 +18,11 @@ public enum RPCOutbound {
         guard let encoded = try? JSONValueEncoder().encode(params) else { return }
         peer.notify(method: M.descriptor.name, params: encoded)
     }
+
+    /// One notification to many peers, encoded and serialized once.
+    public static func broadcast<M: RPCNotificationMethod>(_ method: M.Type, _ params: M.Params, to peers: some Sequence<any RPCPeer>) {
+        guard let encoded = try? JSONValueEncoder().encode(params) else { return }
+        let message = EncodedNotification(method: M.descriptor.name, params: encoded)
+        for peer in peers { peer.notify(message) }
+    }
 }

@@ -10,9 +10,17 @@ public protocol RPCPeer: Sendable {
     /// and frees the call's slot.
     func call(id: RPCID, method: String, params: JSONValue, timeout: Duration?) async throws -> JSONValue
     func notify(method: String, params: JSONValue)
+    /// Sends a notification serialized once for many peers (a broadcast), so fanning an
+    /// event out to N connections costs one encoding, not N.
+    func notify(_ encoded: EncodedNotification)
 }
 
 extension RPCPeer {
+    /// Peers that cannot send raw bytes (test doubles) see an ordinary notification.
+    public func notify(_ encoded: EncodedNotification) {
+        notify(method: encoded.method, params: encoded.params)
+    }
+
     public func call(method: String, params: JSONValue) async throws -> JSONValue {
         try await call(id: nextCallID(), method: method, params: params, timeout: nil)
     }

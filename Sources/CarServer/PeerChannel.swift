@@ -26,11 +26,15 @@ final class PeerChannel: RPCPeer {
 
     private let table = Mutex(Table())
     private let send: @Sendable (JSONValue) -> Void
+    private let sendSerialized: (@Sendable ([UInt8]) -> Void)?
     private let deadlines: DeadlineTable?
 
-    /// Without a deadline table, timeouts are not enforced (tests of routing alone).
-    init(deadlines: DeadlineTable? = nil, send: @escaping @Sendable (JSONValue) -> Void) {
+    /// Without a deadline table, timeouts are not enforced (tests of routing alone). With
+    /// `sendSerialized`, broadcasts go out as the bytes they were serialized to once.
+    init(deadlines: DeadlineTable? = nil, sendSerialized: (@Sendable ([UInt8]) -> Void)? = nil,
+         send: @escaping @Sendable (JSONValue) -> Void) {
         self.deadlines = deadlines
+        self.sendSerialized = sendSerialized
         self.send = send
     }
 
@@ -77,6 +81,11 @@ final class PeerChannel: RPCPeer {
     func notify(method: String, params: JSONValue) {
         guard !table.withLock({ $0.closed }) else { return }
         send(RPCMessage.notification(method: method, params: params))
+    }
+
+    func notify(_ encoded: EncodedNotification) {
+        guard !table.withLock({ $0.closed }) else { return }
+        if let sendSerialized { sendSerialized(encoded.bytes) } else { send(RPCMessage.notification(method: encoded.method, params: encoded.params)) }
     }
 
     /// A reply from the client. Ids we never issued (or already settled) are ignored, as the

@@ -35,8 +35,8 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
 
     func connectionOpened(_ connection: WebSocketConnection) {
         let deadlines = DeadlineTable(scheduler: connection.loop)
-        let channel = PeerChannel(deadlines: deadlines) { [weak connection] message in
-            connection?.sendText(JSONWriter.bytes(message))
+        let channel = PeerChannel(deadlines: deadlines, sendSerialized: { [weak connection] bytes in connection?.sendText(bytes) }) {
+            [weak connection] message in connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)
         connections.withLock { $0[connection.id] = Connection(session: session, channel: channel, deadlines: deadlines) }

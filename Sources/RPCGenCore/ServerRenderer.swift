@@ -168,6 +168,12 @@ struct ServerRenderer {
                     w.block("public func \(method.functionName)(_ params: \(type).Params)") { w in
                         w.line("RPCOutbound.notify(\(type).self, params, on: peer)")
                     }
+                    w.line()
+                    w.doc(["The same notification to every peer in `peers`, serialized once."])
+                    if method.deprecated { w.line("@available(*, deprecated)") }
+                    w.block("public static func \(method.functionName)(_ params: \(type).Params, to peers: some Sequence<any RPCPeer>)") { w in
+                        w.line("RPCOutbound.broadcast(\(type).self, params, to: peers)")
+                    }
                 }
             }
         }

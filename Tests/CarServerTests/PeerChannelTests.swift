@@ -99,4 +99,26 @@ struct PeerChannelTests {
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(channel.pendingCount == 0)
     }
+
+    @Test func aBroadcastGoesOutAsTheBytesItWasSerializedToOnceAndNotAfterClose() throws {
+        let serialized = Mutex<[[UInt8]]>([])
+        let outbox = Outbox()
+        let channels = (0..<3).map { _ in
+            PeerChannel(sendSerialized: { bytes in serialized.withLock { $0.append(bytes) } }) { outbox.append($0) }
+        }
+        channels[2].close()
+        RPCOutbound.broadcast(Ping.self, ["n": 7], to: channels.map { $0 as any RPCPeer })
+        let sent = serialized.withLock { $0 }
+        #expect(sent.count == 2, "the closed channel sends nothing")
+        #expect(outbox.all.isEmpty, "a broadcast never re-encodes per peer")
+        #expect(Set(sent).count == 1)
+        #expect(try JSONParser.parse(sent[0]) == ["jsonrpc": "2.0", "method": "test.ping", "params": ["n": 7]])
+    }
+
+    enum Ping: RPCNotificationMethod {
+        typealias Params = JSONValue
+        static let descriptor = MethodDescriptor(name: "test.ping", kind: .notification, direction: .serverToClient, summary: "",
+                                                 auth: .none, approval: .none, handshake: .none, deadlineMilliseconds: nil,
+                                                 errorCodes: [], paramsErrorCode: nil)
+    }
 }
