@@ -1,7 +1,8 @@
 import CarJSON
 
 /// A policy as a client registers it (`policy.register`, `session.init`): a name, one of the
-/// built-in rule types, and that rule's parameters.
+/// built-in rule types, and that rule's parameters. The wire shape is read by the spec's
+/// generated types; the handlers map those to this.
 public struct PolicyDefinition: Sendable, Hashable {
     public var name: String
     /// `deny_tool`, `deny_tool_param` or `require_state`.
@@ -18,24 +19,6 @@ public struct PolicyDefinition: Sendable, Hashable {
         self.key = key
         self.pattern = pattern
         self.value = value
-    }
-
-    /// Reads `{name, rule, target?, key?, pattern?, value?}`; other members (such as
-    /// `session_id`, which the caller turns into a `PolicyScope`) are ignored. `null` counts as
-    /// absent, except for `value`, where `null` is a value `require_state` can demand.
-    public init(json: JSONValue) throws(PolicyError) {
-        guard let object = json.objectValue else { throw PolicyError("policy definition must be an object") }
-        func string(_ key: String) throws(PolicyError) -> String? {
-            switch object[key] {
-            case nil, .null?: return nil
-            case .string(let text)?: return text
-            case let other?: throw PolicyError("policy '\(key)' must be a string, not \(other.typeName)")
-            }
-        }
-        guard let name = try string("name") else { throw PolicyError("policy requires a 'name'") }
-        guard let rule = try string("rule") else { throw PolicyError("policy requires a 'rule'") }
-        self.init(name: name, rule: rule, target: try string("target"), key: try string("key"),
-                  pattern: try string("pattern"), value: object["value"])
     }
 }
 

@@ -99,6 +99,10 @@ public enum DaemonMain {
             state: stateConfig,
             logger: logger)
 
+        // Before serving: a writer killed between create and rename leaves `<file>.tmp-<pid>-<n>` behind.
+        let stale = [paths.root, paths.tokenDirectory].flatMap { FileSystem.removeStaleTemporaries(under: $0, depth: 4) }
+        if !stale.isEmpty { logger.info("removed \(stale.count) temporary file(s) left by interrupted writes") }
+
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
         var addresses: BoundAddresses

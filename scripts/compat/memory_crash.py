@@ -34,6 +34,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def temporaries():
+    """Files an interrupted atomic write left behind (`<file>.tmp-<pid>-<n>`)."""
+    return [os.path.join(d, f) for d, _, files in os.walk(home) for f in files if ".tmp-" in f]
+
+
 def start():
     port = free_port()
     process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error"],
@@ -66,9 +71,14 @@ expected = set()  # the counts the snapshot may hold when next loaded
 loads = 0
 outcomes = {"old": 0, "new": 0}  # which file survived each kill: both must be seen for the test to mean much
 pending = None  # (old count, new count) of the last killed persist
+swept = 0  # temporaries killed writes left, each removed by the next daemon's startup
 try:
     for round_ in range(rounds):
+        swept += len(temporaries())
         process, port = start()
+        if temporaries():
+            failures.append(f"round {round_}: the daemon started with stale temporaries in place: {temporaries()}")
+            break
         with WSClient(port, timeout=30) as c:
             loaded = 0
             if expected:
@@ -111,4 +121,5 @@ if failures:
     print("memory_crash: FAIL: " + "; ".join(failures))
     sys.exit(1)
 print(f"ok  kill -9 during memory.persist, {rounds} rounds: the snapshot always loaded whole "
-      f"({loads} loads: the old file survived {outcomes['old']} kills, the new one {outcomes['new']})")
+      f"({loads} loads: the old file survived {outcomes['old']} kills, the new one {outcomes['new']}; "
+      f"{swept} leftover temporaries removed at startup)")
