@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
         .testTarget(name: "CarJSONTests", dependencies: ["CarJSON"]),
         .testTarget(name: "CarFilesTests", dependencies: ["CarFiles"]),
+        .testTarget(name: "CarRPCTests", dependencies: ["CarRPC", "CarJSON"]),
         .testTarget(name: "CarIRTests", dependencies: ["CarIR", "CarJSON"]),
         .testTarget(name: "CarVerifierTests", dependencies: ["CarVerifier", "CarIR", "CarJSON"], exclude: ["Corpus"]),
         .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),

@@ -20,6 +20,28 @@ public enum JSONParser {
         return try result.get()
     }
 
+    /// Like `parse`, but a top-level object comes back as its members in document order,
+    /// unhashed: a reader that looks at a handful of known keys once (a JSON-RPC envelope)
+    /// skips building a dictionary it would throw away.
+    public static func parseDocument(_ bytes: [UInt8]) throws(JSONParseError) -> JSONDocument {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) -> JSONDocument in
+                var reader = Reader(raw)
+                reader.skipWhitespace()
+                let document: JSONDocument
+                if reader.peek() == UInt8(ascii: "{") {
+                    document = .object(try reader.parseMembers(depth: 1))
+                } else {
+                    document = .value(try reader.parseValue(depth: 0))
+                }
+                reader.skipWhitespace()
+                guard reader.atEnd else { throw reader.error("unexpected data after the JSON value") }
+                return document
+            }
+        }
+        return try result.get()
+    }
+
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var text = text
         let result = text.withUTF8 { utf8 in Result { () throws(JSONParseError) in try parse(UnsafeRawBufferPointer(utf8)) } }
@@ -31,6 +53,10 @@ private struct Reader {
     let base: UnsafePointer<UInt8>?
     let count: Int
     var index = 0
+    /// Members of the objects being parsed, innermost last. Each object takes its members off
+    /// the top once it is complete and builds its dictionary at its final size, so parsing an
+    /// object never rehashes a growing dictionary; the stack's storage is reused throughout.
+    var pendingMembers: [JSONMember] = []
 
     init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -82,23 +108,26 @@ private struct Reader {
         index += length
     }
 
-    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// With `keepingMembers` the members stay on `pendingMembers` for the caller and the
+    /// returned dictionary is empty.
+    mutating func parseObject(depth: Int, keepingMembers: Bool = false) throws(JSONParseError) -> JSONValue {
         guard depth <= JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        let first = pendingMembers.count
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw atEnd ? unexpected() : error("expected a string key") }
-            let key = try parseString()
+            let key = try parseKey()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw atEnd ? unexpected() : error("expected ':' after an object key") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            if pendingMembers.capacity == 0 { pendingMembers.reserveCapacity(16) }
+            pendingMembers.append(JSONMember(key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -106,11 +135,30 @@ private struct Reader {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
+                if keepingMembers { return .object([:]) }
+                var members = [String: JSONValue](minimumCapacity: pendingMembers.count - first)
+                // A repeated key keeps its last value, as before.
+                for member in pendingMembers[first...] { members[member.key] = member.value }
+                pendingMembers.removeSubrange(first...)
                 return .object(members)
             default:
                 throw atEnd ? unexpected() : error("expected ',' or '}' in an object")
             }
         }
+    }
+
+    /// An object's members in document order, repeated keys included.
+    mutating func parseMembers(depth: Int) throws(JSONParseError) -> [JSONMember] {
+        let first = pendingMembers.count
+        guard case .object = try parseObject(depth: depth, keepingMembers: true) else { return [] }
+        if first == 0 {
+            // The outermost object: its members are the whole stack, so hand the buffer over.
+            var members: [JSONMember] = []
+            swap(&members, &pendingMembers)
+            return members
+        }
+        defer { pendingMembers.removeSubrange(first...) }
+        return Array(pendingMembers[first...])
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -136,6 +184,23 @@ private struct Reader {
                 throw atEnd ? unexpected() : error("expected ',' or ']' in an array")
             }
         }
+    }
+
+    /// The JSON-RPC envelope's keys, which every message repeats: matched as bytes and
+    /// answered with a literal, skipping the String construction and its UTF-8 scan.
+    private static let commonKeys: [(bytes: [UInt8], text: String)] =
+        ["jsonrpc", "id", "method", "params", "result", "error", "code", "message", "data"].map { (Array($0.utf8), $0) }
+
+    mutating func parseKey() throws(JSONParseError) -> String {
+        let start = index + 1
+        for key in Self.commonKeys {
+            let end = start + key.bytes.count
+            guard end < count, base![end] == UInt8(ascii: "\""),
+                  key.bytes.withUnsafeBufferPointer({ memcmp(base! + start, $0.baseAddress!, $0.count) == 0 }) else { continue }
+            index = end + 1
+            return key.text
+        }
+        return try parseString()
     }
 
     mutating func parseString() throws(JSONParseError) -> String {

@@ -14,7 +14,13 @@ public struct DispatchReply: Sendable {
 /// known method (-32601) → auth (-32001) → handshake (-32005) → params (-32602) →
 /// approval (-32003) → handler. Driven entirely by the route table's descriptors.
 public final class RPCDispatcher<Session: RPCSession>: Sendable {
-    private let routes: [String: RPCRoute<Session>]
+    /// Routes by position, found through a name index: a dictionary whose values are a
+    /// non-generic type is fully specialized, while one keyed to `RPCRoute<Session>` went
+    /// through unspecialized generic lookup on every request.
+    private let routes: [RPCRoute<Session>]
+    private let index: [String: Int]
+    /// The routes' descriptors in the same order: reading one needs no generic metadata.
+    private let routeDescriptors: [MethodDescriptor]
     private let approvals: (any ApprovalGatekeeper)?
     private let log: @Sendable (String) -> Void
 
@@ -23,21 +29,33 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
         approvals: (any ApprovalGatekeeper)? = nil,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        var table: [String: RPCRoute<Session>] = [:]
+        var table: [RPCRoute<Session>] = []
+        var index: [String: Int] = [:]
         for route in routes where route.descriptor.direction == .clientToServer {
-            table[route.descriptor.name] = route
+            if let existing = index[route.descriptor.name] {
+                table[existing] = route
+            } else {
+                index[route.descriptor.name] = table.count
+                table.append(route)
+            }
         }
         self.routes = table
+        self.index = index
+        self.routeDescriptors = table.map(\.descriptor)
         self.approvals = approvals
         self.log = log
     }
 
-    public var descriptors: [MethodDescriptor] { routes.values.map(\.descriptor).sorted { $0.name < $1.name } }
+    public var descriptors: [MethodDescriptor] { routeDescriptors.sorted { $0.name < $1.name } }
+
+    private func route(_ method: String) -> RPCRoute<Session>? {
+        index[method].map { routes[$0] }
+    }
 
     /// Handles a request or notification (see `RPCInbound`); responses to server-sent
     /// requests never come here.
     public func dispatch(id: RPCID?, method: String, params: JSONValue?, session: Session) async -> DispatchReply {
-        guard let route = routes[method] else {
+        guard let route = route(method) else {
             // A notification for a method we do not know is dropped, as JSON-RPC requires.
             guard let id else { return DispatchReply(message: nil) }
             return answer(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)"))
@@ -110,7 +128,7 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
 
     /// The method's own handler deadline from the spec, when it declares one.
     public func deadline(for method: String) -> Duration? {
-        routes[method]?.descriptor.deadlineMilliseconds.map { .milliseconds($0) }
+        index[method].flatMap { routeDescriptors[$0].deadlineMilliseconds }.map { .milliseconds($0) }
     }
 
     /// Object-shaped params accept absent and `null` as `{}`: the clients send `null` for

@@ -13,25 +13,54 @@ public enum RPCInbound: Sendable {
                                                     message: "invalid request: expected a JSON object, got \(message.typeName)"))
             return
         }
-        let rawID = object["id"]
+        self.init(Envelope(id: object["id"], jsonrpc: object["jsonrpc"], method: object["method"], params: object["params"],
+                           result: object["result"], error: object["error"]))
+    }
+
+    /// The envelope read straight from a top-level object's members (`JSONParser.parseDocument`)
+    /// in one pass: the request path skips hashing them into a dictionary. A repeated key keeps
+    /// its last value, as a dictionary would.
+    public init(members: [JSONMember]) {
+        var envelope = Envelope()
+        for member in members {
+            switch member.key {
+            case "id": envelope.id = member.value
+            case "jsonrpc": envelope.jsonrpc = member.value
+            case "method": envelope.method = member.value
+            case "params": envelope.params = member.value
+            case "result": envelope.result = member.value
+            case "error": envelope.error = member.value
+            default: continue
+            }
+        }
+        self.init(envelope)
+    }
+
+    /// The members a JSON-RPC message is classified by.
+    private struct Envelope {
+        var id, jsonrpc, method, params, result, error: JSONValue?
+    }
+
+    private init(_ envelope: Envelope) {
+        let rawID = envelope.id
         let id = rawID.flatMap(RPCID.init(json:))
         if let rawID, id == nil {
             self = .invalid(id: nil, error: RPCError(code: RPCErrorCode.invalidRequest,
                                                     message: "invalid request: id must be a string or an integer, got \(rawID.typeName)"))
             return
         }
-        guard object["jsonrpc"] == .string("2.0") else {
+        guard envelope.jsonrpc == .string("2.0") else {
             self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
                                                    message: "invalid request: \"jsonrpc\" must be \"2.0\""))
             return
         }
-        if let method = object["method"] {
+        if let method = envelope.method {
             guard case .string(let name) = method else {
                 self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,
                                                        message: "invalid request: \"method\" must be a string"))
                 return
             }
-            let params = object["params"]
+            let params = envelope.params
             switch params {
             case nil, .null?, .object?, .array?: break
             default:
@@ -47,10 +76,10 @@ public enum RPCInbound: Sendable {
                                                     message: "invalid request: missing \"method\""))
             return
         }
-        if let error = object["error"], case .object(let fields) = error,
+        if let error = envelope.error, case .object(let fields) = error,
            let code = fields["code"]?.intValue, case .string(let text)? = fields["message"] {
             self = .response(id: id, outcome: .failure(RPCError(code: Int(code), message: text, data: fields["data"])))
-        } else if let result = object["result"] {
+        } else if let result = envelope.result {
             self = .response(id: id, outcome: .success(result))
         } else {
             self = .invalid(id: id, error: RPCError(code: RPCErrorCode.invalidRequest,

@@ -45,18 +45,22 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
 
     func connection(_ connection: WebSocketConnection, receivedText bytes: [UInt8]) {
         guard let entry = connections.withLock({ $0[connection.id] }) else { return }
-        let message: JSONValue
+        let inbound: RPCInbound
         do {
-            message = try JSONParser.parse(bytes)
+            switch try JSONParser.parseDocument(bytes) {
+            case .object(let members):
+                inbound = RPCInbound(members: members)
+            case .value(.array(let elements)):
+                run(on: connection) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
+                return
+            case .value(let other):
+                inbound = RPCInbound(other)
+            }
         } catch {
             send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.parseError, message: "parse error: \(error)")), on: connection)
             return
         }
-        if case .array(let elements) = message {
-            run(on: connection) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
-            return
-        }
-        switch RPCInbound(message) {
+        switch inbound {
         case .response(let id, let outcome):
             if !entry.channel.complete(id: id, outcome: outcome) {
                 logger.debug("session \(entry.session.clientID): reply for unknown callback id \(id) ignored")
