@@ -3,7 +3,9 @@ import CarJSON
 extension ActionProposal {
     /// Reads a proposal the way the reference runtime's serde types do: unknown fields are
     /// ignored, absent ones take the spec's defaults, and a present field of the wrong shape is
-    /// an error naming its path (`actions[2].max_retries`).
+    /// an error naming its path (`actions[2].max_retries`). `null` is the wrong shape except
+    /// where the reference field is optional (`tool`, `timeout_ms`, a precondition's `value`);
+    /// probed field by field against car-runtime 0.58.0's `verify`.
     public init(json: JSONValue) throws(ProposalError) {
         guard let object = json.objectValue else { throw ProposalError(path: "proposal", problem: "must be an object") }
         let reader = FieldReader(object: object, path: "proposal")
@@ -14,12 +16,16 @@ extension ActionProposal {
         for (index, value) in actionList.enumerated() {
             actions.append(try Action(json: value, path: "proposal.actions[\(index)]"))
         }
+        let timestamp = try reader.string("timestamp")
+        if let timestamp, timestamp.utf8.count <= 10 || RFC3339.parse(timestamp) == nil {
+            throw ProposalError(path: "proposal.timestamp", problem: "must be an RFC 3339 date and time, got '\(timestamp)'")
+        }
         self.init(
             id: try reader.string("id") ?? Identifiers.hex12(),
             source: try reader.string("source") ?? "unknown",
-            timestamp: try reader.string("timestamp"),
+            timestamp: timestamp,
             actions: actions,
-            context: object["context"].flatMap { $0 == .null ? nil : $0 }
+            context: try reader.object("context").map(JSONValue.object)
         )
     }
 }
@@ -45,16 +51,16 @@ extension Action {
         self.init(
             id: try reader.string("id") ?? Identifiers.hex12(),
             kind: kind,
-            tool: try reader.string("tool"),
+            tool: try reader.string("tool", nullable: true),
             parameters: try reader.object("parameters") ?? [:],
             preconditions: preconditions,
             expectedEffects: try reader.object("expected_effects") ?? [:],
             stateDependencies: try reader.strings("state_dependencies") ?? [],
-            dependencies: try reader.strings("dependencies") ?? [],
+            dependencies: reader.lenientStrings("dependencies"),
             idempotent: try reader.bool("idempotent") ?? false,
             maxRetries: maxRetries,
             failureBehavior: behavior,
-            timeoutMs: try reader.unsigned("timeout_ms", max: UInt64(Int64.max)),
+            timeoutMs: try reader.unsigned("timeout_ms", max: UInt64(Int64.max), nullable: true),
             metadata: try reader.object("metadata") ?? [:]
         )
     }
@@ -74,14 +80,19 @@ extension Precondition {
     }
 }
 
-/// Typed access to an object's optional members. `null` counts as absent, as serde's
-/// `Option` and `#[serde(default)]` fields treat it.
+/// Typed access to an object's members with defaults. An absent member is nil (the caller's
+/// default applies); `null` is nil only for `nullable` members, the reference's `Option`s, and
+/// otherwise the wrong type, as serde's `#[serde(default)]` fields treat it.
 struct FieldReader {
     let object: [String: JSONValue]
     let path: String
 
-    private func present(_ key: String) -> JSONValue? {
-        guard let value = object[key], value != .null else { return nil }
+    private func present(_ key: String, nullable: Bool, expected: String) throws(ProposalError) -> JSONValue? {
+        guard let value = object[key] else { return nil }
+        if value == .null {
+            if nullable { return nil }
+            throw ProposalError(path: "\(path).\(key)", problem: "must be \(expected), not null")
+        }
         return value
     }
 
@@ -89,34 +100,33 @@ struct FieldReader {
         ProposalError(path: "\(path).\(key)", problem: "must be \(expected)")
     }
 
-    func string(_ key: String) throws(ProposalError) -> String? {
-        guard let value = present(key) else { return nil }
+    func string(_ key: String, nullable: Bool = false) throws(ProposalError) -> String? {
+        guard let value = try present(key, nullable: nullable, expected: "a string") else { return nil }
         guard let string = value.stringValue else { throw mismatch(key, "a string") }
         return string
     }
 
     func bool(_ key: String) throws(ProposalError) -> Bool? {
-        guard let value = present(key) else { return nil }
+        guard let value = try present(key, nullable: false, expected: "a boolean") else { return nil }
         guard let bool = value.boolValue else { throw mismatch(key, "a boolean") }
         return bool
     }
 
-    func unsigned(_ key: String, max: UInt64) throws(ProposalError) -> UInt64? {
-        guard let value = present(key) else { return nil }
-        guard case .int(let int) = value, int >= 0, UInt64(int) <= max else {
-            throw mismatch(key, "a non-negative integer no larger than \(max)")
-        }
+    func unsigned(_ key: String, max: UInt64, nullable: Bool = false) throws(ProposalError) -> UInt64? {
+        let expected = "a non-negative integer no larger than \(max)"
+        guard let value = try present(key, nullable: nullable, expected: expected) else { return nil }
+        guard case .int(let int) = value, int >= 0, UInt64(int) <= max else { throw mismatch(key, expected) }
         return UInt64(int)
     }
 
     func object(_ key: String) throws(ProposalError) -> [String: JSONValue]? {
-        guard let value = present(key) else { return nil }
+        guard let value = try present(key, nullable: false, expected: "an object") else { return nil }
         guard let object = value.objectValue else { throw mismatch(key, "an object") }
         return object
     }
 
     func array(_ key: String) throws(ProposalError) -> [JSONValue]? {
-        guard let value = present(key) else { return nil }
+        guard let value = try present(key, nullable: false, expected: "an array") else { return nil }
         guard let array = value.arrayValue else { throw mismatch(key, "an array") }
         return array
     }
@@ -132,5 +142,12 @@ struct FieldReader {
             strings.append(string)
         }
         return strings
+    }
+
+    /// The strings of an array member, anything else ignored. For `dependencies`, which the
+    /// reference does not read at all (any value passes its verify) while this runtime orders
+    /// by it, as the official examples expect.
+    func lenientStrings(_ key: String) -> [String] {
+        object[key]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 }

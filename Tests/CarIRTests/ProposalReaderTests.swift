@@ -40,4 +40,53 @@ struct ProposalReaderTests {
         #expect(proposal.actions[1].preconditions == [Precondition(key: "k", op: "gte", value: .int(1))])
         #expect(proposal.actions[0].expectedEffects == ["k": .int(1)])
     }
+
+    /// Which members may be `null`, as car-runtime 0.58.0's verify answered for each one:
+    /// only the reference's optional fields. `dependencies` is not read by the reference at
+    /// all, so no value of it is refused.
+    private static let nullable: Set<String> = ["actions[0].tool", "actions[0].timeout_ms", "actions[0].dependencies",
+                                                "actions[0].preconditions[0].value"]
+    private static let members = ["id", "source", "timestamp", "context", "actions[0].id", "actions[0].type", "actions[0].tool",
+                                  "actions[0].parameters", "actions[0].preconditions", "actions[0].expected_effects",
+                                  "actions[0].state_dependencies", "actions[0].dependencies", "actions[0].idempotent",
+                                  "actions[0].max_retries", "actions[0].failure_behavior", "actions[0].timeout_ms",
+                                  "actions[0].metadata", "actions[0].preconditions[0].key", "actions[0].preconditions[0].operator",
+                                  "actions[0].preconditions[0].value", "actions[0].preconditions[0].description"]
+
+    @Test(arguments: members)
+    func nullIsRefusedExceptWhereTheReferenceTakesIt(_ member: String) throws {
+        var precondition: [String: JSONValue] = ["key": "k", "operator": "eq", "value": 1, "description": "d"]
+        var action: [String: JSONValue] = [
+            "id": "a1", "type": "tool_call", "tool": "t", "parameters": ["x": 1], "expected_effects": [:], "state_dependencies": [],
+            "dependencies": [], "idempotent": false, "max_retries": 3, "failure_behavior": "abort", "timeout_ms": 100, "metadata": [:],
+        ]
+        var proposal: [String: JSONValue] = ["id": "p1", "source": "s", "timestamp": "2026-01-01T00:00:00Z", "context": [:]]
+        let field = String(member.split(separator: ".").last!)
+        if member.hasPrefix("actions[0].preconditions[0].") { precondition[field] = .null }
+        else if member.hasPrefix("actions[0].") { action[field] = .null }
+        else { proposal[field] = .null }
+        if action["preconditions"] == nil { action["preconditions"] = [.object(precondition)] }
+        proposal["actions"] = [.object(action)]
+        if Self.nullable.contains(member) {
+            #expect(throws: Never.self) { _ = try ActionProposal(json: .object(proposal)) }
+        } else {
+            #expect(throws: ProposalError.self, "\(member): null must be refused") { _ = try ActionProposal(json: .object(proposal)) }
+        }
+    }
+
+    @Test func theTimestampIsAnRFC3339DateAndTime() throws {
+        for accepted in ["2026-01-01T00:00:00Z", "2026-01-01t00:00:00z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+02:00",
+                         "2026-01-01T23:59:60Z", "2026-01-01T00:00:00.123456789Z"] {
+            #expect(try read(#"{"timestamp":"\#(accepted)","actions":[]}"#).timestamp == accepted)
+        }
+        for refused in ["garbage", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
+                        "2026-01-01T00:00Z", ""] {
+            #expect(throws: ProposalError.self, "\(refused)") { try read(#"{"timestamp":"\#(refused)","actions":[]}"#) }
+        }
+    }
+
+    @Test func dependenciesOfAnyShapeAreTolerated() throws {
+        #expect(try read(#"{"actions":[{"type":"tool_call","tool":"t","dependencies":"a"}]}"#).actions[0].dependencies == [])
+        #expect(try read(#"{"actions":[{"type":"tool_call","tool":"t","dependencies":["a",5,null]}]}"#).actions[0].dependencies == ["a"])
+    }
 }
