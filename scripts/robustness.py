@@ -55,6 +55,10 @@ VALID = [
     {"jsonrpc": "2.0", "id": 14, "method": "host.request_approval", "params": {"title": "t", "required_approvals": 1}},
     {"jsonrpc": "2.0", "id": 15, "method": "memory.add_fact", "params": {"subject": "s", "body": "b", "kind": "constraint"}},
     {"jsonrpc": "2.0", "id": 16, "method": "skill.find", "params": {"persona": "p", "url": "file:///x", "task": "t"}},
+    # Host-only under a host token; with --no-auth the connection is the authority, so these reach the store.
+    {"jsonrpc": "2.0", "id": 17, "method": "messaging.config.set", "params": {"channel": "slack", "allowlisted_handles": ["U1"],
+                                                                            "add_handles": ["U2"], "remove_handles": ["U1"]}},
+    {"jsonrpc": "2.0", "id": 18, "method": "messaging.pairing.start", "params": {"channel": "imessage"}},
 ]
 ODD_VALUES = [None, True, -1, 0, 2**63, -2**63 - 1, 1e308, -0.0, "", "é🚗", "\u0000", [], {}, [[[]]],
               {"a": {"b": {"c": None}}}, "x" * 5000, 3.5, "server.ping", {"token": 7}]
