@@ -7,7 +7,7 @@ import Synchronization
 public enum FileSystem {
     /// Makes every temporary name unique within the process, so two writers of one file
     /// (two sessions bound to one memory namespace) never share a temporary.
-    private static let temporaryCounter = Atomic<UInt64>(0)
+    static let temporaryCounter = Atomic<UInt64>(0)
 
     public struct Failure: Error, CustomStringConvertible {
         public var path: String
@@ -48,8 +48,15 @@ public enum FileSystem {
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, creatingDirectories: Bool = true) throws(Failure) {
         let directory = parent(of: path)
         if creatingDirectories { try makeDirectories(directory) }
-        let temporary = "\(path).tmp-\(getpid())-\(temporaryCounter.add(1, ordering: .relaxed).newValue)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        // A name left by an earlier process with this same pid (a killed daemon that was also
+        // pid 1 in its container) is skipped rather than failing the write.
+        var temporary = ""
+        var fd: Int32 = -1
+        for _ in 0..<64 {
+            temporary = "\(path).tmp-\(getpid())-\(temporaryCounter.add(1, ordering: .relaxed).newValue)"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw Failure(path: temporary, operation: "open", code: errno) }
         // The mode given to open() is filtered by the umask; the token must be exactly 0600.
         fchmod(fd, mode)

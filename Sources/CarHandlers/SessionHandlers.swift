@@ -8,15 +8,17 @@ extension CarHandler {
         let session = context.session
         guard let expected = state.config.authToken else {
             // Auth disabled: accept anything so clients that always authenticate keep one code path.
+            let namespace = try bindNamespace(params, session)
             session.gate.authenticate(as: .session)
-            return .init(authEnabled: false, memoryNamespace: try bindNamespace(params, session), ok: true)
+            return .init(authEnabled: false, memoryNamespace: namespace, ok: true)
         }
         if let hostToken = params.hostToken {
             guard let hostExpected = state.config.hostToken, ConstantTime.equals(hostToken, hostExpected) else {
                 throw Self.authFailed("host token mismatch")
             }
+            let namespace = try bindNamespace(params, session)
             session.gate.authenticate(as: .host)
-            return .init(authEnabled: true, memoryNamespace: try bindNamespace(params, session), ok: true, role: "host")
+            return .init(authEnabled: true, memoryNamespace: namespace, ok: true, role: "host")
         }
         if let agentID = params.agentId {
             // Agent identities are minted by the supervisor; until it runs, no agent can bind.
@@ -28,8 +30,10 @@ extension CarHandler {
         guard ConstantTime.equals(token, expected) else {
             throw Self.authFailed("token mismatch")
         }
+        // The namespace is bound first: a call that fails answers an error and grants nothing.
+        let namespace = try bindNamespace(params, session)
         session.gate.authenticate(as: .session)
-        return .init(authEnabled: true, memoryNamespace: try bindNamespace(params, session), ok: true)
+        return .init(authEnabled: true, memoryNamespace: namespace, ok: true)
     }
 
     /// `memory_namespace` binds the now-authenticated connection to that namespace's graph

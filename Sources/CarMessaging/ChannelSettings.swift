@@ -14,15 +14,40 @@ public struct ChannelSettings: Sendable, Equatable {
 
     public init() {}
 
-    init(json: JSONValue) {
-        guard case .object(var members) = json else { return }
-        if case .bool(let value)? = members.removeValue(forKey: "enabled") { enabled = value }
-        if case .array(let values)? = members.removeValue(forKey: "allowlisted_handles") {
-            allowlistedHandles = values.compactMap(\.stringValue)
+    /// Reads a saved section. A member of the wrong type is an error rather than a default:
+    /// the caller then leaves the file as it is instead of saving over what it could not read.
+    init(json: JSONValue) throws(SettingsError) {
+        guard case .object(var members) = json else { throw SettingsError("must be an object, not \(json.typeName)") }
+        switch members.removeValue(forKey: "enabled") {
+        case nil: break
+        case .bool(let value)?: enabled = value
+        case let other?: throw SettingsError("'enabled' must be a boolean, not \(other.typeName)")
         }
-        slackChannel = members.removeValue(forKey: "slack_channel")?.stringValue
-        keychainReference = members.removeValue(forKey: "keychain_reference")?.stringValue
+        switch members.removeValue(forKey: "allowlisted_handles") {
+        case nil: break
+        case .array(let values)?:
+            allowlistedHandles = try values.map { (value) throws(SettingsError) -> String in
+                guard let handle = value.stringValue else { throw SettingsError("'allowlisted_handles' must hold strings") }
+                return handle
+            }
+        case let other?: throw SettingsError("'allowlisted_handles' must be an array, not \(other.typeName)")
+        }
+        slackChannel = try Self.optionalString("slack_channel", &members)
+        keychainReference = try Self.optionalString("keychain_reference", &members)
         unknown = members
+    }
+
+    private static func optionalString(_ key: String, _ members: inout [String: JSONValue]) throws(SettingsError) -> String? {
+        switch members.removeValue(forKey: key) {
+        case nil: return nil
+        case .string(let value)?: return value
+        case let other?: throw SettingsError("'\(key)' must be a string, not \(other.typeName)")
+        }
+    }
+
+    struct SettingsError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     var json: JSONValue {

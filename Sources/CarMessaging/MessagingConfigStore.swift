@@ -11,35 +11,59 @@ public final class MessagingConfigStore: Sendable {
     /// without limit.
     public static let maxHandles = 256
     public static let maxHandleBytes = 256
-    static let maxFileBytes = 1 << 20
+    public static let maxSlackChannelBytes = 256
     /// The fixed self-test text `messaging.test_send` delivers.
     public static let selfTestText = "CAR test: your iMessage approvals are connected. No action needed."
 
     private struct Live {
-        var channels: [MessagingChannel: ChannelSettings]
-        var unknownSections: [String: JSONValue]
+        var saved: MessagingConfigFile.Contents
+        /// The version of the file `saved` was read from or written as.
+        var stamp: MessagingConfigFile.Stamp?
         var pairingCodes: [MessagingChannel: String] = [:]
         var watchers: Set<MessagingChannel> = []
         var lastSend: [MessagingChannel: SendOutcome] = [:]
     }
 
     /// nil keeps the configuration in memory only (embedders, tests).
-    public let path: String?
+    public var path: String? { file?.path }
+    private let file: MessagingConfigFile?
     private let transport: any MessagingTransport
     private let live: Mutex<Live>
     /// Set when an unreadable messaging.json was moved aside at startup, naming where it went.
     public let recoveredFrom: String?
 
     public init(path: String?, transport: any MessagingTransport = UnavailableMessagingTransport()) {
-        self.path = path
+        self.file = path.map(MessagingConfigFile.init(path:))
         self.transport = transport
-        let (channels, unknown, movedAside) = Self.load(path)
-        self.live = Mutex(Live(channels: channels, unknownSections: unknown))
+        var contents = MessagingConfigFile.Contents()
+        var movedAside: String?
+        if let file {
+            do {
+                contents = try file.read()
+            } catch {
+                // Start with messaging off, and keep what was there for the person to look at.
+                movedAside = file.moveAside()
+            }
+        }
+        self.live = Mutex(Live(saved: contents, stamp: file?.stamp()))
         self.recoveredFrom = movedAside
     }
 
     public func view(_ channel: MessagingChannel) -> MessagingConfigView {
-        live.withLock { Self.view(channel, $0) }
+        live.withLock { state in
+            try? refresh(&state)
+            return Self.view(channel, state)
+        }
+    }
+
+    /// Picks up another daemon's write to the shared file. Throws when the file changed into
+    /// something unreadable; the state is then left as it was.
+    private func refresh(_ state: inout Live) throws(MessagingError) {
+        guard let file else { return }
+        let stamp = file.stamp()
+        guard stamp != state.stamp else { return }
+        state.saved = try file.read()
+        state.stamp = stamp
     }
 
     /// Applies `change` to one channel and saves it. Turning a channel on starts its watcher;
@@ -48,8 +72,22 @@ public final class MessagingConfigStore: Sendable {
     public func apply(_ change: MessagingChange, to channel: MessagingChannel) throws(MessagingError) -> MessagingConfigView {
         let handles = try Self.validated(change)
         let provisioning = channel == .slack ? try slackTokens(change) : nil
-        return try live.withLock { (state: inout Live) throws(MessagingError) -> MessagingConfigView in
-            var settings = state.channels[channel] ?? ChannelSettings()
+        if let file {
+            return try file.withLock { () throws(MessagingError) -> MessagingConfigView in try apply(handles, provisioning, change, channel) }
+        }
+        return try apply(handles, provisioning, change, channel)
+    }
+
+    private func apply(_ handles: HandleChange, _ provisioning: (bot: String, app: String)?, _ change: MessagingChange,
+                       _ channel: MessagingChannel) throws(MessagingError) -> MessagingConfigView {
+        try live.withLock { (state: inout Live) throws(MessagingError) -> MessagingConfigView in
+            // Under the file lock: change what is on disk now, not what this process last saw.
+            do {
+                try refresh(&state)
+            } catch {
+                throw .storage("\(error); fix or remove the file, nothing was saved")
+            }
+            var settings = state.saved.channels[channel] ?? ChannelSettings()
             if let enabled = change.enabled { settings.enabled = enabled }
             if let replacement = handles.replacement { settings.allowlistedHandles = Self.deduplicated(replacement) }
             settings.allowlistedHandles = Self.deduplicated(settings.allowlistedHandles + handles.add)
@@ -61,10 +99,13 @@ public final class MessagingConfigStore: Sendable {
             if let provisioning {
                 settings.keychainReference = try transport.storeSlackTokens(bot: provisioning.bot, app: provisioning.app)
             }
-            var next = state
+            var next = state.saved
             next.channels[channel] = settings
-            try save(next)
-            state = next
+            if let file {
+                try file.write(next)
+                state.stamp = file.stamp()
+            }
+            state.saved = next
             // Only an explicit enable starts a watcher, so an allowlist edit on a channel whose
             // watcher is down does not answer an error about something it did not ask for.
             if change.enabled == true && !state.watchers.contains(channel) {
@@ -80,9 +121,9 @@ public final class MessagingConfigStore: Sendable {
     public func startEnabledWatchers() -> [(channel: MessagingChannel, reason: MessagingError)] {
         live.withLock { state in
             var failures: [(channel: MessagingChannel, reason: MessagingError)] = []
-            for channel in MessagingChannel.allCases where state.channels[channel]?.enabled == true && !state.watchers.contains(channel) {
+            for channel in MessagingChannel.allCases where state.saved.channels[channel]?.enabled == true && !state.watchers.contains(channel) {
                 do throws(MessagingError) {
-                    try transport.startWatcher(channel, settings: state.channels[channel] ?? ChannelSettings())
+                    try transport.startWatcher(channel, settings: state.saved.channels[channel] ?? ChannelSettings())
                     state.watchers.insert(channel)
                 } catch {
                     failures.append((channel, error))
@@ -108,7 +149,8 @@ public final class MessagingConfigStore: Sendable {
     public func status(_ channel: MessagingChannel) -> MessagingStatusView {
         let readable = transport.canReadChatDatabase(channel)
         return live.withLock { state in
-            let settings = state.channels[channel] ?? ChannelSettings()
+            try? refresh(&state)
+            let settings = state.saved.channels[channel] ?? ChannelSettings()
             return MessagingStatusView(channel: channel, enabled: settings.enabled, paired: !settings.allowlistedHandles.isEmpty,
                                        watcherRunning: state.watchers.contains(channel), chatDatabaseReadable: readable,
                                        lastSend: state.lastSend[channel])
@@ -118,7 +160,10 @@ public final class MessagingConfigStore: Sendable {
     /// Sends the fixed self-test message to the channel's first paired handle. Creates no
     /// approval and no pairing; the outcome becomes the channel's last send.
     public func testSend(_ channel: MessagingChannel) -> SendOutcome {
-        let settings = live.withLock { $0.channels[channel] ?? ChannelSettings() }
+        let settings = live.withLock { state in
+            try? refresh(&state)
+            return state.saved.channels[channel] ?? ChannelSettings()
+        }
         var failure: String?
         if channel == .slack {
             failure = "test sends are not supported on the slack channel yet"
@@ -158,6 +203,11 @@ public final class MessagingConfigStore: Sendable {
             }
             return out
         }
+        if let slackChannel = change.slackChannel {
+            guard !slackChannel.isEmpty, slackChannel.utf8.count <= maxSlackChannelBytes else {
+                throw .invalid("slack_channel must be 1 to \(maxSlackChannelBytes) bytes")
+            }
+        }
         return HandleChange(replacement: try change.allowlistedHandles.map { (list) throws(MessagingError) in try clean(list, "allowlisted_handles") },
                             add: try clean(change.add, "add_handles"), remove: try clean(change.remove, "remove_handles"))
     }
@@ -176,45 +226,9 @@ public final class MessagingConfigStore: Sendable {
     }
 
     private static func view(_ channel: MessagingChannel, _ state: Live) -> MessagingConfigView {
-        let settings = state.channels[channel] ?? ChannelSettings()
+        let settings = state.saved.channels[channel] ?? ChannelSettings()
         return MessagingConfigView(channel: channel, enabled: settings.enabled, allowlistedHandles: settings.allowlistedHandles,
                                    pairingActive: state.pairingCodes[channel] != nil)
-    }
-
-    // MARK: - Persistence
-
-    private func save(_ state: Live) throws(MessagingError) {
-        guard let path else { return }
-        var document = state.unknownSections
-        for (channel, settings) in state.channels { document[channel.rawValue] = settings.json }
-        do {
-            try FileSystem.writeAtomically(JSONWriter.bytes(.object(document)), to: path, mode: 0o600)
-        } catch {
-            throw .storage("cannot save \(path): \(error); nothing changed")
-        }
-    }
-
-    /// Reads messaging.json. A file that does not parse is moved aside (never deleted) so the
-    /// daemon starts with defaults and the person still has what was there.
-    private static func load(_ path: String?) -> ([MessagingChannel: ChannelSettings], [String: JSONValue], String?) {
-        guard let path, FileSystem.exists(path) else { return ([:], [:], nil) }
-        do {
-            let bytes = try FileSystem.readWhole(path, limit: maxFileBytes)
-            guard case .object(var sections) = try JSONParser.parse(bytes) else { return ([:], [:], try? moveAside(path)) }
-            var channels: [MessagingChannel: ChannelSettings] = [:]
-            for channel in MessagingChannel.allCases {
-                if let section = sections.removeValue(forKey: channel.rawValue) { channels[channel] = ChannelSettings(json: section) }
-            }
-            return (channels, sections, nil)
-        } catch {
-            return ([:], [:], try? moveAside(path))
-        }
-    }
-
-    private static func moveAside(_ path: String) throws -> String {
-        let aside = "\(path).unreadable-\(nowMilliseconds())"
-        guard rename(path, aside) == 0 else { throw MessagingError.storage("cannot move \(path) aside") }
-        return aside
     }
 
     static func nowMilliseconds() -> Int64 {

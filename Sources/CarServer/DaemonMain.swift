@@ -50,6 +50,13 @@ public enum DaemonMain {
             logger.warning("another car-server owns \(paths.root) (\(paths.lockPath) is locked): not publishing token files, using a per-port socket")
         }
 
+        // Before this process writes anything: a writer killed between create and rename left
+        // `<file>.tmp-<pid>-<n>` behind. Only where atomic writes go (not the journals).
+        let stale = FileSystem.removeStaleTemporaries(in: paths.root)
+            + FileSystem.removeStaleTemporaries(in: paths.memoryDirectory, depth: 4)
+            + FileSystem.removeStaleTemporaries(in: paths.tokenDirectory)
+        if !stale.isEmpty { logger.info("removed \(stale.count) temporary file(s) left by interrupted writes") }
+
         let authToken = options.authDisabled ? nil : (options.authToken ?? TokenStore.mint())
         let hostToken = options.authDisabled ? nil : TokenStore.mint()
         let tokens = TokenStore(paths: paths)
@@ -98,10 +105,6 @@ public enum DaemonMain {
             transport: transport,
             state: stateConfig,
             logger: logger)
-
-        // Before serving: a writer killed between create and rename leaves `<file>.tmp-<pid>-<n>` behind.
-        let stale = [paths.root, paths.tokenDirectory].flatMap { FileSystem.removeStaleTemporaries(under: $0, depth: 4) }
-        if !stale.isEmpty { logger.info("removed \(stale.count) temporary file(s) left by interrupted writes") }
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)

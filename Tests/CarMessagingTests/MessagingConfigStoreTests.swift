@@ -157,4 +157,46 @@ struct MessagingConfigStoreTests {
         _ = try? linux.apply(MessagingChange(enabled: true, add: ["+15550100"]), to: .imessage)
         #expect(linux.testSend(.imessage).error?.contains("macOS") == true)
     }
+
+    @Test func twoDaemonsOnOneFileDoNotUndoEachOther() throws {
+        let path = temporaryFile()
+        let first = MessagingConfigStore(path: path)
+        let second = MessagingConfigStore(path: path)
+        _ = try first.apply(MessagingChange(allowlistedHandles: ["+1555", "+1666"]), to: .imessage)
+        #expect(second.view(.imessage).allowlistedHandles == ["+1555", "+1666"], "a read sees the other store's write")
+        _ = try first.apply(MessagingChange(remove: ["+1555"]), to: .imessage)
+        // The second store's change is made against the file, so the removed approver stays removed.
+        _ = try second.apply(MessagingChange(add: ["+1777"]), to: .imessage)
+        #expect(MessagingConfigStore(path: path).view(.imessage).allowlistedHandles == ["+1666", "+1777"])
+    }
+
+    @Test func aFileThatTurnsUnreadableIsNeitherOverwrittenNorGuessedAt() throws {
+        let path = temporaryFile()
+        let store = MessagingConfigStore(path: path)
+        _ = try store.apply(MessagingChange(add: ["a"]), to: .imessage)
+        try FileSystem.writeAtomically(Array(#"{"imessage":{"enabled":"yes"}}"#.utf8), to: path, mode: 0o600)
+        #expect(throws: MessagingError.self) { try store.apply(MessagingChange(add: ["b"]), to: .imessage) }
+        #expect(String(decoding: try FileSystem.readWhole(path, limit: 1 << 10), as: UTF8.self) == #"{"imessage":{"enabled":"yes"}}"#)
+        #expect(store.view(.imessage).allowlistedHandles == ["a"], "reads keep the last good state")
+        // At startup such a file is moved aside whole, never read as defaults and saved over.
+        let restarted = MessagingConfigStore(path: path)
+        let aside = try #require(restarted.recoveredFrom)
+        #expect(String(decoding: try FileSystem.readWhole(aside, limit: 1 << 10), as: UTF8.self).contains("yes"))
+        for section in [#"{"slack":[]}"#, #"{"imessage":{"allowlisted_handles":[1]}}"#, #"{"slack":{"slack_channel":7}}"#] {
+            try FileSystem.writeAtomically(Array(section.utf8), to: path, mode: 0o600)
+            #expect(MessagingConfigStore(path: path).recoveredFrom != nil, "\(section)")
+        }
+    }
+
+    @Test func theSlackChannelIsBoundedSoTheFileStaysReadable() throws {
+        let path = temporaryFile()
+        let store = MessagingConfigStore(path: path)
+        #expect(throws: MessagingError.self) {
+            try store.apply(MessagingChange(slackChannel: String(repeating: "C", count: 2 << 20)), to: .slack)
+        }
+        #expect(throws: MessagingError.self) { try store.apply(MessagingChange(slackChannel: ""), to: .slack) }
+        _ = try store.apply(MessagingChange(slackChannel: "C0123"), to: .slack)
+        let restarted = MessagingConfigStore(path: path)
+        #expect(restarted.recoveredFrom == nil)
+    }
 }

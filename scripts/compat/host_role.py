@@ -38,6 +38,11 @@ for method in ["messaging.config.get", "messaging.config.set", "messaging.status
         if "host_token" not in str(error):
             problems.append(f"{method} refusal does not name host_token: {error}")
 expect("server.ping after refusals", json.loads(rt.daemon_call("server.ping", "{}")), {})
+# Checked before any host write could replace the list: the refused calls changed nothing.
+path = os.path.join(os.environ["CAR_HOME"], "messaging.json")
+if os.path.exists(path) and "intruder" in open(path).read():
+    problems.append("a refused call changed messaging.json")
+expect("slack allowlist after refusals", json.loads(host.messaging_config_get(json.dumps({"channel": "slack"})))["allowlisted_handles"], [])
 
 # The host: every messaging method, each for its effect.
 view = json.loads(host.messaging_config_set(json.dumps(
@@ -67,12 +72,9 @@ except car_runtime.DaemonRpcError as error:
     expect("unknown channel code", error.code, -32602)
 
 # What the host saved is on disk, private to the user, bearer-free.
-path = os.path.join(os.environ["CAR_HOME"], "messaging.json")
 saved = json.load(open(path))
 expect("messaging.json slack section", (saved["slack"]["allowlisted_handles"], saved["slack"]["slack_channel"]), (["U2", "U3"], "C42"))
 expect("messaging.json mode", oct(stat.S_IMODE(os.stat(path).st_mode)), oct(0o600))
-if "intruder" in open(path).read():
-    problems.append("a refused call changed messaging.json")
 
 if problems:
     print("host role: " + "; ".join(problems))

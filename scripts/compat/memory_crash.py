@@ -73,8 +73,18 @@ outcomes = {"old": 0, "new": 0}  # which file survived each kill: both must be s
 pending = None  # (old count, new count) of the last killed persist
 swept = 0  # temporaries killed writes left, each removed by the next daemon's startup
 try:
+    dead_pid = None
     for round_ in range(rounds):
-        swept += len(temporaries())
+        # Leftovers of the kill, aged as if the machine had rebooted an hour later (the sweep
+        # spares a file written to within the last seconds: it may be another writer's), plus
+        # one planted with a dead writer's pid so every start has something to remove.
+        if dead_pid is not None:
+            os.makedirs(os.path.join(home, "memory", "crash"), exist_ok=True)
+            open(os.path.join(home, "memory", "crash", f"planted.json.tmp-{dead_pid}-1"), "w").close()
+        leftovers = temporaries()
+        for path in leftovers:
+            os.utime(path, (time.time() - 3600, time.time() - 3600))
+        swept += len(leftovers)
         process, port = start()
         if temporaries():
             failures.append(f"round {round_}: the daemon started with stale temporaries in place: {temporaries()}")
@@ -105,6 +115,9 @@ try:
                 pending = (loaded, new_total)
         process.send_signal(signal.SIGKILL)
         process.wait(5)
+        dead_pid = process.pid
+    if not failures and swept < rounds - 1:
+        failures.append(f"only {swept} temporaries were there to sweep over {rounds} starts")
     if not failures:
         process, port = start()
         with WSClient(port, timeout=30) as c:

@@ -31,6 +31,10 @@ public struct MemorySandbox: Sendable {
         let parts = requested.split(separator: "/", omittingEmptySubsequences: true)
         guard !parts.contains("..") else { throw refuse("'..' segments are not allowed") }
         guard let last = parts.last, last != ".", !requested.hasSuffix("/") else { throw refuse("the path names no file") }
+        // Such names are the daemon's own write temporaries, which startup removes as debris.
+        guard !FileSystem.isTemporaryName(String(last)) else {
+            throw refuse("names ending '.tmp-<pid>-<n>' are reserved for the daemon's temporary files")
+        }
 
         guard let realRoot = FileSystem.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
         let absolute = requested.hasPrefix("/") ? requested : realRoot + "/" + parts.joined(separator: "/")

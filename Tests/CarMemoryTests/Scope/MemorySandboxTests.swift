@@ -30,7 +30,7 @@ struct MemorySandboxTests {
         let (root, outside) = try makeRoot()
         let sandbox = MemorySandbox(root: root)
         for path in ["../escape.json", "sub/../../escape.json", outside + "/x.json", "/etc/passwd", "door/x.json",
-                     "alias.json", "", "sub/", "."] {
+                     "alias.json", "", "sub/", ".", "snap.json.tmp-4000000-1", "sub/x.tmp-1-2"] {
             #expect(throws: MemorySandbox.Refusal.self, "\(path) must be refused") {
                 try sandbox.resolve(path, creatingParents: true)
             }
