@@ -14,7 +14,7 @@ bench=.build-bench
 [ -x "$bench/loadgen/loadgen" ] || { echo "run scripts/bench.sh once first (it builds the shared loadgen)"; exit 2; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 home=$(mktemp -d) out=$(mktemp)
-CAR_HOME=$home valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*EventLoop*run*' \
+CAR_HOME=$home valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*EventLoopC3run*' \
   "$bin" --no-auth --uds disabled --log-level error --port "$port" >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home" "$out"' EXIT

@@ -28,7 +28,7 @@ extension CarHandler {
 
     public func serverPing(
         _ params: CarMethods.ServerPing.Params, context: RPCContext<ClientSession>
-    ) async throws -> CarMethods.ServerPing.Result {
+    ) throws -> CarMethods.ServerPing.Result {
         .init()
     }
 

@@ -55,34 +55,82 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
     /// Handles a request or notification (see `RPCInbound`); responses to server-sent
     /// requests never come here.
     public func dispatch(id: RPCID?, method: String, params: JSONValue?, session: Session) async -> DispatchReply {
+        let route: RPCRoute<Session>
+        switch admit(id: id, method: method, session: session) {
+        case .refused(let reply): return reply
+        case .admitted(let admitted): route = admitted
+        }
+        let context = RPCContext(requestID: id, method: method, session: session)
+        let beforeHandler = approvalStep(for: route.descriptor, params: params, session: session)
+        do {
+            let result = try await route.invoke(normalizedParams(params), context, beforeHandler)
+            return answer(id, result: result)
+        } catch {
+            return answer(id, failure: error, of: route.descriptor)
+        }
+    }
+
+    /// The same, answered synchronously on the caller's thread, for a method whose handler is
+    /// inline (it never waits) and that no approval gate holds back. Nil means "not inline
+    /// here": dispatch it as a task instead. Refusals before the handler (unknown method,
+    /// auth, handshake) are answered here too, since they never wait either.
+    public func dispatchInline(id: RPCID?, method: String, params: JSONValue?, session: Session) -> DispatchReply? {
+        let route: RPCRoute<Session>
+        switch admit(id: id, method: method, session: session) {
+        case .refused(let reply): return reply
+        case .admitted(let admitted): route = admitted
+        }
+        guard let invoke = route.invokeInline, approvalStep(for: route.descriptor, params: params, session: session) == nil else {
+            return nil
+        }
+        do {
+            return answer(id, result: try invoke(normalizedParams(params), RPCContext(requestID: id, method: method, session: session)))
+        } catch {
+            return answer(id, failure: error, of: route.descriptor)
+        }
+    }
+
+    private enum Admission {
+        case admitted(RPCRoute<Session>)
+        case refused(DispatchReply)
+    }
+
+    /// The checks before any handler, in the protocol's order: known method, auth, handshake.
+    private func admit(id: RPCID?, method: String, session: Session) -> Admission {
         guard let route = route(method) else {
             // A notification for a method we do not know is dropped, as JSON-RPC requires.
-            guard let id else { return DispatchReply(message: nil) }
-            return answer(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)"))
+            guard let id else { return .refused(DispatchReply(message: nil)) }
+            return .refused(answer(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)")))
         }
         let descriptor = route.descriptor
         if let (error, close) = session.gate.check(descriptor.auth, method: method) {
             // A notification cannot be answered; an unauthenticated sender is still disconnected.
-            return DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close)
+            return .refused(DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close))
         }
         if descriptor.handshake == .required, session.gate.snapshot.protocolVersion == nil {
-            return answer(id, RPCError(code: RPCErrorCode.handshakeRequired,
-                                      message: "protocol handshake required: call server.handshake before '\(method)'"))
+            return .refused(answer(id, RPCError(code: RPCErrorCode.handshakeRequired,
+                                               message: "protocol handshake required: call server.handshake before '\(method)'")))
         }
-        let context = RPCContext(requestID: id, method: method, session: session)
-        let beforeHandler = approvalStep(for: descriptor, params: params, session: session)
-        do {
-            let result = try await route.invoke(normalizedParams(params), context, beforeHandler)
-            guard let id else { return DispatchReply(message: nil) }
-            return DispatchReply(message: RPCMessage.result(id: id, result))
-        } catch let invalid as InvalidParams {
+        return .admitted(route)
+    }
+
+    private func answer(_ id: RPCID?, result: JSONValue) -> DispatchReply {
+        guard let id else { return DispatchReply(message: nil) }
+        return DispatchReply(message: RPCMessage.result(id: id, result))
+    }
+
+    /// What a handler's failure becomes on the wire: params that did not decode are -32602 (or
+    /// the method's own code), an `RPCError` goes out as thrown, anything else is -32603.
+    private func answer(_ id: RPCID?, failure: any Error, of descriptor: MethodDescriptor) -> DispatchReply {
+        switch failure {
+        case let invalid as InvalidParams:
             let code = descriptor.paramsErrorCode ?? RPCErrorCode.invalidParams
             let prefix = descriptor.paramsErrorPrefix.map { "\($0): " } ?? ""
             return answer(id, RPCError(code: code, message: prefix + invalid.message))
-        } catch let error as RPCError {
+        case let error as RPCError:
             return answer(id, error)
-        } catch {
-            log("handler for \(method) failed: \(error)")
+        default:
+            log("handler for \(descriptor.name) failed: \(failure)")
             return answer(id, RPCError(code: RPCErrorCode.internalError, message: "internal error"))
         }
     }

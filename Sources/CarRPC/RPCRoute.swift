@@ -6,14 +6,19 @@ public struct RPCRoute<Session: RPCSession>: Sendable {
         _ params: JSONValue, _ context: RPCContext<Session>, _ beforeHandler: (@Sendable () async throws -> Void)?
     ) async throws -> JSONValue
 
+    /// The synchronous form of an inline handler (see `RPCDispatcher.dispatchInline`).
+    public typealias InvokeInline = @Sendable (_ params: JSONValue, _ context: RPCContext<Session>) throws -> JSONValue
+
     public let descriptor: MethodDescriptor
     let invoke: Invoke
+    let invokeInline: InvokeInline?
 
     public init<M: RPCRequestMethod>(
         _ method: M.Type,
         handler: @escaping @Sendable (M.Params, RPCContext<Session>) async throws -> M.Result
     ) {
         self.descriptor = M.descriptor
+        self.invokeInline = nil
         self.invoke = { params, context, beforeHandler in
             let decoded = try ParamsCoding.decode(M.Params.self, from: params)
             if let beforeHandler { try await beforeHandler() }
@@ -22,11 +27,33 @@ public struct RPCRoute<Session: RPCSession>: Sendable {
         }
     }
 
+    /// A request whose handler never waits: the dispatcher may run it on the caller's thread.
+    /// It still has the task form, for batches and for an embedder's approval gate.
+    public init<M: RPCRequestMethod>(
+        _ method: M.Type,
+        inline handler: @escaping @Sendable (M.Params, RPCContext<Session>) throws -> M.Result
+    ) {
+        self.descriptor = M.descriptor
+        let run: InvokeInline = { params, context in
+            try ParamsCoding.encodeResult(try handler(try ParamsCoding.decode(M.Params.self, from: params), context))
+        }
+        self.invokeInline = run
+        self.invoke = { params, context, beforeHandler in
+            if let beforeHandler {
+                // Decode first so bad params are refused before anyone is asked to approve.
+                _ = try ParamsCoding.decode(M.Params.self, from: params)
+                try await beforeHandler()
+            }
+            return try run(params, context)
+        }
+    }
+
     public init<M: RPCNotificationMethod>(
         _ method: M.Type,
         handler: @escaping @Sendable (M.Params, RPCContext<Session>) async throws -> Void
     ) {
         self.descriptor = M.descriptor
+        self.invokeInline = nil
         self.invoke = { params, context, beforeHandler in
             let decoded = try ParamsCoding.decode(M.Params.self, from: params)
             if let beforeHandler { try await beforeHandler() }

@@ -68,10 +68,19 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         case .invalid(let id, let error):
             send(RPCMessage.error(id: id, error), on: connection)
         case .request(let id, let method, let params):
+            // A handler that never waits answers here and now: no task, no deadline entry.
+            if let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
+                deliver(reply, on: connection)
+                return
+            }
             run(on: connection, entry, id: id, method: method) { [dispatcher] in
                 await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
             }
         case .notification(let method, let params):
+            if let reply = dispatcher.dispatchInline(id: nil, method: method, params: params, session: entry.session) {
+                deliver(reply, on: connection)
+                return
+            }
             run(on: connection, entry, id: nil, method: method) { [dispatcher] in
                 await dispatcher.dispatch(id: nil, method: method, params: params, session: entry.session)
             }
@@ -103,9 +112,13 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         Task(executorPreference: executor) { [weak connection, self] in
             let reply = await work()
             guard let connection else { return }
-            if let message = reply.message { send(message, on: connection) }
-            if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
+            deliver(reply, on: connection)
         }
+    }
+
+    private func deliver(_ reply: DispatchReply, on connection: WebSocketConnection) {
+        if let message = reply.message { send(message, on: connection) }
+        if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
     }
 
     /// A single request or notification, bounded by its handler deadline: past it, the task is
@@ -126,8 +139,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             let reply = await work()
             if let token, !entry.deadlines.finish(token) { return }
             guard let connection else { return }
-            if let message = reply.message { send(message, on: connection) }
-            if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
+            deliver(reply, on: connection)
         }
         running.withLock { $0 = task }
     }

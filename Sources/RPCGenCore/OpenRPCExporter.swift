@@ -110,6 +110,7 @@ struct OpenRPCExporter {
             members.append(("x-handshake", .string(method.handshake)))
         }
         if let deadline = method.deadlineMs { members.append(("x-deadline-ms", .integer(deadline))) }
+        if method.inline { members.append(("x-inline", .bool(true))) }
         if let since = method.since { members.append(("x-since", .string(since))) }
         return .object(members)
     }

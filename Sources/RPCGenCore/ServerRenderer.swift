@@ -115,9 +115,13 @@ struct ServerRenderer {
                 w.line()
                 var doc = [method.summary]
                 doc.append("- Remark: `\(method.name)` (\(method.kind.rawValue)), auth: \(method.auth), handshake: \(method.handshake), approval: \(method.approval). Generated from \(method.pointer)")
+                if method.inline {
+                    doc.append("- Note: inline: runs on the connection's event loop as the frame is read, so it must return promptly and never block.")
+                }
                 w.doc(doc)
                 let returns = method.kind == .request ? " -> CarMethods.\(method.typeName).Result" : ""
-                w.line("func \(method.functionName)(_ params: CarMethods.\(method.typeName).Params, context: RPCContext<Session>) async throws\(returns)")
+                let effects = method.inline ? "throws" : "async throws"
+                w.line("func \(method.functionName)(_ params: CarMethods.\(method.typeName).Params, context: RPCContext<Session>) \(effects)\(returns)")
             }
         }
         return w.text
@@ -131,7 +135,11 @@ struct ServerRenderer {
             w.block("public var routes: [RPCRoute<Session>]") { w in
                 w.line("[")
                 for method in inbound {
-                    w.line("    RPCRoute(CarMethods.\(method.typeName).self) { try await self.\(method.functionName)($0, context: $1) },")
+                    if method.inline {
+                        w.line("    RPCRoute(CarMethods.\(method.typeName).self, inline: { try self.\(method.functionName)($0, context: $1) }),")
+                    } else {
+                        w.line("    RPCRoute(CarMethods.\(method.typeName).self) { try await self.\(method.functionName)($0, context: $1) },")
+                    }
                 }
                 w.line("]")
             }

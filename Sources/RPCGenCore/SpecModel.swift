@@ -38,6 +38,8 @@ struct SpecMethod {
     var approval: String
     var handshake: String
     var deadlineMs: Int?
+    /// The handler is synchronous and runs on the event loop without a task (`"inline": true`).
+    var inline: Bool
     var since: String?
     var deprecated: Bool
     var tags: [String]

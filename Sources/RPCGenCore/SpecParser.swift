@@ -15,7 +15,7 @@ struct SpecParser {
 
     static let topLevelKeys: Set = ["specVersion", "info", "defaults", "roles", "methods", "components", "conformance", "$comment"]
     static let methodKeys: Set = [
-        "name", "kind", "direction", "summary", "description", "auth", "approval", "handshake", "deadlineMs",
+        "name", "kind", "direction", "summary", "description", "auth", "approval", "handshake", "deadlineMs", "inline",
         "since", "deprecated", "tags", "errors", "params", "result", "examples", "swiftName", "paramsError", "$comment",
     ]
     static let schemaKeys: Set = [
@@ -182,6 +182,14 @@ struct SpecParser {
         if let deadline, deadline <= 0 {
             diagnostics.error(pointer + "/deadlineMs", "\(label): deadlineMs must be positive")
         }
+        // An inline handler runs on the connection's event loop as its frame is read, without a
+        // task: it cannot wait for a person, and a deadline could not interrupt it.
+        let inline = raw["inline"]?.bool ?? false
+        if inline {
+            if direction == .serverToClient { diagnostics.error(pointer + "/inline", "\(label): only client-to-server handlers run inline") }
+            if approval == "gated" { diagnostics.error(pointer + "/inline", "\(label): an approval-gated method waits, so it cannot be inline") }
+            if deadline != nil { diagnostics.error(pointer + "/inline", "\(label): an inline handler has no deadline to set") }
+        }
         let params = raw["params"].map { parseSchema($0, pointer: pointer + "/params", refs: refs) }
         if let params, !isObjectOrArray(params, refs: refs) {
             diagnostics.error(pointer + "/params", "\(label): params must be an object schema (by name) or an array schema (by position)")
@@ -192,7 +200,7 @@ struct SpecParser {
         return SpecMethod(
             index: index, name: name, kind: kind, direction: direction, summary: summary,
             description: raw["description"]?.string, auth: auth, approval: approval, handshake: handshake,
-            deadlineMs: deadline, since: raw["since"]?.string, deprecated: raw["deprecated"]?.bool ?? false,
+            deadlineMs: deadline, inline: inline, since: raw["since"]?.string, deprecated: raw["deprecated"]?.bool ?? false,
             tags: raw["tags"]?.array?.compactMap(\.string) ?? [String(name.split(separator: ".").first ?? "")],
             errors: errors, params: params, result: result, examples: examples, typeName: typeName,
             functionName: SwiftNames.lowerFirst(typeName), paramsError: paramsError)

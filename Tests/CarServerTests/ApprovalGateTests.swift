@@ -8,9 +8,10 @@ import Testing
 /// The approval gate over real sockets: a gated call parks until another connection decides.
 @Suite("daemon: approval gate and host events")
 struct ApprovalGateTests {
-    private func daemon(timeout: Duration = .seconds(5)) throws -> (CarDaemon, Int) {
+    private func daemon(timeout: Duration = .seconds(5), gating methods: Set<String>? = nil) throws -> (CarDaemon, Int) {
         var state = ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: nil)
         state.approvalGate.timeout = timeout
+        state.approvalGate.methods = methods
         let daemon = CarDaemon(configuration: DaemonConfiguration(transport: TransportConfig(port: 0), state: state,
                                                                   logger: Logger(minimum: .error)))
         return (daemon, try daemon.start().tcpPort)
@@ -30,6 +31,21 @@ struct ApprovalGateTests {
             if let method, message["method"] == .string(method) { return message }
         }
         throw WebSocketTestClient.ConnectionClosed(code: nil)
+    }
+
+    /// An inline method (answered on the event loop without a task) that an embedder gates
+    /// still waits for a person: the gate, not the fast path, decides.
+    @Test func anEmbedderCanGateAnInlineMethod() throws {
+        let (running, port) = try daemon(timeout: .milliseconds(300), gating: ["state.set"])
+        defer { running.shutdown() }
+        let client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port, timeout: 10)
+        defer { client.close() }
+        try send(client, "set", "state.set", #"{"key":"k","value":1}"#)
+        #expect(try next(client, id: "set")["error"]?["code"] == -32003)
+        try send(client, "get", "state.get", #"{"key":"k"}"#)
+        #expect(try next(client, id: "get")["result"] == .null, "the refused write did not happen")
+        try send(client, "bad", "state.set", #"{"value":1}"#)
+        #expect(try next(client, id: "bad")["error"]?["code"] == -32602, "bad params are refused before anyone is asked")
     }
 
     @Test func aSubscriberApprovesAndTheParkedCallRuns() throws {

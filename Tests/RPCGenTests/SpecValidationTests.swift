@@ -119,4 +119,30 @@ struct SpecValidationTests {
         let outbound = document["x-server-to-client-methods"]?.array?.compactMap { $0["name"]?.string } ?? []
         #expect(Set(outbound) == ["tools.execute", "tools.cancel", "host.event"])
     }
+
+    @Test func inlineHandlersCannotWait() throws {
+        let gated = try Self.mutated {
+            $0.replacingOccurrences(of: #""summary": "Recognize text in an image on this machine (Tesseract when it is on PATH).","#,
+                                    with: #""summary": "Recognize text in an image on this machine (Tesseract when it is on PATH).", "inline": true,"#)
+        }
+        #expect(gated.contains { $0.contains("method 'vision.ocr': an approval-gated method waits, so it cannot be inline") }, "\(gated)")
+        let timed = try Self.mutated {
+            $0.replacingOccurrences(of: #""inline": true,"#, with: #""inline": true, "deadlineMs": 5,"#)
+        }
+        #expect(timed.contains { $0.contains("method 'server.ping': an inline handler has no deadline to set") }, "\(timed)")
+    }
+
+    @Test func inlineMethodsGetSynchronousRequirementsAndRoutes() throws {
+        let (spec, _) = Self.load(try Self.realSpec())
+        let model = try #require(spec)
+        let files = ServerRenderer(spec: model).files(openRPC: "{}")
+        let handler = try #require(files.first { $0.name == "ServerHandler.swift" }?.contents)
+        #expect(handler.contains("func serverPing(_ params: CarMethods.ServerPing.Params, context: RPCContext<Session>) throws -> CarMethods.ServerPing.Result"))
+        #expect(handler.contains("func proposalSubmit(_ params: CarMethods.ProposalSubmit.Params, context: RPCContext<Session>) async throws"))
+        let dispatch = try #require(files.first { $0.name == "Dispatch.swift" }?.contents)
+        #expect(dispatch.contains("RPCRoute(CarMethods.ServerPing.self, inline: { try self.serverPing($0, context: $1) })"))
+        let openRPC = OpenRPCExporter(spec: model).document()
+        let ping = try #require(openRPC["methods"]?.array?.first { $0["name"]?.string == "server.ping" })
+        #expect(ping["x-inline"]?.bool == true)
+    }
 }
