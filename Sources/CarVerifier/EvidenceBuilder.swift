@@ -57,21 +57,27 @@ struct EvidenceBuilder {
         }
 
         // What only a real run can tell: each tool's output, and each key a tool call sets.
-        // Built as bytes and sorted with memcmp: this list is most of the cost of a clean run.
-        var regions: [[UInt8]] = []
+        // Built as byte spans in one buffer and sorted with memcmp over that buffer: this list is
+        // most of the cost of a clean run, and sorting separate arrays paid reference counting on
+        // every comparison.
+        var text: [UInt8] = []
+        var spans: [Span] = []
         for index in actions.indices where actions[index].kind == .toolCall {
             if let tool = actions[index].tool {
-                regions.append(Self.region("runtime output of tool '", tool, "' (action ", actions[index].id))
+                spans.append(Self.region("runtime output of tool '", tool, "' (action ", actions[index].id, into: &text))
             }
             for key in actions[index].expectedEffects.keys {
-                regions.append(Self.region("state key '", key, "' (value set at runtime by action ", actions[index].id))
+                spans.append(Self.region("state key '", key, "' (value set at runtime by action ", actions[index].id, into: &text))
             }
         }
-        regions.sort { a, b in a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in ReferenceText.precedes(pa, pb) } } }
         var untestedRegions: [String] = []
-        untestedRegions.reserveCapacity(regions.count)
-        for (offset, region) in regions.enumerated() where offset == 0 || region != regions[offset - 1] {
-            untestedRegions.append(String(decoding: region, as: UTF8.self))
+        untestedRegions.reserveCapacity(spans.count)
+        text.withUnsafeBufferPointer { base in
+            func bytes(_ span: Span) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: base[span.start..<span.end]) }
+            spans.sort { ReferenceText.precedes(bytes($0), bytes($1)) }
+            for (offset, span) in spans.enumerated() where offset == 0 || !bytes(span).elementsEqual(bytes(spans[offset - 1])) {
+                untestedRegions.append(String(decoding: bytes(span), as: UTF8.self))
+            }
         }
 
         let warnings = issues.reduce(0) { $0 + ($1.severity == .warning ? 1 : 0) }
@@ -95,14 +101,20 @@ struct EvidenceBuilder {
                                     residualRisks: risks, confidence: confidence)
     }
 
-    private static func region(_ lead: StaticString, _ name: String, _ middle: StaticString, _ id: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lead.utf8CodeUnitCount + name.utf8.count + middle.utf8CodeUnitCount + id.utf8.count + 1)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: lead.utf8Start, count: lead.utf8CodeUnitCount))
-        bytes.append(contentsOf: name.utf8)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: middle.utf8Start, count: middle.utf8CodeUnitCount))
-        bytes.append(contentsOf: id.utf8)
-        bytes.append(UInt8(ascii: ")"))
-        return bytes
+    /// One region's text within the shared buffer.
+    private struct Span {
+        var start: Int
+        var end: Int
+    }
+
+    private static func region(_ lead: StaticString, _ name: String, _ middle: StaticString, _ id: String,
+                               into text: inout [UInt8]) -> Span {
+        let start = text.count
+        text.append(contentsOf: UnsafeBufferPointer(start: lead.utf8Start, count: lead.utf8CodeUnitCount))
+        text.append(contentsOf: name.utf8)
+        text.append(contentsOf: UnsafeBufferPointer(start: middle.utf8Start, count: middle.utf8CodeUnitCount))
+        text.append(contentsOf: id.utf8)
+        text.append(UInt8(ascii: ")"))
+        return Span(start: start, end: text.count)
     }
 }

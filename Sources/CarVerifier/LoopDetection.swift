@@ -11,17 +11,19 @@ import CarJSON
 /// them (corpus case `duplicate_call_multi_key_params`).
 enum LoopDetection {
     static func issues(_ actions: [Action]) -> [VerifyIssue] {
-        // One representative per distinct call, grouped by tool; compared value by value, which
-        // is much cheaper than serialising every call's parameters.
+        // One representative per distinct call, grouped by tool and a fingerprint of the
+        // parameters: only calls whose fingerprints agree are compared value by value, so a
+        // proposal of many distinct calls to one tool costs a pass, not a comparison per pair.
         var groups: [(representative: Int, count: Int)] = []
-        var groupsByTool: [String: [Int]] = [:]
+        var groupsByCall: [CallKey: [Int]] = [:]
         for index in actions.indices where actions[index].kind == .toolCall {
             guard let tool = actions[index].tool else { continue }
-            let candidates = groupsByTool[tool] ?? []
-            if let match = candidates.first(where: { sameText(.object(actions[groups[$0].representative].parameters), .object(actions[index].parameters)) }) {
+            let key = CallKey(tool: tool, fingerprint: Fingerprint.of(parameters: actions[index].parameters))
+            let parameters = actions[index].parameters
+            if let match = groupsByCall[key]?.first(where: { sameMembers(actions[groups[$0].representative].parameters, parameters) }) {
                 groups[match].count += 1
             } else {
-                groupsByTool[tool, default: []].append(groups.count)
+                groupsByCall[key, default: []].append(groups.count)
                 groups.append((index, 1))
             }
         }
@@ -48,15 +50,81 @@ enum LoopDetection {
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { sameText($0, $1) }
         case (.object(let a), .object(let b)):
-            guard a.count == b.count else { return false }
-            for (key, value) in a {
-                guard let index = b.index(forKey: key) else { return false }
-                let (otherKey, otherValue) = b[index]
-                guard key.utf8.elementsEqual(otherKey.utf8), sameText(value, otherValue) else { return false }
-            }
-            return true
+            return sameMembers(a, b)
         default:
             return false
         }
+    }
+
+    static func sameMembers(_ a: [String: JSONValue], _ b: [String: JSONValue]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (key, value) in a {
+            guard let index = b.index(forKey: key) else { return false }
+            let (otherKey, otherValue) = b[index]
+            guard key.utf8.elementsEqual(otherKey.utf8), sameText(value, otherValue) else { return false }
+        }
+        return true
+    }
+
+    private struct CallKey: Hashable {
+        var tool: String
+        var fingerprint: UInt64
+    }
+}
+
+/// A hash of a JSON value that agrees whenever `LoopDetection.sameText` does: strings and keys
+/// by their bytes, numbers by kind and exact value (a double's sign included), object members
+/// regardless of order. FNV-1a, so it needs no seeding; a collision only costs a comparison.
+enum Fingerprint {
+    private static let prime: UInt64 = 0x100000001b3
+    private static let basis: UInt64 = 0xcbf29ce484222325
+
+    static func of(parameters: [String: JSONValue]) -> UInt64 {
+        var hash = basis
+        mix(members: parameters, into: &hash)
+        return hash
+    }
+
+    private static func mix(_ value: JSONValue, into hash: inout UInt64) {
+        switch value {
+        case .null: mix(byte: 0, into: &hash)
+        case .bool(let flag): mix(byte: flag ? 2 : 1, into: &hash)
+        case .int(let number): mix(byte: 3, into: &hash); mix(word: UInt64(bitPattern: number), into: &hash)
+        case .double(let number):
+            // Equal doubles of equal sign have equal bits, except that sameText never matches NaN.
+            mix(byte: 4, into: &hash); mix(word: number.bitPattern, into: &hash)
+        case .string(let text): mix(byte: 5, into: &hash); mix(text, into: &hash)
+        case .array(let elements):
+            mix(byte: 6, into: &hash)
+            mix(word: UInt64(elements.count), into: &hash)
+            for element in elements { mix(element, into: &hash) }
+        case .object(let members): mix(byte: 7, into: &hash); mix(members: members, into: &hash)
+        }
+    }
+
+    /// Members in any order give the same hash: each member hashes alone, and the results add.
+    private static func mix(members: [String: JSONValue], into hash: inout UInt64) {
+        var sum: UInt64 = 0
+        for (key, value) in members {
+            var member = basis
+            mix(key, into: &member)
+            mix(value, into: &member)
+            sum &+= member
+        }
+        mix(word: UInt64(members.count), into: &hash)
+        mix(word: sum, into: &hash)
+    }
+
+    private static func mix(_ text: String, into hash: inout UInt64) {
+        for byte in text.utf8 { mix(byte: byte, into: &hash) }
+        mix(byte: 0xFF, into: &hash)  // not valid UTF-8, so it ends the string unambiguously
+    }
+
+    private static func mix(word: UInt64, into hash: inout UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { mix(byte: UInt8(truncatingIfNeeded: word >> UInt64(shift)), into: &hash) }
+    }
+
+    @inline(__always) private static func mix(byte: UInt8, into hash: inout UInt64) {
+        hash = (hash ^ UInt64(byte)) &* prime
     }
 }
