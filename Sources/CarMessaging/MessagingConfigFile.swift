@@ -87,9 +87,7 @@ struct MessagingConfigFile: Sendable {
 
     /// Moves an unreadable file out of the way (never deletes it); answers where it went.
     func moveAside() -> String? {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let aside = "\(path).unreadable-\(Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)"
+        let aside = "\(path).unreadable-\(RFC3339.nowMicros() / 1000)"
         return rename(path, aside) == 0 ? aside : nil
     }
 }

@@ -178,7 +178,7 @@ public final class MessagingConfigStore: Sendable {
         } else {
             failure = "nobody is paired on \(channel.rawValue): start pairing with messaging.pairing.start"
         }
-        let outcome = SendOutcome(atMilliseconds: Self.nowMilliseconds(), ok: failure == nil, error: failure)
+        let outcome = SendOutcome(atMilliseconds: RFC3339.nowMicros() / 1000, ok: failure == nil, error: failure)
         live.withLock { $0.lastSend[channel] = outcome }
         return outcome
     }
@@ -229,12 +229,6 @@ public final class MessagingConfigStore: Sendable {
         let settings = state.saved.channels[channel] ?? ChannelSettings()
         return MessagingConfigView(channel: channel, enabled: settings.enabled, allowlistedHandles: settings.allowlistedHandles,
                                    pairingActive: state.pairingCodes[channel] != nil)
-    }
-
-    static func nowMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }
 
