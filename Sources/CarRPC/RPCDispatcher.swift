@@ -72,9 +72,12 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
 
     /// The same, answered synchronously on the caller's thread, for a method whose handler is
     /// inline (it never waits) and that no approval gate holds back. Nil means "not inline
-    /// here": dispatch it as a task instead. Refusals before the handler (unknown method,
-    /// auth, handshake) are answered here too, since they never wait either.
+    /// here": dispatch it as a task instead. An inline method's refusals before the handler
+    /// (auth, handshake) are answered here too. The caller must only use this when nothing
+    /// sent earlier on the connection is still being dispatched, or replies would overtake it.
     public func dispatchInline(id: RPCID?, method: String, params: JSONValue?, session: Session) -> DispatchReply? {
+        // Only inline methods are even admitted here; everything else keeps the task path.
+        guard let candidate = route(method), candidate.invokeInline != nil else { return nil }
         let route: RPCRoute<Session>
         switch admit(id: id, method: method, session: session) {
         case .refused(let reply): return reply

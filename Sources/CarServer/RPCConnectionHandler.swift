@@ -13,6 +13,17 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         let channel: PeerChannel
         /// Every deadline of this connection — its requests' and its callbacks' — on one timer.
         let deadlines: DeadlineTable
+        /// Requests of this connection running as tasks. While any is pending, inline methods
+        /// take the task path too, so a pipelined request is never admitted or answered ahead of
+        /// one sent before it (a `server.ping` right behind its `session.auth`).
+        let tasks: TaskCount
+    }
+
+    private final class TaskCount: Sendable {
+        private let running = Atomic<Int>(0)
+        var isIdle: Bool { running.load(ordering: .acquiring) == 0 }
+        func enter() { running.add(1, ordering: .relaxed) }
+        func leave() { running.subtract(1, ordering: .releasing) }
     }
 
     private let state: ServerState
@@ -39,7 +50,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             [weak connection] message in connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)
-        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel, deadlines: deadlines) }
+        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel, deadlines: deadlines, tasks: TaskCount()) }
         logger.debug("session \(session.clientID) opened (\(connection.peerDescription))")
     }
 
@@ -51,7 +62,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             case .object(let members):
                 inbound = RPCInbound(members: members)
             case .value(.array(let elements)):
-                run(on: connection) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
+                run(on: connection, entry) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
                 return
             case .value(let other):
                 inbound = RPCInbound(other)
@@ -69,7 +80,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             send(RPCMessage.error(id: id, error), on: connection)
         case .request(let id, let method, let params):
             // A handler that never waits answers here and now: no task, no deadline entry.
-            if let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
+            if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
                 deliver(reply, on: connection)
                 return
             }
@@ -77,7 +88,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
                 await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
             }
         case .notification(let method, let params):
-            if let reply = dispatcher.dispatchInline(id: nil, method: method, params: params, session: entry.session) {
+            if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: nil, method: method, params: params, session: entry.session) {
                 deliver(reply, on: connection)
                 return
             }
@@ -108,8 +119,10 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
 
     /// Runs one dispatch on the event loop's executor: no thread hop for handlers that do not
     /// suspend, which is most of them.
-    private func run(on connection: WebSocketConnection, _ work: @escaping @Sendable () async -> DispatchReply) {
+    private func run(on connection: WebSocketConnection, _ entry: Connection, _ work: @escaping @Sendable () async -> DispatchReply) {
+        entry.tasks.enter()
         Task(executorPreference: executor) { [weak connection, self] in
+            defer { entry.tasks.leave() }
             let reply = await work()
             guard let connection else { return }
             deliver(reply, on: connection)
@@ -135,7 +148,9 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
                                  message: "handler deadline exceeded: '\(method)' ran longer than \(Self.seconds(budget))s")
             send(RPCMessage.error(id: id, error), on: connection)
         }
+        entry.tasks.enter()
         let task = Task(executorPreference: executor) { [weak connection, self] in
+            defer { entry.tasks.leave() }
             let reply = await work()
             if let token, !entry.deadlines.finish(token) { return }
             guard let connection else { return }

@@ -74,15 +74,13 @@ struct ProposalReaderTests {
         }
     }
 
-    @Test func theTimestampIsAnRFC3339DateAndTime() throws {
-        for accepted in ["2026-01-01T00:00:00Z", "2026-01-01t00:00:00z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+02:00",
-                         "2026-01-01T23:59:60Z", "2026-01-01T00:00:00.123456789Z"] {
+    @Test func anyTimestampTextIsKept() throws {
+        // The reference's relaxed RFC 3339 reader accepts all of these; we refuse none of them.
+        for accepted in ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00+0200", " 2026-01-01T00:00:00Z", "2026-1-01T1:2:3Z",
+                         "2026-01-01T00:00:00UTC", "2026-01-01T00:00:00 +02:00"] {
             #expect(try read(#"{"timestamp":"\#(accepted)","actions":[]}"#).timestamp == accepted)
         }
-        for refused in ["garbage", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z",
-                        "2026-01-01T00:00Z", ""] {
-            #expect(throws: ProposalError.self, "\(refused)") { try read(#"{"timestamp":"\#(refused)","actions":[]}"#) }
-        }
+        #expect(throws: ProposalError.self) { try read(#"{"timestamp":5,"actions":[]}"#) }
     }
 
     @Test func dependenciesOfAnyShapeAreTolerated() throws {

@@ -172,6 +172,8 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
                 // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered empty.
                 let payload = code.map { FrameEncoder.closePayload(code: $0, reason: "") } ?? []
                 queueFrame(.close, payload, force: true)
+                // Queueing past the outbound bound finishes the connection; it stays finished.
+                guard phase != .closed else { return }
             }
             phase = .closing
             shutdownAfterFlush = true
@@ -203,6 +205,7 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
             finish()
         case .open:
             queueFrame(.close, FrameEncoder.closePayload(code: code, reason: reason), force: true)
+            guard phase != .closed else { return }
             phase = .closing
             if !waitForPeer { shutdownAfterFlush = true }
             timer?.cancel()

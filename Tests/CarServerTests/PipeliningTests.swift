@@ -1,0 +1,54 @@
+import CarRPC
+import CarTestSupport
+import CarWebSocket
+import Testing
+@testable import CarServer
+
+/// Requests sent back to back in one write are answered as if sent one at a time: an inline
+/// method (answered on the event loop without a task) never overtakes a request sent before it.
+@Suite("daemon: pipelined requests")
+struct PipeliningTests {
+    /// Several text frames in a single write, so the daemon reads them together.
+    private func sendTogether(_ client: WebSocketTestClient, _ messages: [String]) throws {
+        var bytes: [UInt8] = []
+        for message in messages {
+            FrameEncoder.append(opcode: .text, payload: Array(message.utf8), fin: true, maskKey: (1, 2, 3, 4), into: &bytes)
+        }
+        try client.sendRaw(bytes)
+    }
+
+    private func replies(_ client: WebSocketTestClient, count: Int) throws -> [JSONValue] {
+        try (0..<count).map { _ in try JSONParser.parse(try #require(try client.receiveJSONText(timeout: 5))) }
+    }
+
+    @Test func anInlinePingRightBehindItsAuthIsServed() throws {
+        let running = try DaemonSessionTests.RunningDaemon()
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        try sendTogether(client, [
+            #"{"jsonrpc":"2.0","id":1,"method":"session.auth","params":{"token":"\#(DaemonSessionTests.token)"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"server.ping","params":null}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"state.set","params":{"key":"k","value":1}}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"state.get","params":{"key":"k"}}"#,
+        ])
+        let answers = try replies(client, count: 4)
+        #expect(answers.map { $0["id"] } == [1, 2, 3, 4], "replies come in the order sent: \(answers)")
+        #expect(answers[0]["result"]?["ok"] == true)
+        #expect(answers[1]["result"] == [:])
+        #expect(answers[3]["result"] == 1)
+    }
+
+    @Test func aHandshakeRequiredCallRightBehindTheHandshakeIsServed() throws {
+        let running = try DaemonSessionTests.RunningDaemon(authToken: nil, hostToken: nil)
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        try sendTogether(client, [
+            #"{"jsonrpc":"2.0","id":1,"method":"server.handshake","params":{"protocol_version":3}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"host.subscribe","params":{}}"#,
+        ])
+        let answers = try replies(client, count: 2)
+        #expect(answers[1]["result"]?["subscribed"] == true, "\(answers)")
+    }
+}
