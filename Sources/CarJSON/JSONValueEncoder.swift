@@ -4,6 +4,7 @@ public struct JSONValueEncoder: Sendable {
 
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
         if let json = value as? JSONValue { return json }
+        if let convertible = value as? any JSONValueConvertible { return convertible.jsonValue }
         let node = EncodingNode()
         try value.encode(to: JSONValueEncoding(node: node, codingPath: []))
         return node.value

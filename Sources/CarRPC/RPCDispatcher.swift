@@ -21,6 +21,8 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
     private let index: [String: Int]
     /// The routes' descriptors in the same order: reading one needs no generic metadata.
     private let routeDescriptors: [MethodDescriptor]
+    /// Which routes have an inline handler, by the same position.
+    private let routeIsInline: [Bool]
     private let approvals: (any ApprovalGatekeeper)?
     private let log: @Sendable (String) -> Void
 
@@ -42,6 +44,7 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
         self.routes = table
         self.index = index
         self.routeDescriptors = table.map(\.descriptor)
+        self.routeIsInline = table.map { $0.invokeInline != nil }
         self.approvals = approvals
         self.log = log
     }
@@ -77,12 +80,10 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
     /// sent earlier on the connection is still being dispatched, or replies would overtake it.
     public func dispatchInline(id: RPCID?, method: String, params: JSONValue?, session: Session) -> DispatchReply? {
         // Only inline methods are even admitted here; everything else keeps the task path.
-        guard let candidate = route(method), candidate.invokeInline != nil else { return nil }
-        let route: RPCRoute<Session>
-        switch admit(id: id, method: method, session: session) {
-        case .refused(let reply): return reply
-        case .admitted(let admitted): route = admitted
-        }
+        // The route is fetched once: each fetch of the generic route costs a metadata lookup.
+        guard let position = index[method], routeIsInline[position] else { return nil }
+        let route = routes[position]
+        if let refusal = refusal(id: id, method: method, descriptor: route.descriptor, session: session) { return refusal }
         guard let invoke = route.invokeInline, approvalStep(for: route.descriptor, params: params, session: session) == nil else {
             return nil
         }
@@ -105,16 +106,21 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
             guard let id else { return .refused(DispatchReply(message: nil)) }
             return .refused(answer(id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(method)")))
         }
-        let descriptor = route.descriptor
+        if let refusal = refusal(id: id, method: method, descriptor: route.descriptor, session: session) { return .refused(refusal) }
+        return .admitted(route)
+    }
+
+    /// Auth, then handshake, for a known method; nil when both pass.
+    private func refusal(id: RPCID?, method: String, descriptor: MethodDescriptor, session: Session) -> DispatchReply? {
         if let (error, close) = session.gate.check(descriptor.auth, method: method) {
             // A notification cannot be answered; an unauthenticated sender is still disconnected.
-            return .refused(DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close))
+            return DispatchReply(message: id.map { RPCMessage.error(id: $0, error) }, closeConnection: close)
         }
         if descriptor.handshake == .required, session.gate.snapshot.protocolVersion == nil {
-            return .refused(answer(id, RPCError(code: RPCErrorCode.handshakeRequired,
-                                               message: "protocol handshake required: call server.handshake before '\(method)'")))
+            return answer(id, RPCError(code: RPCErrorCode.handshakeRequired,
+                                      message: "protocol handshake required: call server.handshake before '\(method)'"))
         }
-        return .admitted(route)
+        return nil
     }
 
     private func answer(_ id: RPCID?, result: JSONValue) -> DispatchReply {

@@ -25,7 +25,10 @@ enum DeclRenderer {
 
     private static func renderStruct(_ value: SwiftStruct, into writer: inout SwiftWriter) {
         writer.doc(value.doc)
-        writer.block("public struct \(value.name): Codable, Hashable, Sendable") { w in
+        // A struct without members is always `{}`: it says so directly, so encoding a reply
+        // like `server.ping`'s skips the Encoder machinery.
+        let conformances = value.fields.isEmpty ? "Codable, Hashable, Sendable, JSONValueConvertible" : "Codable, Hashable, Sendable"
+        writer.block("public struct \(value.name): \(conformances)") { w in
             for nested in value.nested {
                 render(nested, into: &w)
                 w.line()
@@ -45,6 +48,7 @@ enum DeclRenderer {
                 w.line("public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }")
                 w.line("public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }")
                 w.line("private enum CodingKeys: CodingKey {}")
+                w.line("public var jsonValue: JSONValue { .object([:]) }")
                 return
             }
             w.line()
