@@ -12,13 +12,10 @@ if [ $# -ge 1 ]; then bin=$1; else
 fi
 bench=.build-bench
 [ -x "$bench/loadgen/loadgen" ] || { echo "run scripts/bench.sh once first (it builds the shared loadgen)"; exit 2; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-home=$(mktemp -d) out=$(mktemp)
-CAR_HOME=$home valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*EventLoopC3run*' \
-  "$bin" --no-auth --uds disabled --log-level error --port "$port" >/dev/null 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$home" "$out"' EXIT
-for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+source scripts/bench-daemon.sh
+out=$(mktemp)
+cleanup_paths=("$out")
+start_daemon "$bin" valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*EventLoopC3run*'
 sleep 1
 requests=$("$bench/loadgen/loadgen" --port "$port" --conns 1 --inflight 1 --seconds 5 | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 kill -INT $pid; wait $pid 2>/dev/null || true
