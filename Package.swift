@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles", "CarCollections"]),
         .target(name: "CarHost", dependencies: ["CarJSON", "CarCollections"]),
         // The approval-transport configuration (messaging.json), pairing and channel liveness.
-        .target(name: "CarMessaging", dependencies: ["CarJSON", "CarFiles"]),
+        .target(name: "CarMessaging", dependencies: ["CarJSON", "CarFiles", "CarWebSocket"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "CarEngineTests", dependencies: ["CarEngine", "CarIR", "CarJSON"]),
         .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
-        .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles"]),
+        .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(

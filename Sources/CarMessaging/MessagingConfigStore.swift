@@ -1,5 +1,6 @@
 import CarFiles
 import CarJSON
+import CarWebSocket
 import Glibc
 import Synchronization
 
@@ -135,7 +136,8 @@ public final class MessagingConfigStore: Sendable {
 
     /// Mints a fresh pairing code for the channel, replacing any active one.
     public func startPairing(_ channel: MessagingChannel) -> (code: String, view: MessagingConfigView) {
-        let code = PairingCode.mint()
+        // Shown only in local UI; the person sends it back over the channel to join the allowlist.
+        let code = Base64.randomURLToken()
         return live.withLock { state in
             state.pairingCodes[channel] = code
             return (code, Self.view(channel, state))

@@ -15,9 +15,7 @@ public struct TokenStore: Sendable {
     }
 
     public static func mint() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Base64.encodeURLNoPad(bytes)
+        Base64.randomURLToken()
     }
 
     public func publish(authToken: String, hostToken: String) throws(FileSystem.Failure) {

@@ -14,6 +14,13 @@ public enum Base64 {
         encode(Array(bytes), alphabet: urlSafe, pad: false)
     }
 
+    /// A fresh secret: `byteCount` bytes from the system's CSPRNG in the unpadded URL-safe
+    /// alphabet (32 bytes: 43 characters). Auth tokens and pairing codes are minted here.
+    public static func randomURLToken(byteCount: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return encodeURLNoPad((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
     private static func encode(_ input: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((input.count + 2) / 3 * 4)

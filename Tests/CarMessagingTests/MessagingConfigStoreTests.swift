@@ -1,5 +1,6 @@
 import CarFiles
 import CarJSON
+import CarWebSocket
 import Glibc
 import Synchronization
 import Testing
@@ -140,7 +141,7 @@ struct MessagingConfigStoreTests {
         let second = store.startPairing(.imessage)
         #expect(second.code != first.code && store.pairingCode(.imessage) == second.code)
         #expect(store.pairingCode(.slack) == nil)
-        #expect(PairingCode.encode([0xFB, 0xFF]) == "-_8")
+        #expect(Base64.encodeURLNoPad([0xFB, 0xFF]) == "-_8")
     }
 
     @Test func testSendReportsWhatStoodInTheWayAndRecordsIt() throws {
