@@ -79,22 +79,21 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         case .invalid(let id, let error):
             send(RPCMessage.error(id: id, error), on: connection)
         case .request(let id, let method, let params):
-            // A handler that never waits answers here and now: no task, no deadline entry.
-            if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
-                deliver(reply, on: connection)
-                return
-            }
-            run(on: connection, entry, id: id, method: method) { [dispatcher] in
-                await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
-            }
+            dispatch(on: connection, entry, id: id, method: method, params: params)
         case .notification(let method, let params):
-            if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: nil, method: method, params: params, session: entry.session) {
-                deliver(reply, on: connection)
-                return
-            }
-            run(on: connection, entry, id: nil, method: method) { [dispatcher] in
-                await dispatcher.dispatch(id: nil, method: method, params: params, session: entry.session)
-            }
+            dispatch(on: connection, entry, id: nil, method: method, params: params)
+        }
+    }
+
+    /// A request (with an id) or a notification (without). A handler that never waits answers
+    /// here and now, with no task and no deadline entry; any other runs as a task.
+    private func dispatch(on connection: WebSocketConnection, _ entry: Connection, id: RPCID?, method: String, params: JSONValue?) {
+        if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
+            deliver(reply, on: connection)
+            return
+        }
+        run(on: connection, entry, id: id, method: method) { [dispatcher] in
+            await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
         }
     }
 
