@@ -30,7 +30,7 @@ public enum JSONParser {
                 reader.skipWhitespace()
                 let document: JSONDocument
                 if reader.peek() == UInt8(ascii: "{") {
-                    document = .object(try reader.parseMembers(depth: 1))
+                    document = .object(try reader.parseOutermostMembers())
                 } else {
                     document = .value(try reader.parseValue(depth: 0))
                 }
@@ -147,18 +147,13 @@ private struct Reader {
         }
     }
 
-    /// An object's members in document order, repeated keys included.
-    mutating func parseMembers(depth: Int) throws(JSONParseError) -> [JSONMember] {
-        let first = pendingMembers.count
-        guard case .object = try parseObject(depth: depth, keepingMembers: true) else { return [] }
-        if first == 0 {
-            // The outermost object: its members are the whole stack, so hand the buffer over.
-            var members: [JSONMember] = []
-            swap(&members, &pendingMembers)
-            return members
-        }
-        defer { pendingMembers.removeSubrange(first...) }
-        return Array(pendingMembers[first...])
+    /// The outermost object's members in document order, repeated keys included. They are the
+    /// whole member stack then, so the buffer is handed over rather than copied.
+    mutating func parseOutermostMembers() throws(JSONParseError) -> [JSONMember] {
+        _ = try parseObject(depth: 1, keepingMembers: true)
+        var members: [JSONMember] = []
+        swap(&members, &pendingMembers)
+        return members
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {

@@ -26,7 +26,6 @@ public final class MessagingConfigStore: Sendable {
     }
 
     /// nil keeps the configuration in memory only (embedders, tests).
-    public var path: String? { file?.path }
     private let file: MessagingConfigFile?
     private let transport: any MessagingTransport
     private let live: Mutex<Live>
