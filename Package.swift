@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "CarCollections"),
         // Atomic file writes and the few other file operations the daemon and domain code share.
         .target(name: "CarFiles"),
+        // Blocking work off the event loop: a bounded thread pool, and the process runner.
+        .target(name: "CarIO"),
         // JSON values, parser, writer and Codable bridges: no JSON-RPC, usable by domain code.
         .target(name: "CarJSON"),
         // JSON-RPC runtime the generated code is written against: ids, errors, context, dispatcher.
@@ -33,18 +35,18 @@ let package = Package(
         // Static verification of a proposal (the reference's car-verify).
         .target(name: "CarVerifier", dependencies: ["CarIR", "CarJSON"]),
         // The runtime: tool registry, policies, state, proposal execution, event log.
-        .target(name: "CarEngine", dependencies: ["CarIR", "CarJSON", "CarCollections"]),
+        .target(name: "CarEngine", dependencies: ["CarIO", "CarIR", "CarJSON", "CarCollections"]),
         // The memory engine: facts (and later the graph, skills and persistence).
-        .target(name: "CarMemory", dependencies: ["CarJSON", "CarFiles", "CarCollections"]),
-        .target(name: "CarHost", dependencies: ["CarJSON", "CarCollections"]),
+        .target(name: "CarMemory", dependencies: ["CarIO", "CarJSON", "CarFiles", "CarCollections"]),
+        .target(name: "CarHost", dependencies: ["CarIO", "CarJSON", "CarCollections"]),
         // The approval-transport configuration (messaging.json), pairing and channel liveness.
-        .target(name: "CarMessaging", dependencies: ["CarJSON", "CarFiles", "CarWebSocket"]),
+        .target(name: "CarMessaging", dependencies: ["CarIO", "CarJSON", "CarFiles", "CarWebSocket"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging"]),
+        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging"]),
+        .target(name: "CarServer", dependencies: ["CarIO", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging"]),
         // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
         .testTarget(name: "CarJSONTests", dependencies: ["CarJSON"]),
         .testTarget(name: "CarFilesTests", dependencies: ["CarFiles"]),
+        .testTarget(name: "CarIOTests", dependencies: ["CarIO"]),
         .testTarget(name: "CarRPCTests", dependencies: ["CarRPC", "CarJSON"]),
         .testTarget(name: "CarIRTests", dependencies: ["CarIR", "CarJSON"]),
         .testTarget(name: "CarVerifierTests", dependencies: ["CarVerifier", "CarIR", "CarJSON"], exclude: ["Corpus"]),

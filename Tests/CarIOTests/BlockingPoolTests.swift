@@ -1,0 +1,51 @@
+import CarIO
+import Foundation
+import Synchronization
+import Testing
+
+@Suite struct BlockingPoolTests {
+    @Test func runsOffTheCallersThreadAndReturnsTheResult() async throws {
+        let pool = BlockingPool(threads: 2, maxQueued: 8)
+        let name = try await pool.run { Thread.current.name ?? "" }
+        #expect(name.hasPrefix("car-blocking-"))
+        let doubled = try await pool.run { 21 * 2 }
+        #expect(doubled == 42)
+    }
+
+    @Test func errorsReachTheCaller() async {
+        struct Boom: Error {}
+        let pool = BlockingPool(threads: 1, maxQueued: 8)
+        await #expect(throws: Boom.self) { try await pool.run { throw Boom() } }
+    }
+
+    @Test func aFullQueueRefusesAtOnce() async throws {
+        let pool = BlockingPool(threads: 1, maxQueued: 1)
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        async let first: Void = pool.run { started.signal(); gate.wait() }
+        started.wait()
+        async let second: Void = pool.run {}
+        // The second waits in the queue (its one slot); a third is refused.
+        while pool.queuedCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        await #expect(throws: BlockingPoolError.saturated(limit: 1)) { try await pool.run {} }
+        gate.signal()
+        _ = try await (first, second)
+    }
+
+    @Test func aCancelledJobThatHasNotStartedIsNotRun() async throws {
+        let pool = BlockingPool(threads: 1, maxQueued: 8)
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let ran = Atomic<Bool>(false)
+        let blocker = Task { try await pool.run { started.signal(); gate.wait() } }
+        started.wait()
+        let victim = Task { try await pool.run { ran.store(true, ordering: .relaxed) } }
+        while pool.queuedCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        victim.cancel()
+        gate.signal()
+        await #expect(throws: CancellationError.self) { try await victim.value }
+        try await blocker.value
+        let didRun = ran.load(ordering: .relaxed)
+        #expect(!didRun)
+    }
+}
