@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
-        .testTarget(name: "CarServerTests", dependencies: ["CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
+        .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["CarServer", "CarGenerated", "CarRPC", "CarWebSocket", "CarTestSupport"],

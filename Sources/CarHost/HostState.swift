@@ -1,4 +1,5 @@
 import CarCollections
+import CarIO
 import CarJSON
 import Foundation
 import Synchronization
@@ -328,8 +329,7 @@ public final class HostState: Sendable {
                     return
                 }
                 let timer = WaitTimer()
-                let (seconds, attoseconds) = timeout.components
-                let nanoseconds = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+                let nanoseconds = Int(SaturatingTime.nanoseconds(timeout))
                 DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
                     if !timer.isCancelled { self?.expire(id: id, token: token) }
                 }

@@ -45,8 +45,10 @@ public final class BlockingPool: Sendable {
         self.maxQueued = max(1, maxQueued)
         available = DispatchSemaphore(value: 0)
         for index in 0..<threadCount {
-            let thread = Thread { [self] in work() }
-            thread.name = "car-blocking-\(index)"
+            let thread = Thread { [self] in
+                Thread.current.name = "car-blocking-\(index)"
+                work()
+            }
             thread.start()
         }
     }

@@ -1,4 +1,5 @@
 import CarFiles
+import CarIO
 import CarMemory
 import CarMessaging
 import CarGenerated
@@ -36,6 +37,9 @@ public enum DaemonMain {
         let logger = Logger(minimum: options.logLevel)
         // A peer that vanishes mid-write must cost one connection, not the process.
         signal(SIGPIPE, SIG_IGN)
+        // Before any token file exists: a SIGTERM from here on is observed, never the default
+        // action, so every exit path can withdraw what it published.
+        let termination = TerminationSignals()
         let paths: StatePaths
         do {
             paths = try StatePaths.resolve(environment: environment)
@@ -66,12 +70,25 @@ public enum DaemonMain {
                 logger.info("auth token written to \(tokens.authTokenPath) (host token beside it)")
             } catch {
                 logger.error("cannot write the auth token: \(error)")
+                tokens.withdraw(authToken: authToken, hostToken: hostToken)
                 return 1
             }
         } else if options.authDisabled {
             logger.warning("auth disabled (--no-auth): any local process can drive this daemon")
         }
+        // Whatever happens from here, tokens this process published are withdrawn on the way out.
+        let status = serveWithTokens(options, environment: environment, paths: paths, logger: logger, primary: primary,
+                           authToken: authToken, hostToken: hostToken, termination: termination)
+        if let authToken, let hostToken, primary { tokens.withdraw(authToken: authToken, hostToken: hostToken) }
+        withExtendedLifetime(lock) {}
+        if status == 0 { logger.info("stopped") }
+        return status
+    }
 
+    /// Everything between publishing the tokens and withdrawing them.
+    private static func serveWithTokens(_ options: DaemonOptions, environment: [String: String], paths: StatePaths, logger: Logger,
+                                        primary: Bool, authToken: String?, hostToken: String?,
+                                        termination: TerminationSignals) -> Int32 {
         let journal = options.journalDirectory.map { paths.expand($0, home: environment["HOME"]) } ?? paths.journalDirectory
         do {
             try FileSystem.makeDirectories(journal)
@@ -89,13 +106,13 @@ public enum DaemonMain {
         let transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes)
         var stateConfig = ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
-                                            toolTimeout: .milliseconds(Int64(options.toolTimeoutSeconds * 1000)),
+                                            toolTimeout: SaturatingTime.duration(seconds: options.toolTimeoutSeconds),
                                             memoryRoot: paths.memoryDirectory,
                                             sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
         stateConfig.messagingConfigPath = paths.messagingConfigPath
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
-        stateConfig.approvalGate.timeout = .milliseconds(Int64(options.approvalTimeoutSeconds * 1000))
-        stateConfig.handlerTimeout = .milliseconds(Int64(options.handlerTimeoutSeconds * 1000))
+        stateConfig.approvalGate.timeout = SaturatingTime.duration(seconds: options.approvalTimeoutSeconds)
+        stateConfig.handlerTimeout = SaturatingTime.duration(seconds: options.handlerTimeoutSeconds)
         stateConfig.inferencePermits = options.inferencePermits.flatMap(Int.init)
         stateConfig.inferencePermitsOverride = options.inferencePermits
         if options.approvalsDisabled {
@@ -126,7 +143,6 @@ public enum DaemonMain {
             }
         } catch {
             logger.error("cannot start: \(error)")
-            if let authToken, let hostToken, primary { tokens.withdraw(authToken: authToken, hostToken: hostToken) }
             return 1
         }
         logger.info("car-server \(CarSpecInfo.serverVersion) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
@@ -141,12 +157,9 @@ public enum DaemonMain {
             logger.warning("messaging channel \(failure.channel.rawValue) is enabled but its watcher is down: \(failure.reason)")
         }
 
-        waitForTerminationSignal()
+        termination.wait()
         logger.info("shutting down")
         daemon.shutdown()
-        if let authToken, let hostToken, primary { tokens.withdraw(authToken: authToken, hostToken: hostToken) }
-        withExtendedLifetime(lock) {}
-        logger.info("stopped")
         return 0
     }
 
@@ -156,22 +169,6 @@ public enum DaemonMain {
 
     private static func hostForURL(_ host: String) -> String {
         host.contains(":") ? "[\(host)]" : host
-    }
-
-    /// Blocks until SIGINT or SIGTERM. The signals are ignored for default handling and
-    /// observed through Dispatch, so no work happens inside a signal handler.
-    private static func waitForTerminationSignal() {
-        let semaphore = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { semaphore.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        semaphore.wait()
-        withExtendedLifetime(sources) {}
     }
 
     public static func currentEnvironment() -> [String: String] {

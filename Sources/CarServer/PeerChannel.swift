@@ -1,3 +1,4 @@
+import CarIO
 import CarRPC
 import Synchronization
 
@@ -122,7 +123,7 @@ final class PeerChannel: RPCPeer {
     /// finds an unknown id.
     private func expire(_ id: RPCID, method: String, after timeout: Duration) {
         guard let waiting = table.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
-        let seconds = Double(DeadlineTable.nanoseconds(timeout)) / 1e9
+        let seconds = Double(SaturatingTime.nanoseconds(timeout)) / 1e9
         waiting.continuation.resume(throwing: PeerError.timedOut(method: method, seconds: seconds))
     }
 }

@@ -21,9 +21,9 @@ import Testing
     @Test func aFullQueueRefusesAtOnce() async throws {
         let pool = BlockingPool(threads: 1, maxQueued: 1)
         let gate = DispatchSemaphore(value: 0)
-        let started = DispatchSemaphore(value: 0)
-        async let first: Void = pool.run { started.signal(); gate.wait() }
-        started.wait()
+        async let first: Void = pool.run { gate.wait() }
+        // Waiting on the worker is polled: blocking a cooperative thread could starve the test.
+        while pool.busyCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
         async let second: Void = pool.run {}
         // The second waits in the queue (its one slot); a third is refused.
         while pool.queuedCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
@@ -35,10 +35,9 @@ import Testing
     @Test func aCancelledJobThatHasNotStartedIsNotRun() async throws {
         let pool = BlockingPool(threads: 1, maxQueued: 8)
         let gate = DispatchSemaphore(value: 0)
-        let started = DispatchSemaphore(value: 0)
         let ran = Atomic<Bool>(false)
-        let blocker = Task { try await pool.run { started.signal(); gate.wait() } }
-        started.wait()
+        let blocker = Task { try await pool.run { gate.wait() } }
+        while pool.busyCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
         let victim = Task { try await pool.run { ran.store(true, ordering: .relaxed) } }
         while pool.queuedCount < 1 { try await Task.sleep(for: .milliseconds(1)) }
         victim.cancel()

@@ -1,3 +1,4 @@
+import CarIO
 import CarWebSocket
 import Glibc
 import Synchronization

@@ -1,21 +1,18 @@
+import CarCollections
+import CarIO
 import Synchronization
 
 /// Deadlines for many pending things with one timer: each entry records when it expires and
 /// what to do then, and the table keeps a single event-loop timer armed for the earliest
-/// deadline; when it fires, every expired entry runs and the timer re-arms for the next.
-/// Finishing an entry costs a dictionary removal and no timer work, which is what lets every
-/// request and every server→client call carry a deadline without a timer of its own.
+/// deadline; when it fires, the expired entries run and the timer re-arms for the next.
+/// Entries sit on an indexed heap, so adding, finishing and expiring one are each O(log n),
+/// which is what lets every request and every server→client call carry a deadline.
 final class DeadlineTable: Sendable {
     typealias Token = UInt64
 
-    private struct Entry {
-        var deadline: UInt64
-        var onExpiry: @Sendable () -> Void
-    }
-
     private struct Table {
         var nextToken: Token = 1
-        var entries: [Token: Entry] = [:]
+        var entries = IndexedHeap<Token, @Sendable () -> Void>()
         var armed: (deadline: UInt64, timer: ScheduledWork)?
         var closed = false
     }
@@ -29,22 +26,31 @@ final class DeadlineTable: Sendable {
 
     /// Registers `onExpiry` to run (on the event loop) once `after` has passed, unless the
     /// entry is finished first. After `close()`, nothing is registered and nil comes back.
+    /// However long `after` is, the deadline saturates rather than wrapping.
     func add(after: Duration, _ onExpiry: @escaping @Sendable () -> Void) -> Token? {
-        let deadline = MonotonicClock.nanoseconds() &+ Self.nanoseconds(after)
+        let deadline = SaturatingTime.deadline(after: after)
         return table.withLock { table -> Token? in
             guard !table.closed else { return nil }
             let token = table.nextToken
             table.nextToken += 1
-            table.entries[token] = Entry(deadline: deadline, onExpiry: onExpiry)
+            table.entries.insert(token, priority: deadline, onExpiry)
             if table.armed.map({ deadline < $0.deadline }) ?? true { arm(deadline, in: &table) }
             return token
         }
     }
 
-    /// Removes the entry; true when it was still pending (its deadline had not fired).
+    /// Removes the entry; true when it was still pending (its deadline had not fired). The
+    /// armed timer is left for the next deadline check, which re-arms for what remains.
     @discardableResult
     func finish(_ token: Token) -> Bool {
-        table.withLock { $0.entries.removeValue(forKey: token) } != nil
+        table.withLock { table -> Bool in
+            guard table.entries.remove(token) != nil else { return false }
+            if table.entries.isEmpty {
+                table.armed?.timer.cancel()
+                table.armed = nil
+            }
+            return true
+        }
     }
 
     /// Drops every entry without running it and disarms the timer.
@@ -67,27 +73,13 @@ final class DeadlineTable: Sendable {
 
     private func expire() {
         let now = MonotonicClock.nanoseconds()
-        let due = table.withLock { table -> [Entry] in
+        let due = table.withLock { table -> [@Sendable () -> Void] in
             table.armed = nil
-            var due: [Entry] = []
-            var next: UInt64?
-            for (token, entry) in table.entries {
-                if entry.deadline <= now {
-                    due.append(entry)
-                    table.entries[token] = nil
-                } else if next.map({ entry.deadline < $0 }) ?? true {
-                    next = entry.deadline
-                }
-            }
-            if let next, !table.closed { arm(next, in: &table) }
+            var due: [@Sendable () -> Void] = []
+            while let (_, work) = table.entries.popMin(ifAtMost: now) { due.append(work) }
+            if let next = table.entries.minPriority, !table.closed { arm(next, in: &table) }
             return due
         }
-        for entry in due { entry.onExpiry() }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        for work in due { work() }
     }
 }

@@ -2,6 +2,7 @@ import CCarSystem
 import Dispatch
 import Foundation
 import Glibc
+import CarIO
 import Synchronization
 
 /// What the loop calls when a registered file descriptor is ready. Called on the loop thread.
@@ -148,7 +149,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     @discardableResult
     func schedule(after seconds: Double, _ work: @escaping () -> Void) -> LoopTimer {
-        schedule(at: MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9), work)
+        schedule(at: SaturatingTime.deadline(after: SaturatingTime.duration(seconds: seconds)), work)
     }
 
     /// `work` at a monotonic deadline (nanoseconds).

@@ -14,12 +14,3 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
         return call.isEmpty ? text : "\(call): \(text)"
     }
 }
-
-/// Monotonic time for timers and latency, immune to wall-clock changes.
-enum MonotonicClock {
-    static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
-}
