@@ -1,3 +1,4 @@
+import CarGenerated
 import CarHandlers
 import CarHost
 import CarRPC
@@ -93,5 +94,50 @@ struct HostStateBoundsTests {
         #expect(running.state.host.bytesHeld(by: running.state.host.agents[0].sessionID) <= HostLimits.clientBytes)
         // Another connection still registers.
         #expect(try call(other, "host.register_agent", #"{"id":"o","name":"n","kind":"k","metadata":{"m":"\#(blob)"}}"#)["result"]?["id"] == "o")
+    }
+}
+
+/// The spec's descriptions quote the caps host state enforces; this keeps the two in step.
+@Suite("spec: host-state caps match HostLimits")
+struct HostLimitsSpecTests {
+    @Test func theSpecQuotesEveryCapHostStateEnforces() throws {
+        let document = try JSONParser.parse(CarSpecInfo.openRPCJSON)
+        let methods = document["methods"]?.arrayValue ?? []
+        func description(_ method: String, _ param: String) -> String {
+            let entry = methods.first { $0["name"] == .string(method) }
+            let params = entry?["params"]?.arrayValue ?? []
+            return params.first { $0["name"] == .string(param) }?["description"]?.stringValue ?? ""
+        }
+        let expected: [(String, String, String)] = [
+            ("host.notify", "kind", "at most \(HostLimits.wordBytes) UTF-8 bytes"),
+            ("host.notify", "agent_id", "At most \(HostLimits.idBytes) UTF-8 bytes"),
+            ("host.notify", "message", "At most \(HostLimits.textBytes) UTF-8 bytes"),
+            ("host.notify", "payload", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.set_status", "message", "At most \(HostLimits.textBytes) UTF-8 bytes"),
+            ("host.set_status", "current_task", "At most \(HostLimits.textBytes) UTF-8 bytes"),
+            ("host.set_status", "payload", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.register_agent", "id", "At most \(HostLimits.idBytes) UTF-8 bytes"),
+            ("host.register_agent", "name", "At most \(HostLimits.nameBytes) UTF-8 bytes"),
+            ("host.register_agent", "kind", "At most \(HostLimits.wordBytes) UTF-8 bytes"),
+            ("host.register_agent", "capabilities", "At most \(HostLimits.maxCapabilities) entries of at most \(HostLimits.wordBytes)"),
+            ("host.register_agent", "project", "At most \(HostLimits.longTextBytes) UTF-8 bytes"),
+            ("host.register_agent", "display", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.register_agent", "metadata", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.register_device", "platform", "At most \(HostLimits.wordBytes) UTF-8 bytes"),
+            ("host.register_device", "status", "At most \(HostLimits.wordBytes) UTF-8 bytes"),
+            ("host.update_device", "metadata", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.request_approval", "title", "At most \(HostLimits.textBytes) UTF-8 bytes"),
+            ("host.request_approval", "description", "At most \(HostLimits.longTextBytes) UTF-8 bytes"),
+            ("host.request_approval", "context", "at most \(HostLimits.jsonBytes) bytes encoded"),
+            ("host.resolve_approval", "notes", "At most \(HostLimits.textBytes) UTF-8 bytes"),
+        ]
+        for (method, param, text) in expected {
+            #expect(description(method, param).contains(text), "\(method) \(param): \(description(method, param))")
+        }
+        let summary = methods.first { $0["name"] == "host.request_approval" }?["description"]?.stringValue ?? ""
+        #expect(summary.contains("at most \(HostLimits.pendingApprovalsPerClient) approvals pending"))
+        #expect(summary.contains("\(HostLimits.clientBytes >> 20) MiB"))
+        let notify = methods.first { $0["name"] == "host.notify" }?["description"]?.stringValue ?? ""
+        #expect(notify.contains(HostEventKinds.daemonNamespaces.map { $0 + "*" }.joined(separator: ", ")))
     }
 }
