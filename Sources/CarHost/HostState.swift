@@ -28,6 +28,10 @@ public final class HostState: Sendable {
     public static let maxDevices = 10_000
     public static let maxApprovals = 10_000
     public static let maxWaiters = 10_000
+    /// The bytes the approval table keeps in all (`HostLimits.footprint` plus notes): decided and
+    /// expired rows past it are evicted oldest first, so 10,000 rows at every cap (400 MB) are
+    /// never held. Pending rows are bounded per client instead and are never evicted.
+    public static let maxApprovalTableBytes = 32 << 20
 
     private struct Waiter {
         var continuation: CheckedContinuation<Bool, Never>
@@ -86,6 +90,9 @@ public final class HostState: Sendable {
         /// The sum of those per client, and each client's pending approvals.
         var held: [String: Int] = [:]
         var pendingByClient: [String: Int] = [:]
+        /// Every approval row's bytes (pending or not) and their sum, for `maxApprovalTableBytes`.
+        var rowBytes: [String: Int] = [:]
+        var tableBytes = 0
     }
 
     private let state: Mutex<Inner>
@@ -317,12 +324,10 @@ public final class HostState: Sendable {
                 return .failure(HostError(.capacity, "this connection already has \(HostLimits.pendingApprovalsPerClient) approvals pending, the most one client may; wait until they are decided or expire"))
             }
             if s.approvals.count >= Self.maxApprovals {
-                guard let oldestDone = s.approvals.order.first(where: { s.approvals.rows[$0]?.isPending == false })
-                else {
+                guard evictOldestDecided(&s) else {
                     return .failure(HostError(.capacity,
                                               "host state holds the maximum of \(Self.maxApprovals) pending approvals"))
                 }
-                s.approvals.remove(oldestDone)
             }
             let approval = HostApproval(id: approvalID, agentID: agentID, title: title, description: description,
                                         context: context, action: action, requiredApprovals: requiredApprovals,
@@ -334,7 +339,7 @@ public final class HostState: Sendable {
                 }
                 s.pendingByClient[raiser, default: 0] += 1
             }
-            s.approvals.insert(approvalID, approval)
+            storeApproval(&s, approval)
             if let (agent, previous) = flipped {
                 s.agents.insert(agent.id, agent)
                 record(&s, kind: "agent.status_changed", agentID: agent.id, message: title,
@@ -500,7 +505,7 @@ public final class HostState: Sendable {
     /// Stores a decided (or expired) approval, releases its raiser's tally and pending count,
     /// records approval.resolved and takes its waiters. Under the lock.
     private func settle(_ s: inout Inner, _ approval: HostApproval, at now: String) -> [Waiter] {
-        s.approvals.insert(approval.id, approval)
+        storeApproval(&s, approval)
         if let raiser = approval.raisedBy {
             release(&s, raiser, \.approvalBytes, approval.id)
             if let count = s.pendingByClient[raiser] { s.pendingByClient[raiser] = count > 1 ? count - 1 : nil }
@@ -508,6 +513,25 @@ public final class HostState: Sendable {
         record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
                payload: approval.json, at: now)
         return takeWaiters(&s, approval.id)
+    }
+
+    /// Inserts or replaces an approval row, keeping the table's byte sum, then evicts decided rows
+    /// oldest first while the sum is over `maxApprovalTableBytes`. Under the lock.
+    private func storeApproval(_ s: inout Inner, _ approval: HostApproval) {
+        let bytes = HostLimits.footprint(approval) + (approval.notes?.utf8.count ?? 0)
+        s.tableBytes += bytes - (s.rowBytes.updateValue(bytes, forKey: approval.id) ?? 0)
+        s.approvals.insert(approval.id, approval)
+        while s.tableBytes > Self.maxApprovalTableBytes, evictOldestDecided(&s, sparing: approval.id) {}
+    }
+
+    /// Removes the oldest row that is no longer pending (other than `sparing`); false when none is.
+    private func evictOldestDecided(_ s: inout Inner, sparing kept: String? = nil) -> Bool {
+        guard let oldest = s.approvals.order.first(where: { $0 != kept && s.approvals.rows[$0]?.isPending == false }) else {
+            return false
+        }
+        s.approvals.remove(oldest)
+        s.tableBytes -= s.rowBytes.removeValue(forKey: oldest) ?? 0
+        return true
     }
 
     /// Expires a gated call's approval that is still pending and that nobody waits for any more.

@@ -137,3 +137,23 @@ struct HostLimitsTests {
         #expect(host.waiterCount == 0)
     }
 }
+
+@Suite("Host state: approval table bytes")
+struct ApprovalTableBytesTests {
+    @Test func decidedRowsAreEvictedOnceTheTableHoldsItsByteBudget() throws {
+        let host = HostState(eventCapacity: 1)
+        let context: JSONValue = ["c": .string(String(repeating: "x", count: HostLimits.jsonBytes - 16))]
+        let description = String(repeating: "d", count: HostLimits.longTextBytes)
+        // Each row is about 32 KiB: raised and decided by one client, again and again.
+        for index in 0..<2000 {
+            let approval = try host.requestApproval(agentID: nil, title: "t\(index)", description: description, context: context,
+                                                    action: nil, requiredApprovals: 1, session: "s")
+            _ = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "s")
+        }
+        let rows = host.approvals
+        let held = rows.reduce(0) { $0 + HostLimits.footprint($1) }
+        #expect(held <= HostState.maxApprovalTableBytes)
+        #expect(rows.count < 2000 && rows.count > 500)
+        #expect(rows.last?.title == "t1999", "the newest rows are kept")
+    }
+}
