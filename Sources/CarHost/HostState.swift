@@ -1,4 +1,3 @@
-import CarCollections
 import CarJSON
 import Foundation
 import Synchronization
@@ -18,8 +17,9 @@ import Synchronization
 /// approval no longer pending — resolved or expired — is evicted, and only a table full of pending
 /// approvals refuses); at most `HostLimits.pendingApprovalsPerClient` pending approvals per client;
 /// every string and JSON value within its `HostLimits` cap, and each client's agents, devices and
-/// pending approvals within `HostLimits.clientBytes` in all; the event log is a ring of
-/// `eventCapacity` entries; at most `maxWaiters` concurrent `waitForResolution` calls.
+/// pending approvals within `HostLimits.clientBytes` in all; the event log keeps the newest
+/// `eventCapacity` events within `maxEventLogBytes`; at most `maxWaiters` concurrent
+/// `waitForResolution` calls.
 ///
 /// Events are handed to the `onEvent` sink outside the lock, one at a time, in `seq` order; the sink may
 /// call back into this `HostState` (its events are delivered after the current one).
@@ -72,8 +72,8 @@ public final class HostState: Sendable {
         var agents = Table<HostAgent>()
         var devices = Table<HostDevice>()
         var approvals = Table<HostApproval>()
-        /// The event log, bounded to the `eventCapacity` given at init.
-        var ring: BoundedRing<HostEvent>
+        /// The event log, bounded to the `eventCapacity` given at init and `maxEventLogBytes`.
+        var ring: HostEventLog
         var nextSeq: UInt64 = 1
         var sink: (@Sendable (HostEvent) -> Void)?
         /// Events recorded but not yet handed to the sink, and whether a caller is delivering them.
@@ -97,9 +97,12 @@ public final class HostState: Sendable {
 
     private let state: Mutex<Inner>
 
+    /// The bytes the event log keeps in all: 1,000 events at every cap would be about 80 MB.
+    public static let maxEventLogBytes = 16 << 20
+
     /// `eventCapacity`: how many events the ring keeps (at least 1).
     public init(eventCapacity: Int = 1000) {
-        state = Mutex(Inner(ring: BoundedRing(capacity: eventCapacity)))
+        state = Mutex(Inner(ring: HostEventLog(capacity: eventCapacity, byteBudget: Self.maxEventLogBytes)))
     }
 
     /// Called for every recorded event (the integrator fans it out to subscribers). Set once at

@@ -157,3 +157,19 @@ struct ApprovalTableBytesTests {
         #expect(rows.last?.title == "t1999", "the newest rows are kept")
     }
 }
+
+@Suite("Host state: event log bytes")
+struct EventLogBytesTests {
+    @Test func largeEventsPushOldOnesOutWithinTheByteBudget() throws {
+        let host = HostState(eventCapacity: 100_000)
+        let payload: JSONValue = ["blob": .string(String(repeating: "x", count: HostLimits.jsonBytes - 16))]
+        let total = 2 * HostState.maxEventLogBytes / HostLimits.jsonBytes
+        for index in 0..<total { _ = try host.notify(kind: nil, agentID: nil, message: "m\(index)", payload: payload) }
+        let kept = host.events(limit: 100_000)
+        let bytes = kept.reduce(0) { $0 + HostEventLog.size(of: $1) }
+        #expect(bytes <= HostState.maxEventLogBytes)
+        #expect(kept.count < total && kept.count > total / 4)
+        #expect(kept.last?.message == "m\(total - 1)")
+        #expect(kept.map(\.seq) == Array(kept.first!.seq...kept.last!.seq), "contiguous, oldest first")
+    }
+}
