@@ -67,7 +67,9 @@ extension CarHandler {
     public func hostNotify(
         _ params: CarMethods.HostNotify.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.HostNotify.Result {
-        state.host.notify(kind: params.kind, agentID: params.agentId, message: params.message, payload: params.payload).json
+        try Self.host {
+            try state.host.notify(kind: params.kind, agentID: params.agentId, message: params.message, payload: params.payload).json
+        }
     }
 
     public func hostRequestApproval(
@@ -90,9 +92,12 @@ extension CarHandler {
         case (nil, "deny"?), (nil, "denied"?), (nil, "reject"?): approved = false
         default: throw CarErrors.invalidParams("give approved (true/false) or resolution (\"approve\"/\"deny\")")
         }
+        // Who may decide is a domain fact (HostState): it needs the resolver's host-role standing.
+        let gate = context.session.gate
+        let role: HostRoleStatus = !gate.hostRoleEnforced ? .notIssued : gate.snapshot.role == .host ? .held : .notHeld
         return try Self.host {
             try state.host.resolveApproval(id: params.approvalId, approved: approved, notes: params.notes,
-                                           session: context.session.clientID).json
+                                           session: context.session.clientID, role: role).json
         }
     }
 
@@ -128,8 +133,9 @@ extension CarHandler {
                      permitsInUse: status.inUse, permitsTotal: status.total)
     }
 
-    /// Host-state refusals on the wire: the ownership rule is -32002 (forbidden) with its
-    /// message; anything else the caller asked for wrongly is -32602.
+    /// Host-state refusals on the wire: the ownership rule (and who may decide an approval) is
+    /// -32002 (forbidden) with its message; anything else the caller asked for wrongly, a field
+    /// over its byte cap or a full table included, is -32602.
     static func host<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()

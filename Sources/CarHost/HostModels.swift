@@ -88,8 +88,10 @@ public struct HostDevice: Sendable, Hashable {
     }
 }
 
-/// A request for a person's decision: raised by a session (`clientID` set) or by the
-/// high-risk method gate (`clientID` nil: system-level, resolvable by any session).
+/// A request for a person's decision: raised by a session (`clientID` set, resolvable only by
+/// it) or by the high-risk method gate for a call a connection made (`clientID` nil on the
+/// wire as in the reference, `raisedBy` that connection: resolvable by any other session, and
+/// only by a host-role one when the daemon issues a host token).
 public struct HostApproval: Sendable, Hashable {
     public var id: String
     public var agentID: String?
@@ -100,24 +102,32 @@ public struct HostApproval: Sendable, Hashable {
     public var action: String?
     /// Recorded and reported; one `resolveApproval` call decides the approval.
     public var requiredApprovals: Int
-    /// "pending", "approved" or "denied".
+    /// "pending", "approved", "denied" or "expired" (a gated call that timed out, was
+    /// cancelled or lost its client: nobody waits for it, so it no longer counts as pending).
     public var status: String
     /// The raising session; nil = system-level.
     public var clientID: String?
+    /// The connection whose doing the approval is: the raising session, or for a gated call
+    /// the connection that made it (which may never resolve it). Counted against that
+    /// client's pending cap; not a wire member (the gate's rows carry it in `context`).
+    public var raisedBy: String?
     public var createdAt: String
     public var resolvedAt: String?
     public var notes: String?
 
     public init(id: String, agentID: String?, title: String, description: String?, context: JSONValue?,
                 action: String?, requiredApprovals: Int, status: String, clientID: String?,
-                createdAt: String, resolvedAt: String?, notes: String?) {
+                raisedBy: String? = nil, createdAt: String, resolvedAt: String?, notes: String?) {
         self.id = id; self.agentID = agentID; self.title = title; self.description = description
         self.context = context; self.action = action; self.requiredApprovals = requiredApprovals
-        self.status = status; self.clientID = clientID; self.createdAt = createdAt
+        self.status = status; self.clientID = clientID; self.raisedBy = raisedBy ?? clientID; self.createdAt = createdAt
         self.resolvedAt = resolvedAt; self.notes = notes
     }
 
     public var isPending: Bool { status == "pending" }
+
+    /// Raised by the approval gate for a connection's call (not by `host.request_approval`).
+    public var isGatedCall: Bool { clientID == nil && raisedBy != nil }
 
     public var json: JSONValue {
         .object([
@@ -192,4 +202,13 @@ public struct HostError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Whether the session resolving an approval holds the daemon's host role. Gated calls'
+/// approvals need it when the daemon issues a host token (`notIssued` otherwise: then no
+/// session could hold it, and any session other than the caller decides).
+public enum HostRoleStatus: Sendable, Hashable {
+    case held
+    case notHeld
+    case notIssued
 }

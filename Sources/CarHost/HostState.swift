@@ -1,4 +1,3 @@
-import CarCollections
 import CarIO
 import CarJSON
 import Foundation
@@ -9,13 +8,19 @@ import Synchronization
 ///
 /// Ownership (the per-session ACL): the session that registers an agent or device owns it and is the
 /// only one that may change or remove it; an approval raised by a session is resolvable only by that
-/// session, while a system-level approval (`session: nil`, raised by the high-risk method gate) is
-/// resolvable by any session. Reads (`agents`, `devices`, `approvals`, `events`) are open to all.
+/// session. A gated call's approval (raised by the high-risk method gate, `session: nil`,
+/// `raisedBy` the calling connection) is resolvable by any session except the caller, and only by
+/// a host-role session when the daemon issues a host token: a connection must never approve its
+/// own high-risk call. Reads (`agents`, `devices`, `approvals`, `events`) are open to all.
 ///
 /// Bounds: at most `maxAgents` agents, `maxDevices` devices and `maxApprovals` approvals (registration
 /// past the cap is refused with a `.capacity` error; when the approval table is full the oldest
-/// *resolved* approval is evicted, and only a table full of pending approvals refuses); the event
-/// log is a ring of `eventCapacity` entries; at most `maxWaiters` concurrent `waitForResolution` calls.
+/// approval no longer pending — resolved or expired — is evicted, and only a table full of pending
+/// approvals refuses); at most `HostLimits.pendingApprovalsPerClient` pending approvals per client;
+/// every string and JSON value within its `HostLimits` cap, and each client's agents, devices and
+/// pending approvals within `HostLimits.clientBytes` in all; the event log keeps the newest
+/// `eventCapacity` events within `maxEventLogBytes`; at most `maxWaiters` concurrent
+/// `waitForResolution` calls.
 ///
 /// Events are handed to the `onEvent` sink outside the lock, one at a time, in `seq` order; the sink may
 /// call back into this `HostState` (its events are delivered after the current one).
@@ -24,6 +29,10 @@ public final class HostState: Sendable {
     public static let maxDevices = 10_000
     public static let maxApprovals = 10_000
     public static let maxWaiters = 10_000
+    /// The bytes the approval table keeps in all (`HostLimits.footprint` plus notes): decided and
+    /// expired rows past it are evicted oldest first, so 10,000 rows at every cap (400 MB) are
+    /// never held. Pending rows are bounded per client instead and are never evicted.
+    public static let maxApprovalTableBytes = 32 << 20
 
     private struct Waiter {
         var continuation: CheckedContinuation<Bool, Never>
@@ -64,8 +73,8 @@ public final class HostState: Sendable {
         var agents = Table<HostAgent>()
         var devices = Table<HostDevice>()
         var approvals = Table<HostApproval>()
-        /// The event log, bounded to the `eventCapacity` given at init.
-        var ring: BoundedRing<HostEvent>
+        /// The event log, bounded to the `eventCapacity` given at init and `maxEventLogBytes`.
+        var ring: HostEventLog
         var nextSeq: UInt64 = 1
         var sink: (@Sendable (HostEvent) -> Void)?
         /// Events recorded but not yet handed to the sink, and whether a caller is delivering them.
@@ -74,13 +83,27 @@ public final class HostState: Sendable {
         var waiters: [String: [UInt64: Waiter]] = [:]
         var waiterCount = 0
         var nextToken: UInt64 = 1
+        /// What each row costs its client (`HostLimits.footprint`), by id: agents, devices and
+        /// pending approvals. A resolved or expired approval stops counting.
+        var agentBytes: [String: Int] = [:]
+        var deviceBytes: [String: Int] = [:]
+        var approvalBytes: [String: Int] = [:]
+        /// The sum of those per client, and each client's pending approvals.
+        var held: [String: Int] = [:]
+        var pendingByClient: [String: Int] = [:]
+        /// Every approval row's bytes (pending or not) and their sum, for `maxApprovalTableBytes`.
+        var rowBytes: [String: Int] = [:]
+        var tableBytes = 0
     }
 
     private let state: Mutex<Inner>
 
+    /// The bytes the event log keeps in all: 1,000 events at every cap would be about 80 MB.
+    public static let maxEventLogBytes = 16 << 20
+
     /// `eventCapacity`: how many events the ring keeps (at least 1).
     public init(eventCapacity: Int = 1000) {
-        state = Mutex(Inner(ring: BoundedRing(capacity: eventCapacity)))
+        state = Mutex(Inner(ring: HostEventLog(capacity: eventCapacity, byteBudget: Self.maxEventLogBytes)))
     }
 
     /// Called for every recorded event (the integrator fans it out to subscribers). Set once at
@@ -97,6 +120,13 @@ public final class HostState: Sendable {
     public func registerAgent(id: String?, name: String, kind: String, capabilities: [String], project: String?,
                               pid: Int?, display: JSONValue?, metadata: JSONValue?,
                               session: String) throws(HostError) -> HostAgent {
+        try HostLimits.check(id, "id", HostLimits.idBytes)
+        try HostLimits.check(name, "name", HostLimits.nameBytes)
+        try HostLimits.check(kind, "kind", HostLimits.wordBytes)
+        try HostLimits.check(capabilities: capabilities)
+        try HostLimits.check(project, "project", HostLimits.longTextBytes)
+        try HostLimits.check(json: display, "display")
+        try HostLimits.check(json: metadata, "metadata")
         let agentID = Self.idOrFresh(id)
         let now = RFC3339.now()
         let result: Result<HostAgent, HostError> = state.withLock { s in
@@ -106,6 +136,7 @@ public final class HostState: Sendable {
                 agent.name = name; agent.kind = kind; agent.capabilities = capabilities
                 agent.project = project; agent.pid = pid; agent.display = display
                 agent.metadata = metadata; agent.updatedAt = now
+                if let refusal = charge(&s, session, \.agentBytes, agentID, HostLimits.footprint(agent)) { return .failure(refusal) }
                 s.agents.insert(agentID, agent)
                 record(&s, kind: "agent.registered", agentID: agentID, message: nil, payload: agent.json, at: now)
                 return .success(agent)
@@ -116,6 +147,7 @@ public final class HostState: Sendable {
             let agent = HostAgent(id: agentID, name: name, kind: kind, capabilities: capabilities, project: project,
                                   pid: pid, status: "idle", currentTask: nil, message: nil, sessionID: session,
                                   display: display, metadata: metadata, updatedAt: now)
+            if let refusal = charge(&s, session, \.agentBytes, agentID, HostLimits.footprint(agent)) { return .failure(refusal) }
             s.agents.insert(agentID, agent)
             record(&s, kind: "agent.registered", agentID: agentID, message: nil, payload: agent.json, at: now)
             return .success(agent)
@@ -132,6 +164,7 @@ public final class HostState: Sendable {
             guard let agent = s.agents.rows[id] else { return .success(false) }
             guard agent.sessionID == session else { return .failure(Self.agentNotOwned(id)) }
             s.agents.remove(id)
+            release(&s, session, \.agentBytes, id)
             record(&s, kind: "agent.unregistered", agentID: id, message: nil, payload: agent.json, at: now)
             return .success(true)
         }
@@ -145,12 +178,17 @@ public final class HostState: Sendable {
     public func setStatus(agentID: String, status: String, currentTask: String?, message: String?,
                           payload: JSONValue?, session: String) throws(HostError) -> HostAgent {
         guard HostAgent.statuses.contains(status) else { throw HostError(.invalid, "invalid status '\(status)'") }
+        try HostLimits.check(agentID, "agent_id", HostLimits.idBytes)
+        try HostLimits.check(currentTask, "current_task", HostLimits.textBytes)
+        try HostLimits.check(message, "message", HostLimits.textBytes)
+        try HostLimits.check(json: payload, "payload")
         let now = RFC3339.now()
         let result: Result<HostAgent, HostError> = state.withLock { s in
             guard var agent = s.agents.rows[agentID] else { return .failure(Self.unknownAgent(agentID)) }
             guard agent.sessionID == session else { return .failure(Self.agentNotOwned(agentID)) }
             let previous = agent.status
             agent.status = status; agent.currentTask = currentTask; agent.message = message; agent.updatedAt = now
+            if let refusal = charge(&s, session, \.agentBytes, agentID, HostLimits.footprint(agent)) { return .failure(refusal) }
             s.agents.insert(agentID, agent)
             record(&s, kind: "agent.status_changed", agentID: agentID, message: message,
                    payload: .object(["agent": agent.json, "previous_status": .string(previous),
@@ -174,6 +212,7 @@ public final class HostState: Sendable {
     /// refused. Broadcasts device.registered.
     public func registerDevice(id: String?, name: String, platform: String, capabilities: [String], status: String?,
                                metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
+        try Self.checkDevice(id: id, name: name, platform: platform, capabilities: capabilities, status: status, metadata: metadata)
         let deviceID = Self.idOrFresh(id)
         let now = RFC3339.now()
         let result: Result<HostDevice, HostError> = state.withLock { s in
@@ -185,6 +224,7 @@ public final class HostState: Sendable {
             }
             let device = HostDevice(id: deviceID, name: name, platform: platform, capabilities: capabilities,
                                     status: status ?? "online", sessionID: session, updatedAt: now, metadata: metadata)
+            if let refusal = charge(&s, session, \.deviceBytes, deviceID, HostLimits.footprint(device)) { return .failure(refusal) }
             s.devices.insert(deviceID, device)
             record(&s, kind: "device.registered", agentID: nil, message: nil, payload: device.json, at: now)
             return .success(device)
@@ -197,6 +237,7 @@ public final class HostState: Sendable {
     /// Broadcasts device.updated.
     public func updateDevice(id: String, name: String?, platform: String?, capabilities: [String]?, status: String?,
                              metadata: JSONValue?, session: String) throws(HostError) -> HostDevice {
+        try Self.checkDevice(id: id, name: name, platform: platform, capabilities: capabilities, status: status, metadata: metadata)
         let now = RFC3339.now()
         let result: Result<HostDevice, HostError> = state.withLock { s in
             guard var device = s.devices.rows[id] else { return .failure(HostError(.notFound, "unknown device '\(id)'")) }
@@ -207,6 +248,7 @@ public final class HostState: Sendable {
             if let status { device.status = status }
             if let metadata { device.metadata = metadata }
             device.updatedAt = now
+            if let refusal = charge(&s, session, \.deviceBytes, id, HostLimits.footprint(device)) { return .failure(refusal) }
             s.devices.insert(id, device)
             record(&s, kind: "device.updated", agentID: nil, message: nil, payload: device.json, at: now)
             return .success(device)
@@ -221,14 +263,22 @@ public final class HostState: Sendable {
     // MARK: Notifications and events
 
     /// Records an event of `kind` (default "host.notification") and broadcasts it. No ownership check:
-    /// a notification mutates nothing.
+    /// a notification mutates nothing. Refused (`.invalid`, naming the field) when a field is over
+    /// its `HostLimits` cap or `kind` is in a daemon namespace (`HostEventKinds`): a client cannot
+    /// forge a daemon event.
     @discardableResult
-    public func notify(kind: String?, agentID: String?, message: String?, payload: JSONValue?) -> HostEvent {
+    public func notify(kind: String?, agentID: String?, message: String?, payload: JSONValue?) throws(HostError) -> HostEvent {
+        try HostLimits.check(kind, "kind", HostLimits.wordBytes)
+        try HostLimits.check(agentID, "agent_id", HostLimits.idBytes)
+        try HostLimits.check(message, "message", HostLimits.textBytes)
+        try HostLimits.check(json: payload, "payload")
+        let kind = kind.flatMap { $0.isEmpty ? nil : $0 } ?? HostEventKinds.notification
+        guard HostEventKinds.isClientKind(kind) else {
+            throw HostError(.invalid, "kind '\(kind)' is a daemon event kind: the \(HostEventKinds.daemonNamespaces.map { $0 + "*" }.joined(separator: ", ")) namespaces are the daemon's; name the notification in another namespace")
+        }
         let now = RFC3339.now()
-        let kept = payload.map(Self.bounded)
         let event = state.withLock { s in
-            record(&s, kind: kind.flatMap { $0.isEmpty ? nil : $0 } ?? "host.notification",
-                   agentID: agentID, message: message, payload: kept, at: now)
+            record(&s, kind: kind, agentID: agentID, message: message, payload: payload, at: now)
         }
         deliver()
         return event
@@ -245,18 +295,26 @@ public final class HostState: Sendable {
 
     // MARK: Approvals
 
-    /// Raises an approval. `session` nil = system-level (the approval gate); non-nil = raised by that
-    /// session. With an `agentID`, the agent must exist (and, for a session approval, be owned by
-    /// that session); its status flips to waiting_for_approval (broadcasting agent.status_changed).
-    /// Broadcasts approval.requested with the approval as payload.
+    /// Raises an approval. `session` nil = a gated call's approval (the approval gate), with
+    /// `raisedBy` the connection that made the call; non-nil = raised by that session. With an
+    /// `agentID`, the agent must exist (and, for a session approval, be owned by that session); its
+    /// status flips to waiting_for_approval (broadcasting agent.status_changed). Refused with
+    /// `.capacity` when the raising client already has `HostLimits.pendingApprovalsPerClient`
+    /// pending, or the table is full of pending approvals. Broadcasts approval.requested with the
+    /// approval as payload.
     public func requestApproval(agentID: String?, title: String, description: String?, context: JSONValue?,
                                 action: String?, requiredApprovals: Int,
-                                session: String?) throws(HostError) -> HostApproval {
+                                session: String?, raisedBy: String? = nil) throws(HostError) -> HostApproval {
         guard requiredApprovals >= 1 else {
             throw HostError(.invalid, "required_approvals must be at least 1 (got \(requiredApprovals))")
         }
+        try HostLimits.check(agentID, "agent_id", HostLimits.idBytes)
+        try HostLimits.check(title, "title", HostLimits.textBytes)
+        try HostLimits.check(description, "description", HostLimits.longTextBytes)
+        try HostLimits.check(json: context, "context")
         let now = RFC3339.now()
         let approvalID = UUID().uuidString.lowercased()
+        let raiser = session ?? raisedBy
         let result: Result<HostApproval, HostError> = state.withLock { s in
             var flipped: (HostAgent, String)?
             if let agentID {
@@ -266,18 +324,26 @@ public final class HostState: Sendable {
                 agent.status = "waiting_for_approval"; agent.updatedAt = now
                 flipped = (agent, previous)
             }
+            if let raiser, s.pendingByClient[raiser, default: 0] >= HostLimits.pendingApprovalsPerClient {
+                return .failure(HostError(.capacity, "this connection already has \(HostLimits.pendingApprovalsPerClient) approvals pending, the most one client may; wait until they are decided or expire"))
+            }
             if s.approvals.count >= Self.maxApprovals {
-                guard let oldestResolved = s.approvals.order.first(where: { s.approvals.rows[$0]?.isPending == false })
-                else {
+                guard evictOldestDecided(&s) else {
                     return .failure(HostError(.capacity,
                                               "host state holds the maximum of \(Self.maxApprovals) pending approvals"))
                 }
-                s.approvals.remove(oldestResolved)
             }
             let approval = HostApproval(id: approvalID, agentID: agentID, title: title, description: description,
                                         context: context, action: action, requiredApprovals: requiredApprovals,
-                                        status: "pending", clientID: session, createdAt: now, resolvedAt: nil, notes: nil)
-            s.approvals.insert(approvalID, approval)
+                                        status: "pending", clientID: session, raisedBy: raiser, createdAt: now,
+                                        resolvedAt: nil, notes: nil)
+            if let raiser {
+                if let refusal = charge(&s, raiser, \.approvalBytes, approvalID, HostLimits.footprint(approval)) {
+                    return .failure(refusal)
+                }
+                s.pendingByClient[raiser, default: 0] += 1
+            }
+            storeApproval(&s, approval)
             if let (agent, previous) = flipped {
                 s.agents.insert(agent.id, agent)
                 record(&s, kind: "agent.status_changed", agentID: agent.id, message: title,
@@ -292,23 +358,58 @@ public final class HostState: Sendable {
         return try result.get()
     }
 
-    /// Resolves a pending approval: only the raising session may resolve its own approvals; any
-    /// session may resolve a system-level one. Resolving twice is a `.conflict` error. Wakes every
-    /// `waitForResolution` on it and broadcasts approval.resolved. The agent's status is left for its
-    /// owner to set.
-    public func resolveApproval(id: String, approved: Bool, notes: String?, session: String) throws(HostError) -> HostApproval {
-        try resolve(id: id, approved: approved, notes: notes, session: session)
+    /// Resolves a pending approval. A session's own approval: only that session. A gated call's:
+    /// any session but the connection that made the call, and only a host-role one when
+    /// `role` says the daemon issues a host token (`.notHeld` is refused). Resolving a row that is
+    /// no longer pending is a `.conflict` error. Wakes every `waitForResolution` on it and
+    /// broadcasts approval.resolved. The agent's status is left for its owner to set.
+    public func resolveApproval(id: String, approved: Bool, notes: String?, session: String,
+                                role: HostRoleStatus = .notIssued) throws(HostError) -> HostApproval {
+        try HostLimits.check(notes, "notes", HostLimits.textBytes)
+        let now = RFC3339.now()
+        let result: Result<(HostApproval, [Waiter]), HostError> = state.withLock { s in
+            guard var approval = s.approvals.rows[id] else { return .failure(HostError(.notFound, "unknown approval '\(id)'")) }
+            if let owner = approval.clientID, owner != session {
+                return .failure(HostError(.notOwner, "approval '\(id)' was raised by another session"))
+            }
+            if approval.isGatedCall {
+                if approval.raisedBy == session {
+                    return .failure(HostError(.notOwner, "approval '\(id)' is for a call this connection made; a connection may never approve its own high-risk call, another one must decide it"))
+                }
+                if role == .notHeld {
+                    return .failure(HostError(.notOwner, "approval '\(id)' gates a high-risk call: only a host-role session (session.auth {host_token}) may resolve it"))
+                }
+            }
+            guard approval.isPending else {
+                return .failure(HostError(.conflict, "approval '\(id)' is already \(approval.status)"))
+            }
+            approval.status = approved ? "approved" : "denied"
+            approval.resolvedAt = now
+            approval.notes = notes
+            return .success((approval, settle(&s, approval, at: now)))
+        }
+        deliver()
+        let (approval, waiters) = try result.get()
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: approved)
+        }
+        return approval
     }
 
-    /// Every approval still held (pending and resolved), oldest first.
+    /// Every approval still held (pending, resolved and expired), oldest first.
     public var approvals: [HostApproval] { state.withLock { $0.approvals.ordered } }
 
     public func approval(_ id: String) -> HostApproval? { state.withLock { $0.approvals.rows[id] } }
 
     /// Waits until the approval is resolved or `timeout` passes: true = approved; false = denied, timed
-    /// out, unknown id, the calling task cancelled, or too many waiters. On timeout the row stays
-    /// pending (for forensics) and this waiter is removed. Does not poll: the waiter is a continuation
-    /// resumed by `resolveApproval` or by a timer task, which resolution cancels.
+    /// out, unknown id, the calling task cancelled, or too many waiters. A gated call's approval that
+    /// its waiter gives up on (timeout, cancellation, no room to wait) is marked `expired` with notes
+    /// saying why and approval.resolved is broadcast: nobody will act on a decision any more, and an
+    /// expired row is evictable, so timed-out calls cannot fill the table. A session's own approval
+    /// stays pending (its raiser may still resolve it). Does not poll: the waiter is a continuation
+    /// resumed by `resolveApproval`, by a Dispatch timer that resolution cancels, or at once by task
+    /// cancellation.
     public func waitForResolution(id: String, timeout: Duration) async -> Bool {
         let token = state.withLock { s in
             defer { s.nextToken &+= 1 }
@@ -319,19 +420,27 @@ public final class HostState: Sendable {
                 let immediate: Bool? = state.withLock { s in
                     guard let approval = s.approvals.rows[id] else { return false }
                     guard approval.isPending else { return approval.status == "approved" }
-                    guard s.waiterCount < Self.maxWaiters, !Task.isCancelled else { return false }
+                    // Cancelled before parking (the cancellation handler found no waiter to wake).
+                    if Task.isCancelled {
+                        markExpired(&s, id, because: "the gated call was cancelled")
+                        return false
+                    }
+                    guard s.waiterCount < Self.maxWaiters else {
+                        markExpired(&s, id, because: "too many calls were waiting for approval")
+                        return false
+                    }
                     s.waiters[id, default: [:]][token] = Waiter(continuation: continuation, timer: nil)
                     s.waiterCount += 1
                     return nil
                 }
                 if let immediate {
+                    deliver()
                     continuation.resume(returning: immediate)
                     return
                 }
                 let timer = WaitTimer()
-                let nanoseconds = Int(SaturatingTime.nanoseconds(timeout))
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
-                    if !timer.isCancelled { self?.expire(id: id, token: token) }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(SaturatingTime.nanoseconds(timeout)))) { [weak self] in
+                    if !timer.isCancelled { self?.expire(id: id, token: token, because: "not approved within \(timeout)") }
                 }
                 let stillWaiting = state.withLock { s in
                     guard s.waiters[id]?[token] != nil else { return false }
@@ -341,12 +450,15 @@ public final class HostState: Sendable {
                 if !stillWaiting { timer.cancel() }
             }
         } onCancel: {
-            expire(id: id, token: token)
+            expire(id: id, token: token, because: "the gated call was cancelled")
         }
     }
 
     /// The number of `waitForResolution` calls currently parked (for tests and diagnostics).
     public var waiterCount: Int { state.withLock { $0.waiterCount } }
+
+    /// The bytes of host state `client` holds (its agents, devices and pending approvals).
+    public func bytesHeld(by client: String) -> Int { state.withLock { $0.held[client] ?? 0 } }
 
     // MARK: Sessions
 
@@ -354,29 +466,35 @@ public final class HostState: Sendable {
     /// agent.unregistered / device.unregistered): they described a live connection, and leaving them
     /// would block a reconnecting client from registering the same ids. Its pending approvals are
     /// denied with notes "session closed" (broadcasting approval.resolved), since no other session may
-    /// resolve them. System-level approvals are untouched.
+    /// resolve them; its gated calls' pending approvals are expired (the call is denied, never run).
     public func sessionClosed(_ session: String) {
         let now = RFC3339.now()
         let pending: [(String, Waiter)] = state.withLock { s in
             for id in s.agents.order where s.agents.rows[id]?.sessionID == session {
                 if let agent = s.agents.remove(id) {
+                    s.agentBytes[id] = nil
                     record(&s, kind: "agent.unregistered", agentID: id, message: "session closed", payload: agent.json, at: now)
                 }
             }
             for id in s.devices.order where s.devices.rows[id]?.sessionID == session {
                 if let device = s.devices.remove(id) {
+                    s.deviceBytes[id] = nil
                     record(&s, kind: "device.unregistered", agentID: nil, message: "session closed", payload: device.json, at: now)
                 }
             }
             var woken: [(String, Waiter)] = []
             for id in s.approvals.order {
-                guard var approval = s.approvals.rows[id], approval.isPending, approval.clientID == session else { continue }
-                approval.status = "denied"; approval.resolvedAt = now; approval.notes = "session closed"
-                s.approvals.insert(id, approval)
-                record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
-                       payload: approval.json, at: now)
-                woken += takeWaiters(&s, id).map { (id, $0) }
+                guard var approval = s.approvals.rows[id], approval.isPending, approval.raisedBy == session else { continue }
+                if approval.isGatedCall {
+                    approval.status = "expired"; approval.notes = "the calling connection closed"
+                } else {
+                    approval.status = "denied"; approval.notes = "session closed"
+                }
+                approval.resolvedAt = now
+                woken += settle(&s, approval, at: now).map { (id, $0) }
             }
+            s.held[session] = nil
+            s.pendingByClient[session] = nil
             return woken
         }
         for (_, waiter) in pending {
@@ -388,32 +506,77 @@ public final class HostState: Sendable {
 
     // MARK: Internals
 
-    private func resolve(id: String, approved: Bool, notes: String?, session: String) throws(HostError) -> HostApproval {
-        let now = RFC3339.now()
-        let result: Result<(HostApproval, [Waiter]), HostError> = state.withLock { s in
-            guard var approval = s.approvals.rows[id] else { return .failure(HostError(.notFound, "unknown approval '\(id)'")) }
-            if let owner = approval.clientID, owner != session {
-                return .failure(HostError(.notOwner, "approval '\(id)' was raised by another session"))
-            }
-            guard approval.isPending else {
-                return .failure(HostError(.conflict, "approval '\(id)' is already \(approval.status)"))
-            }
-            approval.status = approved ? "approved" : "denied"
-            approval.resolvedAt = now
-            approval.notes = notes
-            s.approvals.insert(id, approval)
-            record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
-                   payload: approval.json, at: now)
-            return .success((approval, takeWaiters(&s, id)))
+    /// Stores a decided (or expired) approval, releases its raiser's tally and pending count,
+    /// records approval.resolved and takes its waiters. Under the lock.
+    private func settle(_ s: inout Inner, _ approval: HostApproval, at now: String) -> [Waiter] {
+        storeApproval(&s, approval)
+        if let raiser = approval.raisedBy {
+            release(&s, raiser, \.approvalBytes, approval.id)
+            if let count = s.pendingByClient[raiser] { s.pendingByClient[raiser] = count > 1 ? count - 1 : nil }
         }
-        deliver()
-        let (approval, waiters) = try result.get()
-        for waiter in waiters {
-            waiter.timer?.cancel()
-            waiter.continuation.resume(returning: approved)
-        }
-        return approval
+        record(&s, kind: "approval.resolved", agentID: approval.agentID, message: approval.title,
+               payload: approval.json, at: now)
+        return takeWaiters(&s, approval.id)
     }
+
+    /// Inserts or replaces an approval row, keeping the table's byte sum, then evicts decided rows
+    /// oldest first while the sum is over `maxApprovalTableBytes`. Under the lock.
+    private func storeApproval(_ s: inout Inner, _ approval: HostApproval) {
+        let bytes = HostLimits.footprint(approval) + (approval.notes?.utf8.count ?? 0)
+        s.tableBytes += bytes - (s.rowBytes.updateValue(bytes, forKey: approval.id) ?? 0)
+        s.approvals.insert(approval.id, approval)
+        while s.tableBytes > Self.maxApprovalTableBytes, evictOldestDecided(&s, sparing: approval.id) {}
+    }
+
+    /// Removes the oldest row that is no longer pending (other than `sparing`); false when none is.
+    private func evictOldestDecided(_ s: inout Inner, sparing kept: String? = nil) -> Bool {
+        guard let oldest = s.approvals.order.first(where: { $0 != kept && s.approvals.rows[$0]?.isPending == false }) else {
+            return false
+        }
+        s.approvals.remove(oldest)
+        s.tableBytes -= s.rowBytes.removeValue(forKey: oldest) ?? 0
+        return true
+    }
+
+    /// Expires a gated call's approval that is still pending and that nobody waits for any more.
+    /// Under the lock; the caller delivers.
+    private func markExpired(_ s: inout Inner, _ id: String, because reason: String) {
+        guard var approval = s.approvals.rows[id], approval.isPending, approval.isGatedCall, s.waiters[id] == nil else { return }
+        let now = RFC3339.now()
+        approval.status = "expired"; approval.resolvedAt = now; approval.notes = reason
+        _ = settle(&s, approval, at: now)  // no waiter is left to wake (checked above)
+    }
+
+    /// Records `bytes` as what row `id` of `client` now costs, unless the client's total would pass
+    /// `HostLimits.clientBytes` (then nothing changes and the refusal is returned). Under the lock.
+    private func charge(_ s: inout Inner, _ client: String, _ table: WritableKeyPath<Inner, [String: Int]>,
+                        _ id: String, _ bytes: Int) -> HostError? {
+        let previous = s[keyPath: table][id] ?? 0
+        let total = (s.held[client] ?? 0) - previous + bytes
+        guard total <= HostLimits.clientBytes else {
+            return HostError(.capacity, "this connection would hold \(total) bytes of host state (agents, devices and pending approvals); the limit is \(HostLimits.clientBytes)")
+        }
+        s[keyPath: table][id] = bytes
+        s.held[client] = total
+        return nil
+    }
+
+    private func release(_ s: inout Inner, _ client: String, _ table: WritableKeyPath<Inner, [String: Int]>, _ id: String) {
+        guard let bytes = s[keyPath: table].removeValue(forKey: id) else { return }
+        let left = (s.held[client] ?? 0) - bytes
+        s.held[client] = left > 0 ? left : nil
+    }
+
+    private static func checkDevice(id: String?, name: String?, platform: String?, capabilities: [String]?,
+                                    status: String?, metadata: JSONValue?) throws(HostError) {
+        try HostLimits.check(id, "id", HostLimits.idBytes)
+        try HostLimits.check(name, "name", HostLimits.nameBytes)
+        try HostLimits.check(platform, "platform", HostLimits.wordBytes)
+        try HostLimits.check(capabilities: capabilities)
+        try HostLimits.check(status, "status", HostLimits.wordBytes)
+        try HostLimits.check(json: metadata, "metadata")
+    }
+
 
     private func takeWaiters(_ s: inout Inner, _ id: String) -> [Waiter] {
         guard let parked = s.waiters.removeValue(forKey: id) else { return [] }
@@ -421,15 +584,18 @@ public final class HostState: Sendable {
         return Array(parked.values)
     }
 
-    /// Timeout or cancellation of one waiter: removes it (if still parked) and resumes it with false.
-    private func expire(id: String, token: UInt64) {
+    /// Timeout or cancellation of one waiter: removes it (if still parked) and resumes it with false;
+    /// a gated call's approval left with no waiter is expired for `reason`.
+    private func expire(id: String, token: UInt64, because reason: String) {
         let waiter: Waiter? = state.withLock { s in
             guard let waiter = s.waiters[id]?.removeValue(forKey: token) else { return nil }
             if s.waiters[id]?.isEmpty == true { s.waiters[id] = nil }
             s.waiterCount -= 1
+            markExpired(&s, id, because: reason)
             return waiter
         }
         guard let waiter else { return }
+        deliver()
         waiter.timer?.cancel()
         waiter.continuation.resume(returning: false)
     }
@@ -467,17 +633,6 @@ public final class HostState: Sendable {
             first = false
             for event in events { sink(event) }
         }
-    }
-
-    /// The largest notification payload the event ring keeps as given: the ring holds
-    /// `eventCapacity` events, so an unbounded payload would make its memory unbounded too.
-    public static let maxPayloadBytes = 256 << 10
-
-    /// A payload over the bound is replaced by a note of its size.
-    static func bounded(_ payload: JSONValue) -> JSONValue {
-        let size = JSONWriter.bytes(payload).count
-        guard size > maxPayloadBytes else { return payload }
-        return ["truncated": true, "bytes": .int(Int64(size)), "limit": .int(Int64(maxPayloadBytes))]
     }
 
     private static func idOrFresh(_ id: String?) -> String {

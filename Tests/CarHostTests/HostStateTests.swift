@@ -173,17 +173,63 @@ struct ApprovalTests {
         #expect(host.approval(approval.id)?.status == "denied")
     }
 
-    @Test func systemApprovalResolvableByAnySession() throws {
+    @Test func aGatedCallsApprovalIsResolvableByAnySessionButTheCaller() throws {
         let host = HostState()
         let approval = try host.requestApproval(agentID: nil, title: "messages.send", description: nil,
                                                 context: ["to": "x"], action: "ws.method:messages.send",
-                                                requiredApprovals: 1, session: nil)
+                                                requiredApprovals: 1, session: nil, raisedBy: "caller")
         #expect(approval.clientID == nil)
+        #expect(approval.raisedBy == "caller")
         #expect(approval.json["client_id"] == .null)
         #expect(approval.json["action"] == "ws.method:messages.send")
+        let own = hostError { _ = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "caller") }
+        #expect(own?.kind == .notOwner)
+        #expect(own?.description.contains("a connection may never approve its own high-risk call") == true)
+        #expect(host.approval(approval.id)?.status == "pending")
         let resolved = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "dashboard")
         #expect(resolved.status == "approved")
         #expect(host.approvals.map(\.status) == ["approved"])
+    }
+
+    @Test func withAHostRoleOnlyAHostSessionResolvesAGatedCall() throws {
+        let host = HostState()
+        let approval = try host.requestApproval(agentID: nil, title: "t", description: nil, context: nil,
+                                                action: "ws.method:mail.send", requiredApprovals: 1, session: nil,
+                                                raisedBy: "caller")
+        let plain = hostError { _ = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "other",
+                                                              role: .notHeld) }
+        #expect(plain?.kind == .notOwner)
+        #expect(plain?.description.contains("only a host-role session (session.auth {host_token})") == true)
+        // The caller is refused even when it holds the host role.
+        let ownHost = hostError { _ = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "caller",
+                                                                role: .held) }
+        #expect(ownHost?.kind == .notOwner)
+        #expect(try host.resolveApproval(id: approval.id, approved: false, notes: nil, session: "tray", role: .held).status == "denied")
+        // A session's own approval is its own business: the host role is not needed for it.
+        let mine = try host.requestApproval(agentID: nil, title: "t", description: nil, context: nil, action: nil,
+                                            requiredApprovals: 1, session: "s1")
+        #expect(try host.resolveApproval(id: mine.id, approved: true, notes: nil, session: "s1", role: .notHeld).status == "approved")
+    }
+
+    @Test func pendingApprovalsAreCappedPerClient() throws {
+        let host = HostState()
+        var first: HostApproval?
+        for index in 0..<HostLimits.pendingApprovalsPerClient {
+            let approval = try host.requestApproval(agentID: nil, title: "t\(index)", description: nil, context: nil,
+                                                    action: "ws.method:mail.send", requiredApprovals: 1, session: nil,
+                                                    raisedBy: "greedy")
+            if index == 0 { first = approval }
+        }
+        let refused = hostError { _ = try host.requestApproval(agentID: nil, title: "over", description: nil, context: nil,
+                                                                action: nil, requiredApprovals: 1, session: "greedy") }
+        #expect(refused?.kind == .capacity)
+        #expect(refused?.description.contains("already has \(HostLimits.pendingApprovalsPerClient) approvals pending") == true)
+        // Everyone else is unaffected, and a decided approval frees a place.
+        _ = try host.requestApproval(agentID: nil, title: "t", description: nil, context: nil, action: nil,
+                                     requiredApprovals: 1, session: "modest")
+        _ = try host.resolveApproval(id: first!.id, approved: false, notes: nil, session: "ui")
+        _ = try host.requestApproval(agentID: nil, title: "again", description: nil, context: nil, action: nil,
+                                     requiredApprovals: 1, session: "greedy")
     }
 
     @Test func requestWithAgentFlipsStatus() throws {
@@ -215,14 +261,14 @@ struct ApprovalTests {
         var first: String?
         for index in 0..<HostState.maxApprovals {
             let approval = try host.requestApproval(agentID: nil, title: "t\(index)", description: nil, context: nil,
-                                                    action: nil, requiredApprovals: 1, session: "s")
+                                                    action: nil, requiredApprovals: 1, session: "s\(index)")
             if index == 0 { first = approval.id }
         }
         let full = hostError { _ = try host.requestApproval(agentID: nil, title: "over", description: nil, context: nil,
                                                              action: nil, requiredApprovals: 1, session: "s") }
         #expect(full?.kind == .capacity)
 
-        _ = try host.resolveApproval(id: first!, approved: true, notes: nil, session: "s")
+        _ = try host.resolveApproval(id: first!, approved: true, notes: nil, session: "s0")
         let next = try host.requestApproval(agentID: nil, title: "over", description: nil, context: nil, action: nil,
                                             requiredApprovals: 1, session: "s")
         #expect(host.approval(first!) == nil)
@@ -235,7 +281,7 @@ struct ApprovalTests {
 struct EventTests {
     @Test func ringIsBoundedAndOrdered() {
         let host = HostState(eventCapacity: 5)
-        for index in 1...12 { host.notify(kind: nil, agentID: nil, message: "m\(index)", payload: nil) }
+        for index in 1...12 { _ = try? host.notify(kind: nil, agentID: nil, message: "m\(index)", payload: nil) }
         let all = host.events(limit: 100)
         #expect(all.count == 5)
         #expect(all.map(\.seq) == [8, 9, 10, 11, 12])
@@ -245,9 +291,9 @@ struct EventTests {
         #expect(host.events(limit: 0).isEmpty)
     }
 
-    @Test func notifyKeepsKindAndPayload() {
+    @Test func notifyKeepsKindAndPayload() throws {
         let host = HostState()
-        let event = host.notify(kind: "custom.kind", agentID: "a", message: "hi", payload: ["target_device_id": "phone"])
+        let event = try host.notify(kind: "custom.kind", agentID: "a", message: "hi", payload: ["target_device_id": "phone"])
         #expect(event.seq == 1)
         #expect(event.json["kind"] == "custom.kind")
         #expect(event.json["agent_id"] == "a")
@@ -268,7 +314,7 @@ struct EventTests {
                                     session: "s")
         _ = try host.updateDevice(id: "d", name: nil, platform: nil, capabilities: nil, status: "busy", metadata: nil,
                                   session: "s")
-        host.notify(kind: nil, agentID: nil, message: "hello", payload: nil)
+        _ = try? host.notify(kind: nil, agentID: nil, message: "hello", payload: nil)
         _ = try host.unregisterAgent("a1", session: "s")
         // A refused mutation records nothing.
         _ = hostError { _ = try host.setStatus(agentID: "ghost", status: "idle", currentTask: nil, message: nil,
@@ -297,7 +343,7 @@ struct EventTests {
         // Dispatch worker threads, so the writers really overlap whatever else the test pool runs.
         DispatchQueue.concurrentPerform(iterations: 8) { writer in
             for index in 0..<250 {
-                host.notify(kind: nil, agentID: "w\(writer)", message: "\(index)", payload: nil)
+                _ = try? host.notify(kind: nil, agentID: "w\(writer)", message: "\(index)", payload: nil)
             }
         }
         let delivered = seen.value
@@ -316,14 +362,14 @@ struct EventTests {
                 // While event 1 is being delivered, another thread records event 2 (and returns).
                 let recorded = DispatchSemaphore(value: 0)
                 DispatchQueue.global().async {
-                    host.notify(kind: "second", agentID: nil, message: nil, payload: nil)
+                    _ = try? host.notify(kind: "second", agentID: nil, message: nil, payload: nil)
                     recorded.signal()
                 }
                 #expect(recorded.wait(timeout: .now() + 5) == .success)
             }
             seen.withLock { $0.append(event.seq) }
         }
-        host.notify(kind: "first", agentID: nil, message: nil, payload: nil)
+        _ = try? host.notify(kind: "first", agentID: nil, message: nil, payload: nil)
         #expect(seen.value == [1, 2])
     }
 
@@ -333,7 +379,7 @@ struct EventTests {
         host.onEvent { [host] event in
             seen.withLock { $0.append(event.kind) }
             if event.kind == "agent.registered" {
-                host.notify(kind: "echo", agentID: event.agentID, message: nil, payload: nil)
+                _ = try? host.notify(kind: "echo", agentID: event.agentID, message: nil, payload: nil)
             }
         }
         _ = try register(host, "a", session: "s")
@@ -345,7 +391,7 @@ struct EventTests {
 struct WaitTests {
     private func raise(_ host: HostState) throws -> HostApproval {
         try host.requestApproval(agentID: nil, title: "gate", description: nil, context: nil,
-                                 action: "ws.method:mail.send", requiredApprovals: 1, session: nil)
+                                 action: "ws.method:mail.send", requiredApprovals: 1, session: nil, raisedBy: "caller")
     }
 
     @Test func approveWakesWaiter() async throws {
@@ -373,7 +419,7 @@ struct WaitTests {
         #expect(host.waiterCount == 0)
     }
 
-    @Test func timeoutReturnsFalseLeavesRowPendingAndCleansUp() async throws {
+    @Test func timeoutReturnsFalseExpiresTheGatedRowAndCleansUp() async throws {
         let host = HostState()
         let approval = try raise(host)
         let clock = ContinuousClock()
@@ -382,10 +428,15 @@ struct WaitTests {
         let elapsed = clock.now - start
         #expect(outcome == false)
         #expect(elapsed >= .milliseconds(50))
-        #expect(host.approval(approval.id)?.status == "pending")
+        // Nobody waits for a decision any more: the row is expired (so it can be evicted), not pending.
+        #expect(host.approval(approval.id)?.status == "expired")
+        #expect(host.approval(approval.id)?.notes?.hasPrefix("not approved within") == true)
         #expect(host.waiterCount == 0)
-        // A late resolution still works and wakes nobody.
-        #expect(try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "ui").status == "approved")
+        #expect(host.events(limit: 1).first?.kind == "approval.resolved")
+        // A late resolution is a conflict and wakes nobody.
+        let late = hostError { _ = try host.resolveApproval(id: approval.id, approved: true, notes: nil, session: "ui") }
+        #expect(late?.kind == .conflict)
+        #expect(late?.description == "approval '\(approval.id)' is already expired")
     }
 
     @Test func alreadyResolvedAndUnknownReturnAtOnce() async throws {
@@ -405,6 +456,23 @@ struct WaitTests {
         task.cancel()
         #expect(await task.value == false)
         #expect(host.waiterCount == 0)
+        #expect(host.approval(approval.id)?.status == "expired")
+        #expect(host.approval(approval.id)?.notes == "the gated call was cancelled")
+    }
+
+    @Test func aWaitCancelledBeforeItParksExpiresAtOnce() async throws {
+        let host = HostState()
+        let approval = try raise(host)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await host.waitForResolution(id: approval.id, timeout: .seconds(30))
+        }
+        #expect(await task.value == false)
+        #expect(clock.now - start < .seconds(5))
+        #expect(host.approval(approval.id)?.status == "expired")
+        #expect(host.waiterCount == 0)
     }
 }
 
@@ -419,7 +487,11 @@ struct SessionCloseTests {
         let own = try host.requestApproval(agentID: "mine", title: "t", description: nil, context: nil, action: nil,
                                            requiredApprovals: 1, session: "s1")
         let system = try host.requestApproval(agentID: nil, title: "gate", description: nil, context: nil,
-                                              action: "ws.method:messages.send", requiredApprovals: 1, session: nil)
+                                              action: "ws.method:messages.send", requiredApprovals: 1, session: nil,
+                                              raisedBy: "s2")
+        let ownCall = try host.requestApproval(agentID: nil, title: "gate", description: nil, context: nil,
+                                               action: "ws.method:mail.send", requiredApprovals: 1, session: nil,
+                                               raisedBy: "s1")
         async let outcome = host.waitForResolution(id: own.id, timeout: .seconds(10))
         try await waitUntil { host.waiterCount == 1 }
 
@@ -430,8 +502,11 @@ struct SessionCloseTests {
         #expect(host.devices.isEmpty)
         #expect(host.approval(own.id)?.status == "denied")
         #expect(host.approval(own.id)?.notes == "session closed")
-        #expect(host.approval(system.id)?.status == "pending")
-        #expect(host.events(limit: 3).map(\.kind) == ["agent.unregistered", "device.unregistered", "approval.resolved"])
+        #expect(host.approval(system.id)?.status == "pending", "another connection's call is untouched")
+        #expect(host.approval(ownCall.id)?.status == "expired", "the closed connection's own call is never run")
+        #expect(host.approval(ownCall.id)?.notes == "the calling connection closed")
+        #expect(host.bytesHeld(by: "s1") == 0)
+        #expect(host.events(limit: 4).map(\.kind) == ["agent.unregistered", "device.unregistered", "approval.resolved", "approval.resolved"])
         // The id is free again for a reconnecting client.
         #expect(try register(host, "mine", session: "s3").sessionID == "s3")
     }
@@ -444,17 +519,4 @@ func waitUntil(_ condition: () -> Bool) async throws {
         try await Task.sleep(for: .milliseconds(1))
     }
     Issue.record("condition never became true")
-}
-
-@Suite("host event payload bound")
-struct HostPayloadBoundTests {
-    @Test func anOversizedNotificationPayloadIsReplacedByItsSize() {
-        let host = HostState(eventCapacity: 4)
-        let small = host.notify(kind: nil, agentID: nil, message: "ok", payload: ["n": 1])
-        #expect(small.payload == ["n": 1])
-        let blob = String(repeating: "x", count: HostState.maxPayloadBytes + 1)
-        let big = host.notify(kind: nil, agentID: nil, message: "big", payload: ["blob": .string(blob)])
-        #expect(big.payload?["truncated"] == true)
-        #expect(big.payload?["limit"] == .int(Int64(HostState.maxPayloadBytes)))
-    }
 }

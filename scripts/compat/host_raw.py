@@ -6,7 +6,8 @@ rather than slowing the others or growing the daemon:
 1. N connections subscribe (server.handshake, host.subscribe); one more connection sends
    host.notify pipelined; every subscriber must receive every event, in seq order. Prints the
    delivery rate (events/s and deliveries/s).
-2. One subscriber stops reading while another keeps up and 64 KiB events stream out: the
+2. One subscriber stops reading while another keeps up and 16 KB events (just under host
+   state's 16 KiB payload cap) stream out: the
    reader receives them all promptly, the stalled one is disconnected once its bounded outbound
    queue is full, and the daemon's RSS stays bounded.
 Prints "ok ..." lines; exits 1 with the reason on the first failure."""
@@ -97,8 +98,8 @@ rss_before = rss_kib(args.pid)
 fds_before = open_fds(args.pid)
 stalled = subscriber(receive_buffer=4096)  # reads nothing from here on
 reader = subscriber()
-big = "x" * (64 << 10)
-count = 1600  # 100 MiB: past the 64 MiB outbound bound of the stalled connection
+big = "x" * 16000  # under host state's 16 KiB payload cap (HostLimits.jsonBytes)
+count = 6400  # 100 MiB: past the 64 MiB outbound bound of the stalled connection
 received = []
 reader_thread = threading.Thread(target=collect, args=(reader, count, "big", received))
 reader_thread.start()
@@ -125,6 +126,6 @@ if fds_after > fds_before:
 if peak - rss_before > 400 * 1024:
     fail(f"daemon RSS grew {(peak - rss_before) // 1024} MiB while a subscriber stalled")
 stalled.close()
-print(f"ok  a stalled subscriber: the reader got {count} 64 KiB events in {elapsed:.1f}s, the stalled one was "
+print(f"ok  a stalled subscriber: the reader got {count} 16 KB events in {elapsed:.1f}s, the stalled one was "
       f"disconnected, daemon RSS {rss_before // 1024} -> {peak // 1024} MiB at peak")
 print("host_raw: ok")
