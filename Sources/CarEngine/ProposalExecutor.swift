@@ -146,7 +146,7 @@ struct ProposalExecutor: Sendable {
         for (index, result) in rejectedUpFront { board.resolve(index, result) }
 
         let runner = ActionRunner(tools: tools, policies: policies, state: state.view(tenant: scope?.tenant), events: events,
-                                  invoker: invoker, session: session, actionIDs: Set(actions.map(\.id)), limits: limits)
+                                  invoker: invoker, session: session, references: ReferenceMatcher(actionIDs: actions.map(\.id)), limits: limits)
         let limit = limits.maxConcurrentActions
 
         await withTaskGroup(of: ActionRun.self) { group in
@@ -228,9 +228,9 @@ struct ProposalExecutor: Sendable {
 
     /// For each action, the other actions whose output its parameters interpolate.
     static func references(_ actions: [Action]) -> [[String]] {
-        let ids = Set(actions.map(\.id))
+        let matcher = ReferenceMatcher(actionIDs: actions.map(\.id))
         return actions.map { action in
-            var found = ParameterInterpolation.references(in: .object(action.parameters), actionIDs: ids)
+            var found = ParameterInterpolation.references(in: .object(action.parameters), matcher: matcher)
             // A self-reference is left to fail at interpolation.
             found.remove(action.id)
             return found.sorted()
