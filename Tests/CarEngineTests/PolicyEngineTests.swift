@@ -67,8 +67,8 @@ struct PolicyEngineTests {
     @Test func sessionPoliciesApplyOnlyWithTheirSessionAndCloseWithIt() throws {
         let engine = PolicyEngine()
         try engine.register(PolicyDefinition(name: "global_fetch", rule: "deny_tool", target: "fetch"), scope: .global)
-        let session = engine.openSession()
-        let other = engine.openSession()
+        let session = try engine.openSession()
+        let other = try engine.openSession()
         #expect(session != other)
         try engine.register(PolicyDefinition(name: "session_shell", rule: "deny_tool", target: "shell"), scope: .session(session))
 
