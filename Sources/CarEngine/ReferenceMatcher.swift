@@ -15,12 +15,18 @@
 ///
 /// Ids are compared as UTF-8 bytes, as the reference compares them (Swift `String` equality
 /// would also match canonically equivalent spellings).
+///
+/// Memory: five flat arrays, 17 bytes per trie node (at most one node per id byte, plus
+/// `.output`), with no hash table; the executor bounds the ids' total bytes
+/// (`ExecutionLimits.maxActionIDBytes`).
 final class ReferenceMatcher: Sendable {
     /// Pattern index → action id, and the byte length of `$<id>.output`.
     private let ids: [String]
     private let patternLengths: [Int]
-    /// Trie edges keyed `node << 8 | byte`; node 0 is the root.
-    private let edges: [Int: Int32]
+    /// The trie of reversed patterns as first-child / next-sibling lists; node 0 is the root.
+    private let firstChild: [Int32]
+    private let nextSibling: [Int32]
+    private let label: [UInt8]
     private let failure: [Int32]
     /// The longest pattern that is a suffix of the node's (reversed) text, or -1.
     private let longestOutput: [Int32]
@@ -32,74 +38,89 @@ final class ReferenceMatcher: Sendable {
 
     init(actionIDs: some Sequence<String>) {
         var ids: [String] = []
-        var patterns: [[UInt8]] = []
-        var seenPatterns = Set<[UInt8]>()
+        var reversed: [[UInt8]] = []
+        var seen = Set<[UInt8]>()
         for id in actionIDs where !id.isEmpty {
             let pattern = [UInt8(ascii: "$")] + Array(id.utf8) + Self.outputSuffix
-            guard seenPatterns.insert(pattern).inserted else { continue }
+            guard seen.insert(pattern).inserted else { continue }
             ids.append(id)
-            patterns.append(pattern)
+            reversed.append(pattern.reversed())
         }
+        seen = []
 
-        // The trie of reversed patterns, with first-child / next-sibling lists for the walk below.
-        var edges: [Int: Int32] = [:]
-        var terminal: [Int32] = [-1]
+        // Inserted in sorted order, each pattern shares its longest common prefix with the one
+        // before: the trie grows along one path and never needs a child lookup to build.
+        let order = reversed.indices.sorted { reversed[$0].lexicographicallyPrecedes(reversed[$1]) }
         var firstChild: [Int32] = [-1]
         var nextSibling: [Int32] = [-1]
         var label: [UInt8] = [0]
-        var patternNodes: [Int32] = []
-        for (index, pattern) in patterns.enumerated() {
-            var node: Int32 = 0
-            for byte in pattern.reversed() {
-                let key = Int(node) << 8 | Int(byte)
-                if let next = edges[key] {
-                    node = next
-                } else {
-                    let next = Int32(terminal.count)
-                    terminal.append(-1)
-                    firstChild.append(-1)
-                    label.append(byte)
-                    nextSibling.append(firstChild[Int(node)])
-                    firstChild[Int(node)] = next
-                    edges[key] = next
-                    node = next
-                }
+        var terminal: [Int32] = [-1]
+        var patternNodes = [Int32](repeating: 0, count: reversed.count)
+        var path: [Int32] = [0]
+        var previous: [UInt8] = []
+        for index in order {
+            let pattern = reversed[index]
+            var common = 0
+            while common < previous.count, common < pattern.count, previous[common] == pattern[common] { common += 1 }
+            path.removeLast(path.count - common - 1)
+            for depth in common..<pattern.count {
+                let parent = path[depth]
+                let node = Int32(label.count)
+                label.append(pattern[depth])
+                firstChild.append(-1)
+                terminal.append(-1)
+                nextSibling.append(firstChild[Int(parent)])
+                firstChild[Int(parent)] = node
+                path.append(node)
             }
-            terminal[Int(node)] = Int32(index)
-            patternNodes.append(node)
+            terminal[Int(path[pattern.count])] = Int32(index)
+            patternNodes[index] = path[pattern.count]
+            previous = pattern
+        }
+
+        func child(_ node: Int32, _ byte: UInt8) -> Int32? {
+            var child = firstChild[Int(node)]
+            while child >= 0 {
+                if label[Int(child)] == byte { return child }
+                child = nextSibling[Int(child)]
+            }
+            return nil
         }
 
         // Failure links and first outputs, breadth first (a failure target is always shallower).
-        var failure = [Int32](repeating: 0, count: terminal.count)
-        var longestOutput = [Int32](repeating: -1, count: terminal.count)
+        var failure = [Int32](repeating: 0, count: label.count)
+        var longestOutput = [Int32](repeating: -1, count: label.count)
         var queue: [Int32] = [0]
+        queue.reserveCapacity(label.count)
         var head = 0
         while head < queue.count {
             let node = queue[head]
             head += 1
-            var child = firstChild[Int(node)]
-            while child >= 0 {
+            var next = firstChild[Int(node)]
+            while next >= 0 {
                 if node != 0 {
                     var target = failure[Int(node)]
-                    while target != 0, edges[Int(target) << 8 | Int(label[Int(child)])] == nil { target = failure[Int(target)] }
-                    failure[Int(child)] = edges[Int(target) << 8 | Int(label[Int(child)])] ?? 0
+                    while target != 0, child(target, label[Int(next)]) == nil { target = failure[Int(target)] }
+                    failure[Int(next)] = child(target, label[Int(next)]) ?? 0
                 }
-                let own = terminal[Int(child)]
-                longestOutput[Int(child)] = own >= 0 ? own : longestOutput[Int(failure[Int(child)])]
-                queue.append(child)
-                child = nextSibling[Int(child)]
+                let own = terminal[Int(next)]
+                longestOutput[Int(next)] = own >= 0 ? own : longestOutput[Int(failure[Int(next)])]
+                queue.append(next)
+                next = nextSibling[Int(next)]
             }
         }
 
         // The shorter patterns a pattern contains as a prefix are its node's output chain. Each
         // is checked once per containing pattern; `.output` cannot overlap itself, so a pattern
         // of n bytes contains at most n/7 of them and the whole table costs O(total length).
-        var fallback = [Int32](repeating: -1, count: patterns.count)
-        for (index, pattern) in patterns.enumerated() {
+        var fallback = [Int32](repeating: -1, count: reversed.count)
+        for index in reversed.indices {
+            let length = reversed[index].count
             var candidate = longestOutput[Int(failure[Int(patternNodes[index])])]
             while candidate >= 0 {
-                let length = patterns[Int(candidate)].count
-                if !Self.isSegmentByte(pattern[length]) {
+                // The byte after the shorter pattern, read in the longer one (stored reversed).
+                let after = reversed[index][length - 1 - reversed[Int(candidate)].count]
+                if !Self.isSegmentByte(after) {
                     fallback[index] = candidate
                     break
                 }
@@ -108,8 +129,10 @@ final class ReferenceMatcher: Sendable {
         }
 
         self.ids = ids
-        self.patternLengths = patterns.map(\.count)
-        self.edges = edges
+        self.patternLengths = reversed.map(\.count)
+        self.firstChild = firstChild
+        self.nextSibling = nextSibling
+        self.label = label
         self.failure = failure
         self.longestOutput = longestOutput
         self.fallback = fallback
@@ -129,7 +152,7 @@ final class ReferenceMatcher: Sendable {
             position -= 1
             let byte = bytes[position]
             while true {
-                if let next = edges[Int(node) << 8 | Int(byte)] {
+                if let next = child(node, byte) {
                     node = next
                     break
                 }
@@ -146,6 +169,16 @@ final class ReferenceMatcher: Sendable {
         }
         found.reverse()
         return found
+    }
+
+    /// At most 256 siblings, and only below `.output` do nodes fan out.
+    private func child(_ node: Int32, _ byte: UInt8) -> Int32? {
+        var child = firstChild[Int(node)]
+        while child >= 0 {
+            if label[Int(child)] == byte { return child }
+            child = nextSibling[Int(child)]
+        }
+        return nil
     }
 
     static func isSegmentByte(_ byte: UInt8) -> Bool {

@@ -1,4 +1,5 @@
 @testable import CarEngine
+import CarIR
 import CarJSON
 import Foundation
 import Testing
@@ -43,8 +44,8 @@ struct InterpolationScaleTests {
     /// against the scan this replaced: the same references, ranges and paths.
     @Test func randomTextAgreesWithTheQuadraticScan() {
         var generator = SplitMix(seed: 0x5eed)
-        let pieces = ["$", ".", "output", ".output", "a", "b", "a.output", "$a", "-", "_", " ", "x", "1", "é"]
-        let idPieces = ["a", "b", ".output", "$", "a.b", "x", "-"]
+        let pieces = ["$", ".", "output", ".output", "a", "b", "a.output", "$a", "-", "_", " ", "x", "1", "é", "s", "$a.output$a"]
+        let idPieces = ["a", "b", ".output", "$", "a.b", "x", "-", "a.output$a", ".outputs"]
         for _ in 0..<2_000 {
             var ids = Set<String>()
             for _ in 0..<Int(generator.next() % 4 + 1) {
@@ -142,4 +143,27 @@ private struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// The automaton's memory follows the ids' bytes, so a proposal's ids are bounded together.
+@Suite("parameter interpolation: id bytes")
+struct ActionIDBytesTests {
+    @Test func aProposalWhoseIdsPassTheByteBoundIsRefusedBeforeAnythingRuns() async throws {
+        let runtime = Runtime(eventLog: try EventLog(journalPath: nil), limits: ExecutionLimits(maxActionIDBytes: 100))
+        let long = String(repeating: "i", count: 60)
+        let proposal = ActionProposal(id: "p", actions: [
+            Action(id: long + "1", kind: .stateWrite, parameters: ["key": "k", "value": 1]),
+            Action(id: long + "2", kind: .stateWrite, parameters: ["key": "k", "value": 2]),
+        ])
+        #expect(throws: AdmissionError("proposal action ids take 122 bytes together; at most 100 are allowed")) {
+            try runtime.admit(proposal, session: nil)
+        }
+        let result = await runtime.execute(proposal, session: nil, scope: nil, invoker: NoCallbacks())
+        #expect(result.results.allSatisfy { $0.status == .rejected })
+        #expect(runtime.state.get("k", tenant: nil) == nil)
+    }
+}
+
+private struct NoCallbacks: ToolInvoker {
+    func invoke(_ call: ToolCall) async -> ToolOutcome { .channelClosed }
 }
