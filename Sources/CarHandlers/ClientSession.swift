@@ -101,9 +101,10 @@ public final class ClientSession: RPCSession {
     /// Where this session's blocking file work runs.
     public var blockingPool: BlockingPool { memoryScopes.pool }
 
-    /// The persist/load sandbox under the daemon's memory root.
-    public func memorySandbox() throws -> MemorySandbox {
-        try memoryScopes.sandbox()
+    /// The file a `memory.persist` / `memory.load` path names inside the daemon's memory root
+    /// (refused with `MemorySandbox.Refusal`); the checks run on the blocking pool.
+    public func sandboxedMemoryPath(_ path: String, creatingParents: Bool) async throws -> String {
+        try await memoryScopes.sandboxed(path, creatingParents: creatingParents)
     }
 
     /// Binds this connection to a daemon-owned namespace graph (`session.auth`), giving back

@@ -124,8 +124,7 @@ extension CarHandler {
     /// The path resolved inside the sandbox; its realpath, stat and mkdir calls run on the pool.
     static func sandboxed(_ path: String, _ context: RPCContext<ClientSession>, method: String, creatingParents: Bool) async throws -> String {
         do {
-            let sandbox = try context.session.memorySandbox()
-            return try await context.session.blockingPool.run { try sandbox.resolve(path, creatingParents: creatingParents) }
+            return try await context.session.sandboxedMemoryPath(path, creatingParents: creatingParents)
         } catch let refusal as MemorySandbox.Refusal {
             throw CarErrors.invalidParams("\(method) \(refusal)")
         } catch {

@@ -74,11 +74,15 @@ public final class MemoryScopes: Sendable {
         self.pool = pool
     }
 
-    /// The sandbox for `memory.persist` / `memory.load`, its root created on first use.
-    func sandbox() throws(Failure) -> MemorySandbox {
+    /// The file `memory.persist` / `memory.load` may use for `path`: resolved by the sandbox
+    /// (realpath, stat, mkdir) on the pool, the memory root created on first use.
+    func sandboxed(_ path: String, creatingParents: Bool) async throws -> String {
         guard let root else { throw Failure(description: "this daemon has no memory root: persist and load are disabled") }
-        try? FileSystem.makeDirectories(root)
-        return MemorySandbox(root: root)
+        let sandbox = MemorySandbox(root: root)
+        return try await pool.run {
+            try? FileSystem.makeDirectories(root)
+            return try sandbox.resolve(path, creatingParents: creatingParents)
+        }
     }
 
     /// Binds one more holder to the namespace's graph, reading it from its snapshot (on the
