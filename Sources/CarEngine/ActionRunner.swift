@@ -21,7 +21,8 @@ struct ActionRunner: Sendable {
     let events: ProposalEvents
     let invoker: any ToolInvoker
     let session: String?
-    let actionIDs: Set<String>
+    /// The proposal's action ids, ready to find `$<id>.output` (built once per proposal).
+    let references: ReferenceMatcher
     let limits: ExecutionLimits
 
     func run(index: Int, action: Action, outputs: [String: JSONValue]) async -> ActionRun {
@@ -30,7 +31,7 @@ struct ActionRunner: Sendable {
         // The gates. Nothing here has an effect, so a refusal is a rejection: the action never ran.
         let parameters: [String: JSONValue]
         do {
-            parameters = try ParameterInterpolation(outputs: outputs, actionIDs: actionIDs).resolve(action.parameters)
+            parameters = try ParameterInterpolation(outputs: outputs, matcher: references).resolve(action.parameters)
         } catch {
             return attempt.rejected("parameter interpolation failed: \(error)")
         }

@@ -11,20 +11,35 @@ import CarJSON
 /// - `$` followed by anything that is not a proposal action id and `.output` is left alone.
 ///
 /// Only ids of the proposal are recognised, so ids may hold any characters; path segments are
-/// `[A-Za-z0-9_-]+`.
+/// `[A-Za-z0-9_-]+`. Finding them is linear in the string (`ReferenceMatcher`), built once per
+/// proposal.
 struct ParameterInterpolation {
     /// Outputs of the actions that have succeeded so far.
     let outputs: [String: JSONValue]
-    let actionIDs: Set<String>
+    let matcher: ReferenceMatcher
+
+    init(outputs: [String: JSONValue], matcher: ReferenceMatcher) {
+        self.outputs = outputs
+        self.matcher = matcher
+    }
+
+    init(outputs: [String: JSONValue], actionIDs: Set<String>) {
+        self.init(outputs: outputs, matcher: ReferenceMatcher(actionIDs: actionIDs))
+    }
 
     /// The action ids a value refers to: the executor turns them into ordering edges, so an
     /// action never reads an output before it exists.
-    static func references(in value: JSONValue, actionIDs: Set<String>) -> Set<String> {
+    static func references(in value: JSONValue, matcher: ReferenceMatcher) -> Set<String> {
         var found = Set<String>()
+        guard !matcher.isEmpty else { return found }
         visitStrings(value) { text in
-            for reference in scan(Array(text.utf8), actionIDs: actionIDs) { found.insert(reference.actionID) }
+            for reference in scan(Array(text.utf8), matcher: matcher) { found.insert(reference.actionID) }
         }
         return found
+    }
+
+    static func references(in value: JSONValue, actionIDs: Set<String>) -> Set<String> {
+        references(in: value, matcher: ReferenceMatcher(actionIDs: actionIDs))
     }
 
     func resolve(_ parameters: [String: JSONValue]) throws(InterpolationError) -> [String: JSONValue] {
@@ -54,7 +69,7 @@ struct ParameterInterpolation {
     private func resolve(_ text: String) throws(InterpolationError) -> JSONValue {
         guard text.utf8.contains(UInt8(ascii: "$")) else { return .string(text) }
         let bytes = Array(text.utf8)
-        let references = Self.scan(bytes, actionIDs: actionIDs)
+        let references = Self.scan(bytes, matcher: matcher)
         guard !references.isEmpty else { return .string(text) }
 
         if references.count == 1, let only = references.first, only.start == 0, only.end == bytes.count {
@@ -113,64 +128,29 @@ struct ParameterInterpolation {
         let end: Int
     }
 
-    private static let outputSuffix = Array(".output".utf8)
-
-    /// Finds `$<id>.output(.segment)*` occurrences whose id is a proposal action id. When
-    /// several ids fit (`a` and `a.output.b`), the longest wins.
-    static func scan(_ bytes: [UInt8], actionIDs: Set<String>) -> [Reference] {
+    /// Finds `$<id>.output(.segment)*` occurrences whose id is a proposal action id, left to
+    /// right without overlap. When several ids fit (`a` and `a.output.b`), the longest wins.
+    static func scan(_ bytes: [UInt8], matcher: ReferenceMatcher) -> [Reference] {
         var references: [Reference] = []
-        var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "$") else {
-                index += 1
-                continue
-            }
-            let idStart = index + 1
-            var best: (id: String, afterSuffix: Int)?
-            var search = idStart
-            // Each `.output` after the `$` ends a candidate id.
-            while let suffix = find(outputSuffix, in: bytes, from: search) {
-                let candidate = String(decoding: bytes[idStart..<suffix], as: UTF8.self)
-                let afterSuffix = suffix + outputSuffix.count
-                if !candidate.isEmpty, actionIDs.contains(candidate), isBoundary(bytes, afterSuffix) { best = (candidate, afterSuffix) }
-                search = suffix + 1
-            }
-            guard let best else {
-                index += 1
-                continue
-            }
+        var consumed = 0
+        for match in matcher.matches(in: bytes) where match.start >= consumed {
             var path: [String] = []
-            var end = best.afterSuffix
-            while end < bytes.count, bytes[end] == UInt8(ascii: "."), end + 1 < bytes.count, isSegmentByte(bytes[end + 1]) {
+            var end = match.afterSuffix
+            while end < bytes.count, bytes[end] == UInt8(ascii: "."), end + 1 < bytes.count,
+                  ReferenceMatcher.isSegmentByte(bytes[end + 1]) {
                 var segmentEnd = end + 1
-                while segmentEnd < bytes.count, isSegmentByte(bytes[segmentEnd]) { segmentEnd += 1 }
+                while segmentEnd < bytes.count, ReferenceMatcher.isSegmentByte(bytes[segmentEnd]) { segmentEnd += 1 }
                 path.append(String(decoding: bytes[(end + 1)..<segmentEnd], as: UTF8.self))
                 end = segmentEnd
             }
-            references.append(Reference(actionID: best.id, path: path, start: index, end: end))
-            index = end
+            references.append(Reference(actionID: match.id, path: path, start: match.start, end: end))
+            consumed = end
         }
         return references
     }
 
-    /// `.output` must end there (`$a1.outputs` is not a reference).
-    private static func isBoundary(_ bytes: [UInt8], _ index: Int) -> Bool {
-        index == bytes.count || !isSegmentByte(bytes[index])
-    }
-
-    private static func isSegmentByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-    }
-
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= bytes.count, start <= bytes.count - needle.count else { return nil }
-        var index = start
-        while index <= bytes.count - needle.count {
-            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
+    static func scan(_ bytes: [UInt8], actionIDs: Set<String>) -> [Reference] {
+        scan(bytes, matcher: ReferenceMatcher(actionIDs: actionIDs))
     }
 
     private static func visitStrings(_ value: JSONValue, _ body: (String) -> Void) {

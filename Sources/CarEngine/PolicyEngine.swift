@@ -6,15 +6,19 @@ import Synchronization
 /// The guardrails every action passes before it may have an effect: global policies, plus those
 /// of the policy session a proposal names (`session.policy.open`). Registration appends without
 /// de-duplicating, so one name can cover several policies; `unregister` removes them all.
+/// Policies (count and bytes, over every scope) and open sessions are capped (`RuntimeCaps`).
 public final class PolicyEngine: Sendable {
     private struct Entry: Sendable {
         let name: String
         let rule: PolicyRule
+        let bytes: Int
     }
 
     private struct Registry: Sendable {
         var global: [Entry] = []
         var sessions: [String: [Entry]] = [:]
+        var count = 0
+        var bytes = 0
 
         func entries(_ scope: PolicyScope) throws(PolicyError) -> [Entry] {
             switch scope {
@@ -37,26 +41,52 @@ public final class PolicyEngine: Sendable {
     }
 
     private let registry = Mutex(Registry())
+    public let maxPolicies: Int
+    public let maxBytes: Int
+    public let maxSessions: Int
 
-    public init() {}
+    public init(maxPolicies: Int = RuntimeCaps().maxPolicies, maxBytes: Int = RuntimeCaps().maxPolicyBytes,
+                maxSessions: Int = RuntimeCaps().maxPolicySessions) {
+        self.maxPolicies = max(0, maxPolicies)
+        self.maxBytes = max(0, maxBytes)
+        self.maxSessions = max(0, maxSessions)
+    }
 
     public func register(_ policy: PolicyDefinition, scope: PolicyScope) throws(PolicyError) {
         guard !policy.name.isEmpty else { throw PolicyError("policy requires a non-empty 'name'") }
-        let entry = Entry(name: policy.name, rule: try PolicyRule(policy))
+        let entry = Entry(name: policy.name, rule: try PolicyRule(policy), bytes: Self.bytes(of: policy))
+        let (maxPolicies, maxBytes) = (self.maxPolicies, self.maxBytes)
         try registry.withLock { (registry) throws(PolicyError) in
+            if registry.count >= maxPolicies {
+                throw PolicyError("policy.register: this connection may hold at most \(maxPolicies) policies across all scopes")
+            }
+            if registry.bytes + entry.bytes > maxBytes {
+                throw PolicyError("policy.register: this connection's policies may take at most \(maxBytes) bytes "
+                                  + "(\(registry.bytes) used; this one needs \(entry.bytes))")
+            }
             try registry.modify(scope) { $0.append(entry) }
+            registry.count += 1
+            registry.bytes += entry.bytes
         }
+    }
+
+    static func bytes(of policy: PolicyDefinition) -> Int {
+        policy.name.utf8.count + policy.rule.utf8.count + (policy.target?.utf8.count ?? 0) + (policy.key?.utf8.count ?? 0)
+            + (policy.pattern?.utf8.count ?? 0) + RuntimeCaps.bytes(policy.value)
     }
 
     /// Removes every policy registered under `name` in that scope; returns how many went.
     @discardableResult
     public func unregister(name: String, scope: PolicyScope) throws(PolicyError) -> Int {
         try registry.withLock { (registry) throws(PolicyError) in
-            try registry.modify(scope) { entries in
-                let before = entries.count
+            let removed = try registry.modify(scope) { entries in
+                let gone = entries.filter { $0.name == name }
                 entries.removeAll { $0.name == name }
-                return before - entries.count
+                return (count: gone.count, bytes: gone.reduce(0) { $0 + $1.bytes })
             }
+            registry.count -= removed.count
+            registry.bytes -= removed.bytes
+            return removed.count
         }
     }
 
@@ -67,17 +97,32 @@ public final class PolicyEngine: Sendable {
     }
 
     /// Opens a policy session and returns its opaque id.
-    public func openSession() -> String {
+    public func openSession() throws(PolicyError) -> String {
         let id = "psess-" + UUID().uuidString.lowercased()
-        registry.withLock { $0.sessions[id] = [] }
+        let maxSessions = self.maxSessions
+        try registry.withLock { (registry) throws(PolicyError) in
+            guard registry.sessions.count < maxSessions else {
+                throw PolicyError("session.policy.open: this connection may have at most \(maxSessions) policy sessions open; close one first")
+            }
+            registry.sessions[id] = []
+        }
         return id
     }
 
     /// Drops the session and every policy scoped to it; false if it was not open.
     @discardableResult
     public func closeSession(_ id: String) -> Bool {
-        registry.withLock { $0.sessions.removeValue(forKey: id) != nil }
+        registry.withLock { registry in
+            guard let entries = registry.sessions.removeValue(forKey: id) else { return false }
+            registry.count -= entries.count
+            registry.bytes -= entries.reduce(0) { $0 + $1.bytes }
+            return true
+        }
     }
+
+    /// Policies held across all scopes, and their bytes.
+    public var policyCount: Int { registry.withLock { $0.count } }
+    public var policyBytes: Int { registry.withLock { $0.bytes } }
 
     public func hasSession(_ id: String) -> Bool {
         registry.withLock { $0.sessions[id] != nil }

@@ -6,7 +6,8 @@ import CarJSON
 enum PolicyRule: Sendable, Hashable {
     /// Deny any action calling `tool`.
     case denyTool(tool: String)
-    /// Deny a call to `tool` whose parameter `key`, string-coerced, contains `pattern`.
+    /// Deny a call to `tool` whose parameter `key`, string-coerced, contains `pattern` (as UTF-8
+    /// bytes, like the reference).
     case denyToolParam(tool: String, key: String, pattern: String)
     /// Deny any action unless `state[key]` equals `value`.
     case requireState(key: String, value: JSONValue)
@@ -48,7 +49,7 @@ enum PolicyRule: Sendable, Hashable {
         case .denyToolParam(let tool, let key, let pattern):
             // An absent parameter cannot carry the pattern, so it is never a violation.
             guard action.tool == tool, let parameter = action.parameters[key],
-                  JSONText.coerced(parameter).contains(pattern) else { return nil }
+                  JSONText.containsBytes(JSONText.coerced(parameter), pattern) else { return nil }
             return "param '\(key)' matches denied pattern '\(pattern)'"
         case .requireState(let key, let required):
             let actual = lookup(key)

@@ -113,7 +113,8 @@ struct ProposalExecutor: Sendable {
         }
 
         let actions = proposal.actions
-        let references = Self.references(actions)
+        let matcher = ReferenceMatcher(actionIDs: actions.map(\.id))
+        let references = Self.references(actions, matcher: matcher)
         let graph = ActionGraph(Self.withEdges(actions, references), honoringExplicitDependencies: true)
         var board = Board(graph: graph)
 
@@ -146,7 +147,7 @@ struct ProposalExecutor: Sendable {
         for (index, result) in rejectedUpFront { board.resolve(index, result) }
 
         let runner = ActionRunner(tools: tools, policies: policies, state: state.view(tenant: scope?.tenant), events: events,
-                                  invoker: invoker, session: session, actionIDs: Set(actions.map(\.id)), limits: limits)
+                                  invoker: invoker, session: session, references: matcher, limits: limits)
         let limit = limits.maxConcurrentActions
 
         await withTaskGroup(of: ActionRun.self) { group in
@@ -216,6 +217,11 @@ struct ProposalExecutor: Sendable {
         if proposal.actions.count > limits.maxActions {
             return AdmissionError("proposal has \(proposal.actions.count) actions; at most \(limits.maxActions) may be submitted at once")
         }
+        // The reference matcher is built from the ids, about 17 bytes per id byte: bounded here.
+        let idBytes = proposal.actions.reduce(0) { $0 + $1.id.utf8.count }
+        if idBytes > limits.maxActionIDBytes {
+            return AdmissionError("proposal action ids take \(idBytes) bytes together; at most \(limits.maxActionIDBytes) are allowed")
+        }
         var seen = Set<String>()
         for action in proposal.actions where !seen.insert(action.id).inserted {
             return AdmissionError("duplicate action id '\(action.id)': ids must be unique within a proposal")
@@ -227,10 +233,9 @@ struct ProposalExecutor: Sendable {
     }
 
     /// For each action, the other actions whose output its parameters interpolate.
-    static func references(_ actions: [Action]) -> [[String]] {
-        let ids = Set(actions.map(\.id))
-        return actions.map { action in
-            var found = ParameterInterpolation.references(in: .object(action.parameters), actionIDs: ids)
+    static func references(_ actions: [Action], matcher: ReferenceMatcher) -> [[String]] {
+        actions.map { action in
+            var found = ParameterInterpolation.references(in: .object(action.parameters), matcher: matcher)
             // A self-reference is left to fail at interpolation.
             found.remove(action.id)
             return found.sorted()

@@ -16,6 +16,11 @@ public final class StateStore: Sendable {
         var unscoped: [String: JSONValue] = [:]
         var tenants: [String: [String: JSONValue]] = [:]
         var total = 0
+        /// What each key is counted as (`entryBytes`), beside the values so reads stay as they
+        /// were; and their sum.
+        var unscopedSizes: [String: Int] = [:]
+        var tenantSizes: [String: [String: Int]] = [:]
+        var bytes = 0
 
         subscript(tenant: String?) -> [String: JSONValue] {
             guard let tenant else { return unscoped }
@@ -25,10 +30,13 @@ public final class StateStore: Sendable {
 
     /// The most keys the store holds across all tenants; a write that would add one more fails.
     public let maxKeys: Int
+    /// The most bytes (keys, tenant ids and values as compact JSON) held across all tenants.
+    public let maxBytes: Int
     private let maps = Mutex(Maps())
 
-    public init(maxKeys: Int = StateStore.defaultMaxKeys) {
+    public init(maxKeys: Int = StateStore.defaultMaxKeys, maxBytes: Int = RuntimeCaps().maxStateBytes) {
         self.maxKeys = max(0, maxKeys)
+        self.maxBytes = max(0, maxBytes)
     }
 
     public func get(_ key: String, tenant: String?) -> JSONValue? {
@@ -40,15 +48,23 @@ public final class StateStore: Sendable {
     public func set(_ key: String, _ value: JSONValue, tenant: String?) throws(StateError) {
         let tenant = Self.normalize(tenant)
         if tenant == nil, key.hasPrefix(Self.reservedPrefix) { throw .reservedKey(key) }
-        let maxKeys = self.maxKeys
+        let (maxKeys, maxBytes) = (self.maxKeys, self.maxBytes)
+        // Measured before the lock: the JSON text of a large value takes a while to write.
+        let size = key.utf8.count + (tenant?.utf8.count ?? 0) + RuntimeCaps.bytes(value)
         try maps.withLock { (maps) throws(StateError) in
             let isNew = maps[tenant][key] == nil
             if isNew, maps.total >= maxKeys { throw .full(maxKeys: maxKeys) }
+            let old = (tenant.map { maps.tenantSizes[$0]?[key] } ?? maps.unscopedSizes[key]) ?? 0
+            let bytes = maps.bytes - old + size
+            if bytes > maxBytes { throw .tooManyBytes(maxBytes: maxBytes, used: maps.bytes, needed: size) }
             if let tenant {
                 maps.tenants[tenant, default: [:]][key] = value
+                maps.tenantSizes[tenant, default: [:]][key] = size
             } else {
                 maps.unscoped[key] = value
+                maps.unscopedSizes[key] = size
             }
+            maps.bytes = bytes
             if isNew { maps.total += 1 }
         }
     }
@@ -67,8 +83,9 @@ public final class StateStore: Sendable {
         return maps.withLock { $0[tenant] }
     }
 
-    /// Keys held across every tenant.
+    /// Keys held across every tenant, and the bytes they are counted as.
     public var count: Int { maps.withLock { $0.total } }
+    public var bytes: Int { maps.withLock { $0.bytes } }
 
     /// The store as one tenant (or the unscoped caller) sees it.
     public func view(tenant: String?) -> StateView {
@@ -104,6 +121,11 @@ public struct StateError: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func full(maxKeys: Int) -> StateError {
         StateError("state store is full: it holds its maximum of \(maxKeys) keys, so a new key cannot be added (existing keys can still be overwritten)")
+    }
+
+    static func tooManyBytes(maxBytes: Int, used: Int, needed: Int) -> StateError {
+        StateError("state store is full: it may hold at most \(maxBytes) bytes of keys and values (as JSON) for this connection; "
+                   + "\(used) are used and this write needs \(needed) (smaller values, or fewer keys)")
     }
 
     static func reservedKey(_ key: String) -> StateError {

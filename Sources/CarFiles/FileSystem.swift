@@ -8,6 +8,10 @@ public enum FileSystem {
     /// Makes every temporary name unique within the process, so two writers of one file
     /// (two sessions bound to one memory namespace) never share a temporary.
     static let temporaryCounter = Atomic<UInt64>(0)
+    /// The most bytes `writeAtomically` appends to a file name for its temporary:
+    /// `.tmp-` + a pid (up to 10 digits) + `-` + a UInt64 counter (up to 20). A name that must
+    /// be written atomically has to leave this much room under `NAME_MAX`.
+    public static let temporarySuffixMaxBytes = 5 + 10 + 1 + 20
 
     public struct Failure: Error, CustomStringConvertible {
         public var path: String

@@ -1,4 +1,5 @@
 import CarEngine
+import CarIO
 import CarMemory
 import CarRPC
 import Synchronization
@@ -25,7 +26,7 @@ public final class ClientSession: RPCSession {
         /// This connection's own graph, made on first use when nothing shared or bound applies.
         var memory: MemoryEngine?
         /// Set by `session.auth {memory_namespace}`: the daemon-owned graph of that namespace.
-        var namespace: (name: String, engine: MemoryEngine)?
+        var namespace: MemoryScopes.Binding?
         var closed = false
     }
 
@@ -71,26 +72,55 @@ public final class ClientSession: RPCSession {
         }
     }
 
-    /// Runs a write against the effective memory; a namespace-bound graph is persisted before
-    /// this returns, so the reply to a write means the write is on disk.
-    public func writeMemory<T>(_ body: (MemoryEngine) throws -> T) throws -> T {
-        let engine = effectiveMemory()
-        let result = try body(engine)
-        if let bound = domain.withLock({ $0.namespace }) {
-            try memoryScopes.persist(namespace: bound.name, engine: bound.engine)
-        }
+    /// Runs a write against the effective memory; a namespace-bound graph is persisted (on the
+    /// blocking pool) before this returns, so the reply to a write means the write is on disk.
+    /// The write holds the graph meanwhile, so it cannot be evicted between change and snapshot.
+    public func writeMemory<T>(_ body: (MemoryEngine) throws -> T) async throws -> T {
+        guard let bound = domain.withLock({ $0.namespace }) else { return try body(effectiveMemory()) }
+        try memoryScopes.retain(bound)
+        defer { memoryScopes.release(bound) }
+        let result = try body(bound.engine)
+        try await memoryScopes.persist(bound)
         return result
     }
 
-    /// The persist/load sandbox under the daemon's memory root.
-    public func memorySandbox() throws -> MemorySandbox {
-        try memoryScopes.sandbox()
+    /// Like `writeMemory`, but the body itself blocks (it reads a file), so it runs on the pool.
+    public func writeMemory<T: Sendable>(offLoop body: @escaping @Sendable (MemoryEngine) throws -> T) async throws -> T {
+        guard let bound = domain.withLock({ $0.namespace }) else {
+            let engine = effectiveMemory()
+            return try await blockingPool.run { try body(engine) }
+        }
+        try memoryScopes.retain(bound)
+        defer { memoryScopes.release(bound) }
+        let engine = bound.engine
+        let result = try await blockingPool.run { try body(engine) }
+        try await memoryScopes.persist(bound)
+        return result
     }
 
-    /// Binds this connection to a daemon-owned namespace graph (`session.auth`).
-    func bindMemoryNamespace(_ name: String) throws {
-        let engine = try memoryScopes.engine(forNamespace: name)
-        domain.withLock { $0.namespace = (name, engine) }
+    /// Where this session's blocking file work runs.
+    public var blockingPool: BlockingPool { memoryScopes.pool }
+
+    /// The file a `memory.persist` / `memory.load` path names inside the daemon's memory root
+    /// (refused with `MemorySandbox.Refusal`); the checks run on the blocking pool.
+    public func sandboxedMemoryPath(_ path: String, creatingParents: Bool) async throws -> String {
+        try await memoryScopes.sandboxed(path, creatingParents: creatingParents)
+    }
+
+    /// Binds this connection to a daemon-owned namespace graph (`session.auth`), giving back
+    /// the graph it was bound to before, if any. The name is validated first, so a name whose
+    /// snapshot file could not exist binds nothing and loads nothing.
+    func bindMemoryNamespace(_ name: String) async throws {
+        try NamespaceFileName.validate(name)
+        let binding = try await memoryScopes.bind(namespace: name)
+        let (previous, closed) = domain.withLock { domain in
+            guard !domain.closed else { return (MemoryScopes.Binding?.none, true) }
+            defer { domain.namespace = binding }
+            return (domain.namespace, false)
+        }
+        if let previous { memoryScopes.release(previous) }
+        // The connection went while the graph loaded: nothing holds it.
+        if closed { memoryScopes.release(binding) }
     }
 
     /// The namespace this connection's memory is bound to, if any.
@@ -98,10 +128,13 @@ public final class ClientSession: RPCSession {
 
     /// The connection is gone: the journal is closed so its descriptor is not held.
     public func close() {
-        let runtime = domain.withLock { domain in
+        let (runtime, namespace) = domain.withLock { domain in
             domain.closed = true
-            return domain.runtime
+            defer { domain.namespace = nil }
+            return (domain.runtime, domain.namespace)
         }
         runtime?.eventLog.close()
+        // The graph is written before every write's reply, so giving it up loses nothing.
+        if let namespace { memoryScopes.release(namespace) }
     }
 }

@@ -1,4 +1,5 @@
 import CarGenerated
+import CarIO
 import CarMemory
 import CarRPC
 
@@ -6,7 +7,7 @@ extension CarHandler {
     public func memoryAddFact(
         _ params: CarMethods.MemoryAddFact.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryAddFact.Result {
-        try Self.memoryWrite(context) { memory in
+        try await Self.memoryWrite(context) { memory in
             try memory.addFact(subject: params.subject, body: params.body, kind: params.kind ?? "pattern",
                                confidence: params.confidence ?? 1.0, id: params.factId, tags: params.tags ?? [], source: params.source)
         }
@@ -21,7 +22,7 @@ extension CarHandler {
     public func memoryDelete(
         _ params: CarMethods.MemoryDelete.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryDelete.Result {
-        try Self.memoryWrite(context) { memory in
+        try await Self.memoryWrite(context) { memory in
             let kind = memory.fact(id: params.id)?.kind
             let deleted = memory.delete(id: params.id)
             return .init(deleted: deleted, factCount: memory.factCount, id: params.id, kind: kind)
@@ -31,20 +32,20 @@ extension CarHandler {
     public func memorySaveKnowledge(
         _ params: CarMethods.MemorySaveKnowledge.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemorySaveKnowledge.Result {
-        try Self.save(.knowledge, params, context)
+        try await Self.save(.knowledge, params, context)
     }
 
     public func memorySaveProcedural(
         _ params: CarMethods.MemorySaveProcedural.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemorySaveProcedural.Result {
-        try Self.save(.procedural, .init(body: params.body, confidence: params.confidence, id: params.id, isConstraint: params.isConstraint,
+        try await Self.save(.procedural, .init(body: params.body, confidence: params.confidence, id: params.id, isConstraint: params.isConstraint,
                                           subject: params.subject, tags: params.tags, tenantId: params.tenantId), context)
     }
 
     public func memoryConsolidate(
         _ params: CarMethods.MemoryConsolidate.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryConsolidate.Result {
-        try Self.memoryWrite(context) { memory in
+        try await Self.memoryWrite(context) { memory in
             let report = memory.consolidate()
             return .init(factsAfter: report.factsAfter, factsBefore: report.factsBefore,
                          groups: report.groups.map { .init(kept: $0.kept, removed: $0.removed) }, merged: report.merged)
@@ -68,9 +69,11 @@ extension CarHandler {
     public func memoryPersist(
         _ params: CarMethods.MemoryPersist.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryPersist.Result {
-        let path = try Self.sandboxed(params.path, context, method: "memory.persist", creatingParents: true)
+        let path = try await Self.sandboxed(params.path, context, method: "memory.persist", creatingParents: true)
+        let memory = context.session.effectiveMemory()
         do {
-            return try context.session.effectiveMemory().persist(to: path)
+            // Serializing the graph and the write with its fsync happen on the blocking pool.
+            return try await context.session.blockingPool.run { try memory.persist(to: path) }
         } catch {
             throw CarErrors.internalError("memory.persist \(params.path): \(error)")
         }
@@ -79,13 +82,19 @@ extension CarHandler {
     public func memoryLoad(
         _ params: CarMethods.MemoryLoad.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryLoad.Result {
-        let path = try Self.sandboxed(params.path, context, method: "memory.load", creatingParents: false)
-        return try Self.memoryWrite(context) { memory in
-            do {
-                return try memory.load(from: path)
-            } catch {
-                throw CarErrors.invalidParams("memory.load \(params.path): \(error)")
-            }
+        let path = try await Self.sandboxed(params.path, context, method: "memory.load", creatingParents: false)
+        let requested = params.path
+        do {
+            // The file is read and parsed on the blocking pool; a bound graph is then persisted.
+            return try await context.session.writeMemory(offLoop: { memory in
+                do {
+                    return try memory.load(from: path)
+                } catch {
+                    throw CarErrors.invalidParams("memory.load \(requested): \(error)")
+                }
+            })
+        } catch {
+            throw Self.memoryWriteError(error)
         }
     }
 
@@ -93,21 +102,29 @@ extension CarHandler {
 
     /// A write to the session's memory, persisted before the reply when the session is bound
     /// to a namespace; domain refusals (a full graph) are the caller's problem, -32602.
-    static func memoryWrite<T>(_ context: RPCContext<ClientSession>, _ body: (MemoryEngine) throws -> T) throws -> T {
+    static func memoryWrite<T>(_ context: RPCContext<ClientSession>, _ body: (MemoryEngine) throws -> T) async throws -> T {
         do {
-            return try context.session.writeMemory(body)
-        } catch let error as RPCError {
-            throw error
-        } catch let error as MemoryScopes.Failure {
-            throw CarErrors.internalError(error.description)
+            return try await context.session.writeMemory(body)
         } catch {
-            throw CarErrors.invalidParams(String(describing: error))
+            throw memoryWriteError(error)
         }
     }
 
-    static func sandboxed(_ path: String, _ context: RPCContext<ClientSession>, method: String, creatingParents: Bool) throws -> String {
+    /// The daemon's own failures (a snapshot that cannot be written, a saturated pool) are
+    /// -32603; anything else the write refused is the caller's, -32602.
+    static func memoryWriteError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as RPCError: error
+        case let error as MemoryScopes.Failure: CarErrors.internalError(error.description)
+        case let error as BlockingPoolError: CarErrors.internalError(error.description)
+        default: CarErrors.invalidParams(String(describing: error))
+        }
+    }
+
+    /// The path resolved inside the sandbox; its realpath, stat and mkdir calls run on the pool.
+    static func sandboxed(_ path: String, _ context: RPCContext<ClientSession>, method: String, creatingParents: Bool) async throws -> String {
         do {
-            return try context.session.memorySandbox().resolve(path, creatingParents: creatingParents)
+            return try await context.session.sandboxedMemoryPath(path, creatingParents: creatingParents)
         } catch let refusal as MemorySandbox.Refusal {
             throw CarErrors.invalidParams("\(method) \(refusal)")
         } catch {
@@ -119,8 +136,8 @@ extension CarHandler {
 
     private static func save(
         _ kind: SavedKind, _ params: CarMethods.MemorySaveKnowledge.Params, _ context: RPCContext<ClientSession>
-    ) throws -> CarSchemas.SavedMemory {
-        try memoryWrite(context) { memory in
+    ) async throws -> CarSchemas.SavedMemory {
+        try await memoryWrite(context) { memory in
             // Saving under an existing id replaces that entry, so re-saving is idempotent.
             if let id = params.id { memory.delete(id: id) }
             var tags = params.tags ?? []

@@ -44,7 +44,11 @@ extension CarHandler {
     public func sessionPolicyOpen(
         _ params: CarMethods.SessionPolicyOpen.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SessionPolicyOpen.Result {
-        .init(sessionId: try context.session.runtime().policies.openSession())
+        do {
+            return .init(sessionId: try context.session.runtime().policies.openSession())
+        } catch let error as PolicyError {
+            throw CarErrors.invalidParams(error.description)
+        }
     }
 
     public func sessionPolicyClose(

@@ -1,4 +1,5 @@
 import CarGenerated
+import CarMemory
 import CarRPC
 
 extension CarHandler {
@@ -8,7 +9,7 @@ extension CarHandler {
         let session = context.session
         guard let expected = state.config.authToken else {
             // Auth disabled: accept anything so clients that always authenticate keep one code path.
-            let namespace = try bindNamespace(params, session)
+            let namespace = try await bindNamespace(params, session)
             session.gate.authenticate(as: .session)
             return .init(authEnabled: false, memoryNamespace: namespace, ok: true)
         }
@@ -16,7 +17,7 @@ extension CarHandler {
             guard let hostExpected = state.config.hostToken, ConstantTime.equals(hostToken, hostExpected) else {
                 throw Self.authFailed("host token mismatch")
             }
-            let namespace = try bindNamespace(params, session)
+            let namespace = try await bindNamespace(params, session)
             session.gate.authenticate(as: .host)
             return .init(authEnabled: true, memoryNamespace: namespace, ok: true, role: "host")
         }
@@ -31,17 +32,20 @@ extension CarHandler {
             throw Self.authFailed("token mismatch")
         }
         // The namespace is bound first: a call that fails answers an error and grants nothing.
-        let namespace = try bindNamespace(params, session)
+        let namespace = try await bindNamespace(params, session)
         session.gate.authenticate(as: .session)
         return .init(authEnabled: true, memoryNamespace: namespace, ok: true)
     }
 
     /// `memory_namespace` binds the now-authenticated connection to that namespace's graph
     /// (loaded from its snapshot on first use); the result echoes it.
-    private func bindNamespace(_ params: CarMethods.SessionAuth.Params, _ session: ClientSession) throws -> String? {
+    /// A name whose snapshot file name would not fit `NAME_MAX` is the caller's mistake: -32602.
+    private func bindNamespace(_ params: CarMethods.SessionAuth.Params, _ session: ClientSession) async throws -> String? {
         guard let name = params.memoryNamespace, !name.isEmpty else { return nil }
         do {
-            try session.bindMemoryNamespace(name)
+            try await session.bindMemoryNamespace(name)
+        } catch let invalid as NamespaceFileName.Invalid {
+            throw CarErrors.invalidParams(invalid.description)
         } catch {
             throw RPCError(code: CarErrors.internalErrorCode, message: "memory namespace: \(error)")
         }

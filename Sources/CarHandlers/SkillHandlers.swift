@@ -6,7 +6,7 @@ extension CarHandler {
     public func skillIngest(
         _ params: CarMethods.SkillIngest.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SkillIngest.Result {
-        try Self.memoryWrite(context) { memory in
+        try await Self.memoryWrite(context) { memory in
             try memory.skills.ingest(
                 name: params.name, code: params.code, platform: params.platform ?? "", persona: params.persona,
                 urlPattern: params.urlPattern, description: params.description ?? "", taskKeywords: params.taskKeywords ?? [],
@@ -30,7 +30,7 @@ extension CarHandler {
     public func skillReport(
         _ params: CarMethods.SkillReport.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SkillReport.Result {
-        Self.wire(try Self.memoryWrite(context) { memory in
+        Self.wire(try await Self.memoryWrite(context) { memory in
             try memory.skills.report(skillName: params.skillName, outcome: params.outcome)
         })
     }

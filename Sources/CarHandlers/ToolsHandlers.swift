@@ -7,7 +7,11 @@ extension CarHandler {
     public func toolsRegister(
         _ params: CarMethods.ToolsRegister.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.ToolsRegister.Result {
-        try context.session.runtime().tools.register(params.map(ToolSchema.init(wire:)))
+        do {
+            return try context.session.runtime().tools.register(params.map(ToolSchema.init(wire:)))
+        } catch let error as ToolRegistryError {
+            throw CarErrors.invalidParams(error.description)
+        }
     }
 
     public func toolsList(

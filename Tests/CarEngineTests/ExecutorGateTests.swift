@@ -60,7 +60,7 @@ struct ExecutorGateTests {
 
     @Test func sessionPoliciesApplyOnlyToProposalsNamingTheSession() async throws {
         let runtime = try Fixture.runtime()
-        let session = runtime.policies.openSession()
+        let session = try runtime.policies.openSession()
         try runtime.policies.register(PolicyDefinition(name: "session_no_echo", rule: "deny_tool", target: "echo"), scope: .session(session))
         let invoker = FakeInvoker()
         let plain = await runtime.execute(Fixture.proposal([Fixture.call("a")]), session: nil, scope: nil, invoker: invoker)

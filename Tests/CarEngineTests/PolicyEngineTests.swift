@@ -1,4 +1,4 @@
-import CarEngine
+@testable import CarEngine
 import CarIR
 import CarJSON
 import Testing
@@ -67,8 +67,8 @@ struct PolicyEngineTests {
     @Test func sessionPoliciesApplyOnlyWithTheirSessionAndCloseWithIt() throws {
         let engine = PolicyEngine()
         try engine.register(PolicyDefinition(name: "global_fetch", rule: "deny_tool", target: "fetch"), scope: .global)
-        let session = engine.openSession()
-        let other = engine.openSession()
+        let session = try engine.openSession()
+        let other = try engine.openSession()
         #expect(session != other)
         try engine.register(PolicyDefinition(name: "session_shell", rule: "deny_tool", target: "shell"), scope: .session(session))
 
@@ -109,5 +109,37 @@ struct PolicyEngineTests {
     @Test func scopesReportTheirWireForm() {
         #expect(PolicyScope.session("s").json == ["session_id": "s"])
         #expect(PolicyScope.global.json == "global")
+    }
+}
+
+/// `deny_tool_param` matches UTF-8 bytes as the reference's `str::contains` does; Swift's
+/// `String.contains` compares grapheme clusters and let a combining accent hide a pattern.
+@Suite("policy engine: byte matching")
+struct PolicyByteMatchingTests {
+    private func violations(_ command: String, pattern: String) throws -> [PolicyViolation] {
+        let engine = PolicyEngine()
+        try engine.register(PolicyDefinition(name: "deny", rule: "deny_tool_param", target: "shell", key: "command", pattern: pattern), scope: .global)
+        return engine.check(Action(id: "a", kind: .toolCall, tool: "shell", parameters: ["command": .string(command)]), state: [:], session: nil)
+    }
+
+    @Test func aPatternFollowedByACombiningAccentStillMatches() throws {
+        #expect(try violations("rm\u{301} -rf /", pattern: "rm").map(\.policyName) == ["deny"])
+        #expect(try violations("cafe\u{301}", pattern: "cafe").map(\.policyName) == ["deny"])
+    }
+
+    @Test func aComposedPatternDoesNotMatchADecomposedValue() throws {
+        // Different bytes, so no match, as in the reference (canonical equivalence is not applied).
+        #expect(try violations("cafe\u{301}", pattern: "caf\u{E9}").isEmpty)
+        #expect(try violations("caf\u{E9}", pattern: "caf\u{E9}").map(\.policyName) == ["deny"])
+    }
+
+    @Test func byteSearchFindsOverlappingAndLateMatches() {
+        #expect(JSONText.containsBytes("aaab", "aab"))
+        #expect(JSONText.containsBytes("abababc", "ababc"))
+        #expect(!JSONText.containsBytes("ababab", "abac"))
+        #expect(JSONText.containsBytes("x", "x"))
+        #expect(!JSONText.containsBytes("", "x"))
+        let long = String(repeating: "a", count: 200_000)
+        #expect(!JSONText.containsBytes(long, String(repeating: "a", count: 50_000) + "b"))
     }
 }

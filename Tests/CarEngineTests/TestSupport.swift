@@ -89,7 +89,7 @@ enum Fixture {
     static func runtime(tools names: [String] = ["echo", "shell", "fetch", "flaky"], limits: ExecutionLimits = ExecutionLimits(),
                         journal: String? = nil) throws -> Runtime {
         let runtime = Runtime(eventLog: try EventLog(journalPath: journal), limits: limits)
-        runtime.tools.register(names.map { ToolSchema(name: $0) })
+        try runtime.tools.register(names.map { ToolSchema(name: $0) })
         return runtime
     }
 

@@ -4,10 +4,10 @@ import Testing
 
 @Suite("tool registry")
 struct ToolRegistryTests {
-    @Test func registersReplacesListsSortedAndUnregisters() {
+    @Test func registersReplacesListsSortedAndUnregisters() throws {
         let registry = ToolRegistry()
-        #expect(registry.register([ToolSchema(name: "zeta"), ToolSchema(name: "alpha", description: "first")]) == 2)
-        #expect(registry.register([ToolSchema(name: "alpha", description: "second")]) == 1)
+        #expect(try registry.register([ToolSchema(name: "zeta"), ToolSchema(name: "alpha", description: "first")]) == 2)
+        #expect(try registry.register([ToolSchema(name: "alpha", description: "second")]) == 1)
         #expect(registry.count == 2)
         #expect(registry.list().map(\.name) == ["alpha", "zeta"])
         #expect(registry.schema(named: "alpha")?.description == "second")

@@ -59,3 +59,35 @@ struct MemoryPersistenceTests {
         #expect(try call(b, "memory.fact_count")["result"] == 1)
     }
 }
+
+/// A session can neither read nor overwrite another namespace's snapshot through the
+/// persist/load sandbox (issue 9: `memory.load` read another namespace's graph).
+@Suite("daemon: namespace snapshots are out of the sandbox")
+struct NamespaceSnapshotSandboxTests {
+    @Test func memoryLoadAndPersistOfANamespaceSnapshotAreRefused() throws {
+        let root = EchoServer.temporaryDirectory()
+        let daemon = CarDaemon(configuration: DaemonConfiguration(
+            transport: TransportConfig(port: 0),
+            state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: root + "/journals", memoryRoot: root + "/memory"),
+            logger: Logger(minimum: .error)))
+        let port = try daemon.start().tcpPort
+        defer { daemon.shutdown() }
+        let owner = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { owner.close() }
+        _ = try DaemonSessionTests.call(owner, 1, "session.auth", #"{"token":"t","memory_namespace":"secret"}"#)
+        #expect(try DaemonSessionTests.call(owner, 2, "memory.add_fact", #"{"subject":"key","body":"hunter2"}"#)["result"] == 1)
+
+        let thief = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { thief.close() }
+        _ = try DaemonSessionTests.call(thief, 1, "session.auth", #"{"token":"t"}"#)
+        let load = try DaemonSessionTests.call(thief, 2, "memory.load", #"{"path":"memory-namespaces/secret.json"}"#)
+        #expect(load["error"]?["code"] == -32602)
+        let message = load["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("'memory-namespaces/secret.json'") && message.contains("memory-namespaces/ holds"), "\(message)")
+        #expect(try DaemonSessionTests.call(thief, 3, "memory.fact_count")["result"] == 0)
+
+        let overwrite = try DaemonSessionTests.call(thief, 4, "memory.persist", #"{"path":"memory-namespaces/secret.json"}"#)
+        #expect(overwrite["error"]?["code"] == -32602)
+        #expect(try DaemonSessionTests.call(owner, 3, "memory.fact_count")["result"] == 1)
+    }
+}

@@ -8,8 +8,17 @@ import Darwin
 /// Where `memory.persist` and `memory.load` may touch the disk: only under the daemon's memory
 /// root (`<state root>/memory/`). A relative path lands under the root; an absolute one must
 /// already be inside it; `..` segments are refused outright; and symlinks are resolved before
-/// the check, so neither a linked directory nor a linked file can lead outside.
+/// the check, so neither a linked directory nor a linked file can lead outside. The folders the
+/// daemon itself keeps under the root (`reserved`) are out of reach too, however they are named
+/// or linked to: otherwise `memory.load` could read another namespace's snapshot and
+/// `memory.persist` overwrite it.
 public struct MemorySandbox: Sendable {
+    /// Daemon-owned folders directly under the root, and why a client may not touch them.
+    public static let reserved: [(name: String, holds: String)] = [
+        ("memory-namespaces", "the snapshots of memory namespaces, reached only through session.auth {memory_namespace}"),
+        ("agents", "the per-agent memory of supervised agents, owned by the daemon"),
+    ]
+
     public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         public let path: String
         public let reason: String
@@ -38,18 +47,37 @@ public struct MemorySandbox: Sendable {
 
         guard let realRoot = FileSystem.realPath(root) else { throw refuse("the memory root \(root) does not exist") }
         let absolute = requested.hasPrefix("/") ? requested : realRoot + "/" + parts.joined(separator: "/")
+        // Checked on the requested spelling before any directory is made, and again below on
+        // the resolved one, so neither a name nor a link reaches a daemon folder.
+        try Self.refuseReserved(absolute, realRoot: realRoot, requested: requested)
         let parent = FileSystem.parent(of: absolute)
         if creatingParents && !requested.hasPrefix("/") { Self.makeDirectories(parent, under: realRoot) }
         guard let realParent = FileSystem.realPath(parent) else { throw refuse("its directory does not exist") }
         guard Self.isInside(realParent, realRoot) else { throw refuse("outside the memory root \(realRoot)") }
         let target = realParent + "/" + last
+        try Self.refuseReserved(target, realRoot: realRoot, requested: requested)
         var status = stat()
         if stat(target, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { throw refuse("it is a directory") }
         // An existing link at the target itself must stay inside too.
-        if let realTarget = FileSystem.realPath(target), !Self.isInside(FileSystem.parent(of: realTarget), realRoot) {
-            throw refuse("it is a link leading outside the memory root \(realRoot)")
+        if let realTarget = FileSystem.realPath(target) {
+            guard Self.isInside(FileSystem.parent(of: realTarget), realRoot) else {
+                throw refuse("it is a link leading outside the memory root \(realRoot)")
+            }
+            try Self.refuseReserved(realTarget, realRoot: realRoot, requested: requested)
         }
         return target
+    }
+
+    /// Refuses `path` (absolute) when it is a reserved folder or anything inside one. The name
+    /// is compared without regard to case, since a case-insensitive file system (macOS) would
+    /// open `Memory-Namespaces/` as the same folder.
+    static func refuseReserved(_ path: String, realRoot: String, requested: String) throws(Refusal) {
+        let root = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
+        guard path.hasPrefix(root) else { return }
+        let first = path.dropFirst(root.count).split(separator: "/", maxSplits: 1).first.map { $0.lowercased() }
+        for folder in reserved where first == folder.name {
+            throw Refusal(path: requested, reason: "\(root)\(folder.name)/ holds \(folder.holds); memory.persist and memory.load may not reach it")
+        }
     }
 
     static func isInside(_ path: String, _ root: String) -> Bool {
