@@ -1,3 +1,4 @@
+import CarEngine
 import CarFiles
 import CarMemory
 import CarMessaging
@@ -79,6 +80,8 @@ public enum DaemonMain {
             logger.error("cannot create the journal directory: \(error)")
             return 1
         }
+        // Before any session journals: torn tails cut, empty journals and the cap's surplus removed.
+        JournalFolder(directory: journal, limits: options.journalLimits).sweepAtStartup().log(to: logger)
         var socketPath: String?
         switch options.unixSocket {
         case .disabled: socketPath = nil
@@ -93,6 +96,7 @@ public enum DaemonMain {
                                             memoryRoot: paths.memoryDirectory,
                                             sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
         stateConfig.messagingConfigPath = paths.messagingConfigPath
+        stateConfig.journalLimits = options.journalLimits
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
         stateConfig.approvalGate.timeout = .milliseconds(Int64(options.approvalTimeoutSeconds * 1000))
         stateConfig.handlerTimeout = .milliseconds(Int64(options.handlerTimeoutSeconds * 1000))
