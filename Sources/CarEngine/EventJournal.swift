@@ -105,20 +105,34 @@ final class EventJournal: @unchecked Sendable {
         var size: Int64
     }
 
-    /// Writes `bytes` to `<path>.compact` and flushes it. Blocking: runs on the pool, without
-    /// the log's lock (nothing here touches the live journal). One compaction per journal at a
-    /// time, and client ids are unique, so the name is too.
-    static func writeRewrite(of path: String, _ bytes: [UInt8]) throws(EventLogError) -> Rewrite {
+    /// Writes `events`, one line each, to `<path>.compact` and flushes it. Blocking: runs on
+    /// the pool, without the log's lock (nothing here touches the live journal); serialised a
+    /// megabyte at a time, so a full ring is never held as one buffer. One compaction per
+    /// journal at a time, and client ids are unique, so the name is too.
+    static func writeRewrite(of path: String, _ events: [RuntimeEvent]) throws(EventLogError) -> Rewrite {
         let temporary = temporaryPath(for: path)
         unlink(temporary)
         let fd = open(temporary, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw EventLogError("cannot compact event journal '\(path)': open: \(JournalTail.lastError())") }
         var rewrite = Rewrite(temporaryPath: temporary, descriptor: fd, size: 0)
-        if let problem = writeAll(fd, bytes) ?? (fsync(fd) == 0 ? nil : JournalTail.lastError()) {
+        var chunk: [UInt8] = []
+        var problem: String?
+        for (index, event) in events.enumerated() {
+            chunk.append(contentsOf: JSONWriter.bytes(event.json))
+            chunk.append(0x0A)
+            if chunk.count >= 1 << 20 || index == events.count - 1 {
+                if let failed = writeAll(fd, chunk) {
+                    problem = failed
+                    break
+                }
+                rewrite.size += Int64(chunk.count)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        if let problem = problem ?? (fsync(fd) == 0 ? nil : JournalTail.lastError()) {
             discard(rewrite)
             throw EventLogError("cannot compact event journal '\(path)': \(problem)")
         }
-        rewrite.size = Int64(bytes.count)
         return rewrite
     }
 

@@ -34,9 +34,11 @@ public final class EventLog: Sendable {
         var policy = RetentionPolicy()
         /// A rewrite was scheduled and has not finished.
         var compacting = false
-        /// Set while a rewrite is being written: the lines appended since its snapshot.
+        /// Set while a rewrite is being written: the lines appended since its snapshot, up to
+        /// `maxPendingBytes`; past that `pendingOverflowed` and the rewrite is abandoned.
         var pending: [UInt8]?
         var pendingLines = 0
+        var pendingOverflowed = false
         /// After a failed rewrite, the next is not tried before the file holds this many lines.
         var retryAtLines = 0
         /// Why the journal is incomplete: a failed open, or a write failure of a journal since closed.
@@ -134,9 +136,14 @@ public final class EventLog: Sendable {
                 line.append(0x0A)
                 journal.append(line)
                 storage.fileLines += 1
-                if storage.pending != nil {
-                    storage.pending!.append(contentsOf: line)
-                    storage.pendingLines += 1
+                if storage.pending != nil, !storage.pendingOverflowed {
+                    if storage.pending!.count + line.count > Self.maxPendingBytes {
+                        storage.pendingOverflowed = true
+                        storage.pending = []
+                    } else {
+                        storage.pending!.append(contentsOf: line)
+                        storage.pendingLines += 1
+                    }
                 }
             }
             let compact = storage.compactionDue
@@ -219,6 +226,7 @@ public final class EventLog: Sendable {
             storage.compacting = false
             storage.pending = nil
             storage.pendingLines = 0
+            storage.pendingOverflowed = false
             if !done { storage.retryAtLines = storage.fileLines + CompactionRule.minimumSurplus }
         }
         return done
@@ -231,24 +239,20 @@ public final class EventLog: Sendable {
             guard let journal = storage.journal else { return nil }
             storage.pending = []
             storage.pendingLines = 0
+            storage.pendingOverflowed = false
             return (journal, storage.ring.elements)
         }
         guard let (journal, events) = snapshot else { return false }
-        var bytes: [UInt8] = []
-        for event in events {
-            bytes.append(contentsOf: JSONWriter.bytes(event.json))
-            bytes.append(0x0A)
-        }
         let rewrite: EventJournal.Rewrite
         do {
-            rewrite = try EventJournal.writeRewrite(of: journal.path, bytes)
+            rewrite = try EventJournal.writeRewrite(of: journal.path, events)
         } catch {
             storage.withLock { $0.failure = error.description }
             throw error
         }
         let adopted = storage.withLock { storage -> Bool in
             // Closed meanwhile (the journal is being finished elsewhere) or too much arrived.
-            guard storage.journal === journal, let pending = storage.pending, pending.count <= Self.maxPendingBytes else {
+            guard storage.journal === journal, let pending = storage.pending, !storage.pendingOverflowed else {
                 EventJournal.discard(rewrite)
                 return false
             }
