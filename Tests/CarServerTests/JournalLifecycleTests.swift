@@ -141,6 +141,14 @@ struct JournalLifecycleTests {
         #expect(try Self.call(client, 6, "events.retention")["result"] == ["policy": ["max_events": 10, "max_age_secs": .null]])
         let negative = try Self.call(client, 7, "events.retention", #"{"policy":{"max_age_secs":-1}}"#)
         #expect(negative["error"]?["message"] == "invalid params: 'policy.max_age_secs' must be >= 0, got -1")
+        // Out-of-range and fractional bounds are refused; the largest integer saturates.
+        for bad in [#"{"max_events":1e30}"#, #"{"max_age_secs":18446744073709551616}"#, #"{"max_events":1.5}"#, #"{"max_events":"10"}"#] {
+            let refused = try Self.call(client, 8, "events.retention", #"{"policy":\#(bad)}"#)
+            #expect(refused["error"]?["code"] == -32602, "\(bad): \(refused)")
+        }
+        let widest = try Self.call(client, 9, "events.retention", #"{"policy":{"max_events":10,"max_age_secs":9223372036854775807}}"#)
+        #expect(widest["result"]?["removed"] == 0)
+        #expect(try Self.call(client, 10, "events.count")["result"] == 10)
 
         // A second session whose events are all trimmed away leaves nothing at disconnect.
         let emptied = try running.connect()
