@@ -125,13 +125,15 @@ public final class EventLog: Sendable {
         let (event, compact) = storage.withLock { storage in
             // The wall clock may step back; the log's timestamps do not, so time bounds agree with seq.
             storage.lastMicros = max(storage.lastMicros, now)
-            openJournalIfFirst(&storage)
             storage.lastSeq += 1
             let event = RuntimeEvent(seq: storage.lastSeq, kind: kind, micros: storage.lastMicros,
                                      proposalID: proposalID, actionID: actionID, data: data)
             storage.ring.append(event)
             _ = storage.trim()
-            if let journal = storage.journal {
+            // An event the policy drops on arrival (max_events 0) is not journaled either, so
+            // such a session makes no file at all.
+            if !storage.ring.isEmpty { openJournalIfFirst(&storage) }
+            if let journal = storage.journal, !storage.ring.isEmpty {
                 var line = JSONWriter.bytes(event.json)
                 line.append(0x0A)
                 journal.append(line)
@@ -158,15 +160,15 @@ public final class EventLog: Sendable {
     }
 
     /// The lazy open, under the lock: registered with the folder before the file exists, so
-    /// its cap never sees a live journal as a closed one.
+    /// its cap never sees a live journal as a closed one. The file did not exist when the log
+    /// was made (else it was opened then, and its numbering continued), and client ids are
+    /// unique, so it starts empty.
     private func openJournalIfFirst(_ storage: inout Storage) {
         guard let journalPath, !storage.opened, !storage.closed else { return }
         storage.opened = true
         folder?.willOpen(journalPath)
         do {
-            let journal = try EventJournal(path: journalPath)
-            storage.journal = journal
-            storage.lastSeq = max(storage.lastSeq, journal.lastSeq)
+            storage.journal = try EventJournal(path: journalPath)
         } catch {
             folder?.didFailToOpen(journalPath)
             storage.failure = error.description

@@ -54,6 +54,18 @@ struct EventRetentionTests {
         #expect(log.lastSeq == 6, "numbering goes on while nothing is kept")
     }
 
+    @Test func eventsDroppedOnArrivalAreNotJournaled() async throws {
+        let path = Fixture.temporaryDirectory() + "/dropped.jsonl"
+        let log = try EventLog(journalPath: path)
+        log.setRetention(RetentionPolicy(maxEvents: 0))
+        for _ in 0..<3 { log.append(.stateChanged) }
+        #expect(!FileManager.default.fileExists(atPath: path), "nothing kept, nothing written, no file")
+        log.setRetention(RetentionPolicy(maxEvents: 1))
+        log.append(.proposalCompleted)
+        #expect(try Self.seqs(of: path) == [4])
+        await log.closeJournal()
+    }
+
     @Test func negativeBoundsAreRefusedByName() {
         #expect(throws: EventLogError("'policy.max_events' must be >= 0, got -1")) { try RetentionPolicy(maxEvents: -1).validate() }
         #expect(throws: EventLogError("'policy.max_age_secs' must be >= 0, got -5")) { try RetentionPolicy(maxAgeSeconds: -5).validate() }
