@@ -8,14 +8,20 @@ import Darwin
 /// The append-only JSONL file behind an `EventLog`: one JSON object per line, one line per
 /// event. Each line goes out in a single `write(2)` on an `O_APPEND` descriptor, so a crash
 /// of this process cannot leave half a line; a torn tail can still come from power loss or a
-/// full disk, and is cut back to the last newline when the file is next opened.
+/// full disk, and is cut back (`JournalTail`) when the file is next opened.
 ///
-/// Not thread-safe: `EventLog` only touches it under its lock.
-final class EventJournal {
+/// The descriptor holds a shared `flock` for as long as it is open: the folder's sweeps, in
+/// this daemon or another one sharing the folder, only remove or repair a journal they can
+/// lock exclusively, so they never touch one that is being written.
+///
+/// Not thread-safe, hence `@unchecked Sendable` only so it can be handed to the pool:
+/// `EventLog` touches it under its lock, and `finish` runs on the pool only after the log has
+/// detached it, so one thread at a time ever uses it.
+final class EventJournal: @unchecked Sendable {
     let path: String
     private var descriptor: Int32
     /// Bytes the file holds as whole lines; a failed write is truncated back to this.
-    private var size: Int64
+    private(set) var size: Int64
     /// The `seq` of the last whole line found when the file was opened (0 if none).
     let lastSeq: UInt64
     /// Bytes cut from a torn tail when the file was opened.
@@ -24,23 +30,19 @@ final class EventJournal {
     /// correct), but the caller can report that the journal is incomplete.
     private(set) var failure: String?
 
+    /// Opens the journal, creating it if needed, and repairs a torn tail.
     init(path: String) throws(EventLogError) {
         self.path = path
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw EventLogError("cannot open event journal '\(path)': \(Self.lastError())") }
+        guard fd >= 0 else { throw EventLogError("cannot open event journal '\(path)': \(JournalTail.lastError())") }
+        _ = flock(fd, LOCK_SH | LOCK_NB)
         do throws(EventLogError) {
-            let end = lseek(fd, 0, SEEK_END)
-            guard end >= 0 else { throw EventLogError("cannot read event journal '\(path)': \(Self.lastError())") }
-            let whole = try Self.wholeLinesLength(fd, end: Int64(end), path: path)
-            if whole < Int64(end) {
-                guard ftruncate(fd, off_t(whole)) == 0 else {
-                    throw EventLogError("cannot repair torn tail of event journal '\(path)': \(Self.lastError())")
-                }
-            }
+            let repair = try JournalTail.repair(fd, path: path)
             descriptor = fd
-            size = whole
-            repairedBytes = Int64(end) - whole
-            lastSeq = Self.seqOfLastLine(fd, end: whole)
+            size = repair.length
+            repairedBytes = repair.cut
+            let seq = repair.lastLine?["seq"]?.intValue ?? 0
+            lastSeq = seq > 0 ? UInt64(seq) : 0
         } catch {
             close(fd)
             throw error
@@ -60,7 +62,7 @@ final class EventJournal {
                 let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
                 if result < 0 {
                     if errno == EINTR { continue }
-                    problem = Self.lastError()
+                    problem = JournalTail.lastError()
                     return
                 }
                 written += result
@@ -75,57 +77,124 @@ final class EventJournal {
         }
     }
 
-    /// Flushes to disk and closes; later appends are dropped.
-    func finish() {
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
+    /// Flushes to disk and closes, or removes the file when it holds no event (a connection
+    /// whose events were all trimmed leaves nothing behind). Blocking: runs on the pool, after
+    /// the log has detached the journal, so no append can race it. Answers whether it removed
+    /// the file.
+    @discardableResult
+    func finish() -> Bool {
+        guard descriptor >= 0 else { return false }
+        let empty = size == 0
+        if empty {
+            // Unlinked while still locked, so a sweep never sees it half-gone.
+            unlink(path)
+        } else {
+            _ = fsync(descriptor)
+        }
         _ = close(descriptor)
         descriptor = -1
+        return empty
     }
 
-    /// The length of the file up to and including its last newline.
-    private static func wholeLinesLength(_ fd: Int32, end: Int64, path: String) throws(EventLogError) -> Int64 {
-        guard end > 0 else { return 0 }
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var upper = end
-        while upper > 0 {
-            let lower = max(0, upper - Int64(chunk.count))
-            let count = Int(upper - lower)
-            let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(lower)) }
-            guard read == count else { throw EventLogError("cannot read event journal '\(path)': \(lastError())") }
-            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
-                return lower + Int64(newline) + 1
+    // MARK: Compaction (an atomic rewrite: temporary file, fsync, rename)
+
+    /// A rewritten journal waiting to replace the live one.
+    struct Rewrite {
+        let temporaryPath: String
+        let descriptor: Int32
+        var size: Int64
+    }
+
+    /// Writes `events`, one line each, to `<path>.compact` and flushes it. Blocking: runs on
+    /// the pool, without the log's lock (nothing here touches the live journal); serialised a
+    /// megabyte at a time, so a full ring is never held as one buffer. One compaction per
+    /// journal at a time, and client ids are unique, so the name is too.
+    static func writeRewrite(of path: String, _ events: [RuntimeEvent]) throws(EventLogError) -> Rewrite {
+        let temporary = temporaryPath(for: path)
+        unlink(temporary)
+        let fd = open(temporary, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw EventLogError("cannot compact event journal '\(path)': open: \(JournalTail.lastError())") }
+        var rewrite = Rewrite(temporaryPath: temporary, descriptor: fd, size: 0)
+        var chunk: [UInt8] = []
+        var problem: String?
+        for (index, event) in events.enumerated() {
+            chunk.append(contentsOf: JSONWriter.bytes(event.json))
+            chunk.append(0x0A)
+            if chunk.count >= 1 << 20 || index == events.count - 1 {
+                if let failed = writeAll(fd, chunk) {
+                    problem = failed
+                    break
+                }
+                rewrite.size += Int64(chunk.count)
+                chunk.removeAll(keepingCapacity: true)
             }
-            upper = lower
         }
-        return 0
+        if let problem = problem ?? (fsync(fd) == 0 ? nil : JournalTail.lastError()) {
+            discard(rewrite)
+            throw EventLogError("cannot compact event journal '\(path)': \(problem)")
+        }
+        return rewrite
     }
 
-    /// Reads the last line of a file of whole lines (`end` just past its final newline) and
-    /// returns its `seq`, so a reopened journal continues numbering instead of repeating it.
-    private static func seqOfLastLine(_ fd: Int32, end: Int64) -> UInt64 {
-        guard end > 1 else { return 0 }
-        var line: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var upper = end - 1  // skip the final newline
-        while upper > 0 {
-            let lower = max(0, upper - Int64(chunk.count))
-            let count = Int(upper - lower)
-            let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(lower)) }
-            guard read == count else { return 0 }
-            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
-                line.insert(contentsOf: chunk[(newline + 1)..<count], at: 0)
-                break
+    /// Puts the rewrite in place of the live file: appends `pending` (lines written to the old
+    /// file while the rewrite was being made), renames it over the journal and continues on its
+    /// descriptor. Runs under the log's lock, so no append is lost between the two files; it
+    /// does one short write and one rename there, the bulk having been written before.
+    func adopt(_ rewrite: Rewrite, pending: [UInt8]) throws(EventLogError) {
+        if let problem = Self.writeAll(rewrite.descriptor, pending) {
+            Self.discard(rewrite)
+            throw EventLogError("cannot compact event journal '\(path)': \(problem)")
+        }
+        _ = flock(rewrite.descriptor, LOCK_SH | LOCK_NB)
+        guard rename(rewrite.temporaryPath, path) == 0 else {
+            let problem = JournalTail.lastError()
+            Self.discard(rewrite)
+            throw EventLogError("cannot compact event journal '\(path)': rename: \(problem)")
+        }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = rewrite.descriptor
+        size = rewrite.size + Int64(pending.count)
+        failure = nil
+    }
+
+    /// Makes the rename durable. Blocking: runs on the pool after `adopt`.
+    static func syncDirectory(of path: String) {
+        let directory = parentDirectory(of: path)
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func discard(_ rewrite: Rewrite) {
+        close(rewrite.descriptor)
+        unlink(rewrite.temporaryPath)
+    }
+
+    static let temporarySuffix = ".compact"
+
+    static func temporaryPath(for path: String) -> String {
+        path + temporarySuffix
+    }
+
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// nil when every byte was written, else the error.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                return JournalTail.lastError()
             }
-            line.insert(contentsOf: chunk[0..<count], at: 0)
-            upper = lower
+            written += result
         }
-        guard let value = try? JSONParser.parse(line), let seq = value["seq"]?.intValue, seq > 0 else { return 0 }
-        return UInt64(seq)
-    }
-
-    private static func lastError() -> String {
-        String(cString: strerror(errno))
+        return nil
     }
 }
 

@@ -7,12 +7,13 @@ import Synchronization
 /// One connection's session, as in the seed's `ClientSession`: its id, the gate the
 /// dispatcher enforces, the way back to the client, and the domain state handlers keep.
 /// The runtime and memory are created on first use, so a connection that only pings costs
-/// no journal file and no engine.
+/// no engine; the journal file waits for the first event, so one that never journals (a
+/// `state.set`) costs no file either.
 public final class ClientSession: RPCSession {
     public let clientID: String
     public let gate: SessionGate
     public let peer: any RPCPeer
-    private let journalDirectory: String?
+    private let journals: JournalFolder?
     private let memoryScopes: MemoryScopes
     private let binding = Mutex<Binding>(Binding())
     private let domain = Mutex<Domain>(Domain())
@@ -30,11 +31,11 @@ public final class ClientSession: RPCSession {
         var closed = false
     }
 
-    init(clientID: String, gate: SessionGate, peer: any RPCPeer, journalDirectory: String?, memoryScopes: MemoryScopes) {
+    init(clientID: String, gate: SessionGate, peer: any RPCPeer, journals: JournalFolder?, memoryScopes: MemoryScopes) {
         self.clientID = clientID
         self.gate = gate
         self.peer = peer
-        self.journalDirectory = journalDirectory
+        self.journals = journals
         self.memoryScopes = memoryScopes
     }
 
@@ -50,8 +51,8 @@ public final class ClientSession: RPCSession {
     public func runtime() throws -> Runtime {
         try domain.withLock { domain in
             if let runtime = domain.runtime { return runtime }
-            let journal = journalDirectory.map { EventLog.journalPath(directory: $0, clientID: clientID) }
-            let runtime = Runtime(eventLog: try EventLog(journalPath: journal))
+            let journal = journals?.journalPath(clientID: clientID)
+            let runtime = Runtime(eventLog: try EventLog(journalPath: journal, folder: journals))
             if domain.closed { runtime.eventLog.close() }
             domain.runtime = runtime
             return runtime
@@ -126,7 +127,8 @@ public final class ClientSession: RPCSession {
     /// The namespace this connection's memory is bound to, if any.
     public var boundMemoryNamespace: String? { domain.withLock { $0.namespace?.name } }
 
-    /// The connection is gone: the journal is closed so its descriptor is not held.
+    /// The connection is gone: the journal is closed so its descriptor is not held (on the
+    /// blocking pool, after which the folder's cap may count it as closed).
     public func close() {
         let (runtime, namespace) = domain.withLock { domain in
             domain.closed = true

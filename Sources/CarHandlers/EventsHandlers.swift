@@ -26,3 +26,29 @@ extension CarHandler {
         return .init(count: events.count, events: events.map(\.json))
     }
 }
+
+extension CarHandler {
+    public func eventsRetention(
+        _ params: CarMethods.EventsRetention.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.EventsRetention.Result {
+        let log = try context.session.runtime().eventLog
+        guard let wanted = params.policy else { return .init(policy: .init(log.retention)) }
+        let policy = RetentionPolicy(maxEvents: wanted.maxEvents, maxAgeSeconds: wanted.maxAgeSecs.map { Int64($0) })
+        do {
+            try policy.validate()
+        } catch {
+            throw CarErrors.invalidParams(error.description)
+        }
+        let removed = log.setRetention(policy)
+        // The journal follows the trim before the reply (on the blocking pool, when due), so a
+        // client that sets a policy then reads the file sees it compacted.
+        await log.compactJournal()
+        return .init(policy: .init(log.retention), removed: removed)
+    }
+}
+
+extension CarSchemas.RetentionPolicy {
+    init(_ policy: RetentionPolicy) {
+        self.init(maxAgeSecs: policy.maxAgeSeconds.map { Int(clamping: $0) }, maxEvents: policy.maxEvents)
+    }
+}

@@ -1,3 +1,4 @@
+import CarEngine
 import CarGenerated
 import CarHost
 import CarMemory
@@ -16,6 +17,8 @@ public struct ServerStateConfig: Sendable {
     /// Where per-session event journals go (`<journal-dir>/<client_id>.jsonl`); nil keeps
     /// event logs in memory only (embedders, tests).
     public var journalDirectory: String?
+    /// The daemon-wide cap on that folder (`CAR_JOURNAL_MAX_FILES`, `CAR_JOURNAL_MAX_BYTES`).
+    public var journalLimits = JournalLimits()
     /// How long a `tools.execute` callback may take when its action declares no
     /// `timeout_ms` (`CAR_TOOL_TIMEOUT`, 300 s by default).
     public var toolTimeout: Duration
@@ -69,6 +72,8 @@ public final class ServerState: Sendable {
     public let admission: InferenceAdmission
     /// The approval-transport configuration (`messaging.*`).
     public let messaging: MessagingConfigStore
+    /// The journals folder: live journals and the cap on closed ones; nil without a directory.
+    public let journals: JournalFolder?
     private let sessions = Mutex<[String: ClientSession]>([:])
     /// Connections that called `host.subscribe`; each gets every host event.
     private let subscribers = Mutex<[String: ClientSession]>([:])
@@ -76,6 +81,7 @@ public final class ServerState: Sendable {
     public init(config: ServerStateConfig) {
         self.config = config
         self.memoryScopes = MemoryScopes(root: config.memoryRoot, shared: config.sharedMemory)
+        self.journals = config.journalDirectory.map { JournalFolder(directory: $0, limits: config.journalLimits) }
         self.messaging = MessagingConfigStore(path: config.messagingConfigPath, transport: config.messagingTransport)
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
                                             envOverride: config.inferencePermitsOverride != nil)
@@ -104,7 +110,7 @@ public final class ServerState: Sendable {
 
     public func createSession(clientID: String, peer: any RPCPeer) -> ClientSession {
         let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled, hostRoleEnforced: config.hostToken != nil), peer: peer,
-                                    journalDirectory: config.journalDirectory, memoryScopes: memoryScopes)
+                                    journals: journals, memoryScopes: memoryScopes)
         sessions.withLock { $0[clientID] = session }
         return session
     }

@@ -1,3 +1,4 @@
+import CarEngine
 import CarFiles
 import CarIO
 import CarMemory
@@ -96,6 +97,8 @@ public enum DaemonMain {
             logger.error("cannot create the journal directory: \(error)")
             return 1
         }
+        // Before any session journals: torn tails cut, empty journals and the cap's surplus removed.
+        JournalFolder(directory: journal, limits: options.journalLimits).sweepAtStartup().log(to: logger)
         var socketPath: String?
         switch options.unixSocket {
         case .disabled: socketPath = nil
@@ -110,6 +113,7 @@ public enum DaemonMain {
                                             memoryRoot: paths.memoryDirectory,
                                             sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
         stateConfig.messagingConfigPath = paths.messagingConfigPath
+        stateConfig.journalLimits = options.journalLimits
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
         stateConfig.approvalGate.timeout = SaturatingTime.duration(seconds: options.approvalTimeoutSeconds)
         stateConfig.handlerTimeout = SaturatingTime.duration(seconds: options.handlerTimeoutSeconds)

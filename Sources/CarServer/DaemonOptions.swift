@@ -1,3 +1,5 @@
+import CarEngine
+
 /// The `car-server` command line, with the environment variables the CAR daemon honours.
 public struct DaemonOptions: Sendable, Equatable {
     public enum UnixSocket: Sendable, Equatable {
@@ -27,6 +29,8 @@ public struct DaemonOptions: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     /// `CAR_TOOL_TIMEOUT`: seconds a tool callback may take when its action declares no budget.
     public var toolTimeoutSeconds: Double = 300
+    /// `CAR_JOURNAL_MAX_FILES` / `CAR_JOURNAL_MAX_BYTES`: the cap on the journals folder.
+    public var journalLimits = JournalLimits()
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -49,6 +53,8 @@ public struct DaemonOptions: Sendable, Equatable {
         Environment: CAR_HOME (absolute state root, default ~/.car), CAR_AUTH_TOKEN, CAR_NO_AUTH=1,
         CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, CAR_TOOL_TIMEOUT (seconds a tool callback
         may take when its action declares no timeout_ms; default 300), XDG_RUNTIME_DIR.
+        Journals: CAR_JOURNAL_MAX_FILES (default 1000) and CAR_JOURNAL_MAX_BYTES (default 268435456) cap
+        the journals folder; closed journals beyond them are removed, oldest first.
         Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
         {memory_namespace} binds a graph kept in memory/memory-namespaces/; --shared-memory gives all
         connections one graph (otherwise each connection has its own).
@@ -91,6 +97,11 @@ public struct DaemonOptions: Sendable, Equatable {
                 throw UsageError(description: "CAR_TOOL_TIMEOUT: '\(text)' is not a positive number of seconds")
             }
             options.toolTimeoutSeconds = seconds
+        }
+        do {
+            options.journalLimits = try JournalLimits(environment: environment)
+        } catch {
+            throw UsageError(description: error.description)
         }
 
         var remaining = arguments[...]

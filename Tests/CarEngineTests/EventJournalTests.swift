@@ -61,6 +61,69 @@ struct EventJournalTests {
         #expect(try JSONParser.parse(lines[0])["kind"] == "proposal_received")
     }
 
+    @Test func aLastLineThatIsNotJSONIsCutEvenWithItsNewline() throws {
+        let path = Fixture.temporaryDirectory() + "/garbled.jsonl"
+        // A torn write that a later newline closed: whole lines, the last one not JSON.
+        try Data(("{\"seq\":1,\"kind\":\"proposal_received\"}\n" + "{\"seq\":2,\"ki\n").utf8).write(to: URL(fileURLWithPath: path))
+        let log = try EventLog(journalPath: path)
+        #expect(try Fixture.lines(of: path) == [#"{"seq":1,"kind":"proposal_received"}"#, ""])
+        #expect(log.append(.proposalCompleted).seq == 2, "numbering continues from the last valid line")
+        log.close()
+    }
+
+    @Test func noFileIsCreatedBeforeTheFirstEvent() async throws {
+        let directory = Fixture.temporaryDirectory()
+        let path = directory + "/lazy.jsonl"
+        let quiet = try EventLog(journalPath: path)
+        #expect(quiet.count == 0)
+        #expect(!FileManager.default.fileExists(atPath: path), "a log without events makes no file")
+        await quiet.closeJournal()
+        #expect(!FileManager.default.fileExists(atPath: path))
+        quiet.append(.proposalReceived)
+        #expect(!FileManager.default.fileExists(atPath: path), "a closed log never creates its file")
+
+        let busy = try EventLog(journalPath: path)
+        busy.append(.proposalReceived)
+        #expect(try Fixture.lines(of: path).count == 2, "the first event creates the file")
+        await busy.closeJournal()
+        #expect(FileManager.default.fileExists(atPath: path), "a journal with events is kept")
+    }
+
+    @Test func aJournalLeftEmptyIsRemovedWhenItCloses() async throws {
+        let path = Fixture.temporaryDirectory() + "/emptied.jsonl"
+        let log = try EventLog(journalPath: path)
+        for _ in 0..<3 { log.append(.stateChanged) }
+        log.setRetention(RetentionPolicy(maxEvents: 0))
+        #expect(await log.compactJournal(force: true))
+        #expect(try Fixture.lines(of: path) == [""], "rewritten to the events kept: none")
+        await log.closeJournal()
+        #expect(!FileManager.default.fileExists(atPath: path))
+
+        // An empty file found at open (a crash before the first line) goes the same way.
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let reopened = try EventLog(journalPath: path)
+        await reopened.closeJournal()
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func closingWithoutWaitingStillFlushesAndRemoves() async throws {
+        let directory = Fixture.temporaryDirectory()
+        let folder = JournalFolder(directory: directory)
+        let kept = try EventLog(journalPath: directory + "/kept.jsonl", folder: folder)
+        kept.append(.proposalReceived)
+        let emptied = try EventLog(journalPath: directory + "/emptied.jsonl", folder: folder)
+        emptied.append(.proposalReceived)
+        emptied.setRetention(RetentionPolicy(maxEvents: 0))
+        #expect(await emptied.compactJournal(force: true))
+        #expect(folder.liveCount == 2)
+        kept.close()
+        emptied.close()
+        #expect(await folder.waitUntilIdle(timeout: .seconds(30)))
+        #expect(folder.liveCount == 0)
+        #expect(FileManager.default.fileExists(atPath: directory + "/kept.jsonl"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/emptied.jsonl"))
+    }
+
     @Test func theJournalKeepsEverythingWhileTheRingIsBounded() throws {
         let path = Fixture.temporaryDirectory() + "/ring.jsonl"
         let log = try EventLog(journalPath: path, capacity: 2)
