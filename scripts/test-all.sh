@@ -42,21 +42,33 @@ step "release build"
 swift build -c release --product car-server 2>&1 | tail -n 3
 BIN="$(swift build -c release --show-bin-path)/car-server"
 
-step "official clients (car-runtime 0.58.0 and 0.48.0) against the release build"
-scripts/client-compat.sh "$BIN"
+# From here on each step runs whatever the others gave; the failed ones are named at the end.
+failed=()
+run() {  # TITLE COMMAND...
+  step "$1"
+  shift
+  "$@" || { echo "FAILED: $*"; failed+=("$*"); }
+}
+verify_corpus() {
+  # The reference is the pip-installed car-runtime (python-env.sh), not material beside the checkout.
+  local venv
+  venv=$(scripts/python-env.sh | head -n 1) && "$venv/bin/python" scripts/verify-corpus/record.py --check
+}
 
-step "verifier corpus still matches the reference (car_runtime.verify of car-runtime 0.58.0)"
-# The reference is the pip-installed car-runtime (python-env.sh), not material beside the checkout.
-venv=$(scripts/python-env.sh | head -n 1)
-"$venv/bin/python" scripts/verify-corpus/record.py --check
+run "official clients (car-runtime 0.58.0 and 0.48.0) against the release build" \
+  scripts/client-compat.sh "$BIN"
+run "verifier corpus still matches the reference (car_runtime.verify of car-runtime 0.58.0)" \
+  verify_corpus
+run "hostile clients: one check per way a hostile client broke the daemon (scripts/hostile/)" \
+  scripts/hostile.sh "$BIN"
+run "robustness: random and mutated frames, batches and pre-auth traffic against the release build" \
+  scripts/robustness.sh "$BIN"
+run "memory: kill -9 during memory.persist, repeatedly" \
+  timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 
-step "hostile clients: one check per way a hostile client broke the daemon (scripts/hostile/)"
-scripts/hostile.sh "$BIN"
-
-step "robustness: random and mutated frames, batches and pre-auth traffic against the release build"
-scripts/robustness.sh "$BIN"
-
-step "memory: kill -9 during memory.persist, repeatedly"
-timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
-
+if [ "${#failed[@]}" != 0 ]; then
+  step "${#failed[@]} step(s) FAILED:"
+  printf '  - %s\n' "${failed[@]}"
+  exit 1
+fi
 if [ -s "$skips" ]; then step "all tests passed, $(wc -l <"$skips") skipped (below)"; else step "all tests passed"; fi
