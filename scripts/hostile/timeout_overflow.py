@@ -7,15 +7,17 @@ CAR_APPROVAL_TIMEOUT=1e10 crashed the daemon at the first gated call.
     awaited. It is answered after 1 s (no tools.cancel may come first) and the action must
     succeed. (A daemon may instead refuse 1e30 up front with -32602 naming timeout_ms,
     since it is not an integer; it may not wrap it.)
-  - a daemon started with CAR_APPROVAL_TIMEOUT=1e10: it starts, a gated call (vision.ocr)
-    waits for its approval instead of failing at once or crashing, another client pings,
+  - a daemon started with CAR_APPROVAL_TIMEOUT=1e10: it starts, a host app subscribes, a
+    gated call (vision.ocr) waits for its approval instead of failing at once or crashing,
+    another client pings,
     and SIGTERM stops it with status 0 within 5 s;
   - daemons started with CAR_APPROVAL_TIMEOUT, CAR_HANDLER_TIMEOUT or CAR_TOOL_TIMEOUT=1e30:
     none may crash; each either serves (ping, SIGTERM -> 0) or refuses the value at startup
     with exit status 2 and a message."""
+import os
 import time
 
-from _common import PORT, Daemon, authed, fail, finish, note, ok, problem, rpc, token
+from _common import PORT, Daemon, WSClient, authed, fail, finish, note, ok, problem, rpc, token
 
 tok = token()
 c = authed(PORT, tok)
@@ -64,6 +66,14 @@ c.close()
 def approval_case():
     """CAR_APPROVAL_TIMEOUT=1e10: the gated call's wait must not overflow."""
     daemon = Daemon(env={"CAR_APPROVAL_TIMEOUT": "1e10"}, label="approval-timeout-1e10")
+    # A host app is subscribed, so the call has someone to wait for.
+    host = WSClient(daemon.port, timeout=10)
+    with open(os.path.join(daemon.home, "ai.parslee.car", "host-token"), encoding="ascii") as f:
+        host_token = f.read().strip()
+    if host.call(0, "session.auth", {"host_token": host_token}).get("result", {}).get("role") != "host" \
+            or "result" not in host.call(1, "server.handshake", {"client_version": "hostile", "protocol_version": 3}) \
+            or "result" not in host.call(2, "host.subscribe", {}):
+        return problem("CAR_APPROVAL_TIMEOUT=1e10: could not subscribe a host-role connection")
     gated = authed(daemon.port, daemon.token)
     gated.send_json(rpc(5, "vision.ocr", {"image_path": "/nonexistent/hostile.png"}))
     try:
@@ -85,6 +95,7 @@ def approval_case():
     other.close()
     status = daemon.stop()
     gated.close()
+    host.close()
     if status != 0:
         return problem(f"CAR_APPROVAL_TIMEOUT=1e10: SIGTERM with a gated call waiting gave exit status {status} "
                        f"(None: not stopped within 5 s): {daemon.log_tail(3)}")
