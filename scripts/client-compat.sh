@@ -100,6 +100,12 @@ for try in 1 2 3; do
 done
 echo "client-compat: daemon pid $pid on ws://127.0.0.1:$port, CAR_HOME=$home"
 grep -q "listening on ws://" "$log" || fail "daemon log lacks 'listening on ws://...' while the port is open"
+# Our own version stays visible beside the CAR release level the handshake reports.
+line=$(grep -m1 "listening on ws://" "$log")
+case $line in *"car-server-swift "*" (CAR "*")"*) ;; *) fail "the startup line does not name car-server-swift and the CAR level: $line" ;; esac
+version_line=$("$bin" --version)
+case $version_line in "car-server-swift "*"(CAR "*) ;; *) fail "--version printed '$version_line'" ;; esac
+echo "  ok  --version: $version_line"
 
 # The token file and the socket are written at startup; give them a bounded moment.
 deadline=$((SECONDS + 5))
