@@ -10,17 +10,16 @@ import random
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import collections
 
-from _common import BIN, LOGS, fail, free_port, ok
+from _common import BIN, LOGS, fail, free_port, ok, scratch_dir
 
 ROUNDS = 20
 rng = random.Random(9)
 outcomes = collections.Counter()
 for n in range(ROUNDS):
-    home = tempfile.mkdtemp(prefix="car-hostile-term.")
+    home = scratch_dir("car-hostile-term.")
     port = free_port()
     delay = rng.uniform(0, 0.005) if n % 2 == 0 else rng.uniform(0.005, 0.05)
     with open(os.path.join(LOGS, f"sigterm_at_start-{os.getpid()}-{n}.log"), "ab") as log:
