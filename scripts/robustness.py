@@ -1,10 +1,20 @@
 """Fuzzes a running car-server with random and mutated input and checks it neither crashes
-nor hangs and keeps serving others.   robustness.py PORT PID [SEED] [CASES]
+nor hangs and keeps serving others.
+
+    robustness.py PORT PID [SEED] [CASES] [AUTH_PORT AUTH_PID TOKEN]
 
 Each case uses its own connection: garbage instead of the HTTP upgrade, malformed upgrades,
-or after a valid upgrade a malformed frame sequence or a mutated JSON-RPC text. A long-lived
-health connection must keep answering server.ping throughout. Properties that must always
-hold are asserted where a case provokes them."""
+or after a valid upgrade a malformed frame sequence, a mutated JSON-RPC text, or a batch:
+a random array of mutated requests, including the empty one (one -32600 error) and ones over
+the 1,000-element cap (refused as a whole with one error object, never an array of answers).
+A long-lived health connection must keep answering server.ping throughout.
+
+Given a second daemon with auth on (AUTH_PORT AUTH_PID TOKEN), some cases are pre-auth
+traffic against it: random frames before session.auth (mutated requests, batches, wrong
+tokens, oversized messages, frame garbage). Each must get an error or a close, never a
+result; the daemon must not crash, and a fresh client must still authenticate and be served
+afterwards (checked every 50 cases and at the end). Properties that must always hold are
+asserted where a case provokes them."""
 import collections
 import json
 import os
@@ -15,11 +25,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "compat"))
-from wsclient import WSClient, Closed  # noqa: E402
+from wsclient import WSClient, Closed, ServerViolation, check_reply_shape  # noqa: E402
 
 port, pid = int(sys.argv[1]), int(sys.argv[2])
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 cases = int(sys.argv[4]) if len(sys.argv) > 4 else 3000
+auth_port, auth_pid, auth_token = (int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]) if len(sys.argv) > 7 else (None, None, None)
+BATCH_CAP = 1000
 rng = random.Random(seed)
 stats = collections.Counter()
 failures = []
@@ -69,8 +81,9 @@ def odd_value():
     return json.loads(json.dumps(rng.choice(ODD_VALUES)))
 
 
-def mutate_json():
-    value = json.loads(json.dumps(rng.choice(VALID)))
+def mutated_value(pool=VALID):
+    """A copy of one valid message with one to three random mutations (still a JSON value)."""
+    value = json.loads(json.dumps(rng.choice(pool)))
     target = value[0] if isinstance(value, list) and value else value
     if isinstance(target, dict):
         for _ in range(rng.randint(1, 3)):
@@ -90,6 +103,11 @@ def mutate_json():
                     action[rng.choice(["id", "type", "tool", "parameters", "preconditions", "expected_effects",
                                        "state_dependencies", "dependencies", "max_retries", "failure_behavior",
                                        "timeout_ms"])] = odd_value()
+    return value
+
+
+def mutate_json():
+    value = mutated_value()
     text = json.dumps(value)
     roll = rng.random()
     if roll < 0.2:  # byte-level damage
@@ -234,9 +252,154 @@ def json_case(c):
             failures.append(f"unparseable text {payload[:60]!r} answered {first!r:.200}")
 
 
-def alive():
+SINGLE = [m for m in VALID if isinstance(m, dict)]
+
+
+def batch_size():
+    roll = rng.random()
+    if roll < 0.1:
+        return 0
+    if roll < 0.2:
+        return rng.choice([BATCH_CAP - 1, BATCH_CAP, BATCH_CAP + 1, rng.randint(BATCH_CAP + 2, 3 * BATCH_CAP)])
+    return rng.randint(1, 40)
+
+
+def batch_case(c):
+    """A random array of requests (mostly mutated, some intact) and the sentinel behind it.
+    The answer: nothing when every element may be a notification, else one array with at most
+    one answer per element, each a well-formed response whose id is one we sent (or null);
+    the empty batch and batches over the cap get one error object instead."""
+    n = batch_size()
+    elements = [mutated_value(SINGLE) if rng.random() < 0.7 else json.loads(json.dumps(rng.choice(SINGLE)))
+                for _ in range(n)]
+    stats[f"batch:{'0' if n == 0 else '>cap' if n > BATCH_CAP else 'cap' if n >= BATCH_CAP - 1 else 'small'}"] += 1
+    # Elements that must be answered: requests with an id, and anything that is not an object.
+    must_answer = n == 0 or n > BATCH_CAP or any(not isinstance(e, dict) or "id" in e for e in elements)
+    sent_ids = {json.dumps(e.get("id")) for e in elements if isinstance(e, dict) and "id" in e}
+    c.send_text(json.dumps(elements))
+    c.send_text(SENTINEL)
+    deadline = time.monotonic() + 15
+    answer, sentinel = None, False
     try:
-        os.kill(pid, 0)
+        while not (sentinel and (answer is not None or not must_answer)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                failures.append(f"batch of {n}: {'no sentinel reply' if not sentinel else 'no batch answer'} within 15 s")
+                return
+            message = c.recv_json(timeout=left)
+            if isinstance(message, dict) and message.get("id") == "sentinel":
+                sentinel = True
+                if answer is None and not must_answer:
+                    try:  # a batch of notifications may still be answered; give it a moment
+                        late = c.recv_json(timeout=0.2)
+                        answer = late
+                    except TimeoutError:
+                        pass
+                continue
+            if answer is not None:
+                failures.append(f"batch of {n}: a second answer {json.dumps(message)[:120]}")
+                return
+            answer = message
+    except Closed as closed:
+        stats[f"close:{closed.code}"] += 1
+        if n == 0 or n > BATCH_CAP:
+            failures.append(f"batch of {n}: closed ({closed}) instead of answering one error object")
+        return
+    if n == 0 or n > BATCH_CAP:
+        if not (isinstance(answer, dict) and isinstance(answer.get("error"), dict)):
+            failures.append(f"batch of {n}: expected one error object, got "
+                            f"{'an array of %d' % len(answer) if isinstance(answer, list) else json.dumps(answer)[:160]}")
+        else:
+            stats[f"batch-refused:{answer['error'].get('code')}"] += 1
+        return
+    if answer is None:
+        stats["batch:no-answer"] += 1
+        return
+    if not isinstance(answer, list) or not answer or len(answer) > n:
+        failures.append(f"batch of {n}: answered {json.dumps(answer)[:160]} (expected an array of at most {n})")
+        return
+    for r in answer:
+        try:
+            check_reply_shape(r)
+        except ServerViolation as error:
+            failures.append(f"batch of {n}: {error}")
+            return
+        if r.get("id") is not None and json.dumps(r.get("id")) not in sent_ids:
+            failures.append(f"batch of {n}: an answer with an id we did not send: {json.dumps(r)[:160]}")
+            return
+    stats["batch:answered"] += 1
+
+
+PRE_AUTH = [m for m in SINGLE if m.get("method") != "session.auth"] + [
+    {"jsonrpc": "2.0", "id": 90, "method": "session.auth", "params": {"token": "not-the-token"}},
+    {"jsonrpc": "2.0", "id": 91, "method": "session.auth", "params": {"host_token": "nope", "agent_id": "a"}},
+    {"jsonrpc": "2.0", "id": 92, "method": "session.auth", "params": {"token": "x", "memory_namespace": "n" * 300}},
+]
+
+
+def pre_auth_case():
+    """1-4 random frames on an unauthenticated connection to the auth-on daemon. Whatever it
+    does, nothing may come back as a result; errors and closes are both right."""
+    c = WSClient(auth_port, timeout=2)
+    try:
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            if roll < 0.35:
+                c.send_text(json.dumps(mutated_value(PRE_AUTH)))
+                stats["pre-auth:request"] += 1
+            elif roll < 0.5:
+                c.send_text(json.dumps([mutated_value(PRE_AUTH) for _ in range(rng.choice([0, 1, 3, 50, 1001]))]))
+                stats["pre-auth:batch"] += 1
+            elif roll < 0.6:
+                request = dict(rng.choice(PRE_AUTH))
+                c.send_text(json.dumps(request) + " " * rng.choice([60_000, 70_000, 300_000]))
+                stats["pre-auth:big"] += 1
+            elif roll < 0.7:
+                c.send_text(mutate_json())
+                stats["pre-auth:damaged"] += 1
+            else:
+                kind, _ = frame_case(c)
+                stats[f"pre-auth:frame:{kind}"] += 1
+        # A pre-auth ping behind them bounds the wait: it is refused (-32001) or the
+        # connection is already closed.
+        c.send_text(SENTINEL)
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            reply = c.recv_json(timeout=max(0.05, deadline - time.monotonic()))
+            for r in reply if isinstance(reply, list) else [reply]:
+                if isinstance(r, dict) and "result" in r:
+                    failures.append(f"pre-auth: a result came back before session.auth: {json.dumps(r)[:160]}")
+                elif isinstance(r, dict) and isinstance(r.get("error"), dict):
+                    stats[f"pre-auth:error:{r['error'].get('code')}"] += 1
+            if isinstance(reply, dict) and reply.get("id") == "sentinel":
+                stats["pre-auth:sentinel-refused"] += 1
+                break
+    except Closed as closed:
+        stats[f"pre-auth:close:{closed.code}"] += 1
+    except TimeoutError:
+        stats["pre-auth:open"] += 1
+    except (ConnectionError, OSError):
+        stats["pre-auth:reset"] += 1
+    finally:
+        c.close()
+
+
+def fresh_client_works(label):
+    """A new connection to the auth-on daemon authenticates and is served."""
+    try:
+        with WSClient(auth_port, timeout=5) as c:
+            reply = c.call(0, "session.auth", {"token": auth_token})
+            assert reply.get("result", {}).get("ok") is True, reply
+            assert c.call(1, "server.ping") == {"jsonrpc": "2.0", "id": 1, "result": {}}
+    except Exception as error:  # noqa: BLE001
+        failures.append(f"{label}: a fresh client could not authenticate and ping the auth-on daemon: {error!r}")
+        return False
+    return True
+
+
+def alive(process_id=None):
+    try:
+        os.kill(pid if process_id is None else process_id, 0)
         return True
     except OSError:
         return False
@@ -253,20 +416,29 @@ for n in range(cases):
         except Exception as error:  # noqa: BLE001
             failures.append(f"health probe {n} failed after {time.monotonic() - t0:.1f}s: {error!r}")
             break
+        if auth_port and not fresh_client_works(f"case {n}"):
+            break
     if not alive():
         failures.append(f"daemon died at case {n}")
         break
+    if auth_port and not alive(auth_pid):
+        failures.append(f"the auth-on daemon died at case {n}")
+        break
     try:
         roll = rng.random()
-        if roll < 0.15:
+        if auth_port and roll >= 0.85:
+            pre_auth_case()
+        elif roll < 0.15:
             upgrade_case()
         else:
             c = WSClient(port, timeout=2)
             try:
-                if roll < 0.5:
+                if roll < 0.45:
                     kind, code = frame_case(c)
                     stats[f"frame:{kind}"] += 1
                     expect_close(c, kind, code)
+                elif roll < 0.55:
+                    batch_case(c)
                 else:
                     json_case(c)
             finally:
@@ -282,6 +454,11 @@ if alive():
         failures.append(f"final health probe failed: {error!r}")
 else:
     failures.append("daemon is not running at the end")
+if auth_port:
+    if alive(auth_pid):
+        fresh_client_works("at the end")
+    else:
+        failures.append("the auth-on daemon is not running at the end")
 
 print(f"robustness: seed {seed}, {stats['cases']} cases in {time.monotonic() - started:.1f}s")
 for key in sorted(stats):

@@ -23,7 +23,9 @@ extension CarHandler {
         }
         context.session.recordClientVersion(params.clientVersion)
         context.session.gate.negotiate(protocolVersion: requested)
-        return .init(clientProtocolVersion: requested, protocolVersion: requested, serverVersion: CarSpecInfo.serverVersion)
+        return .init(clientProtocolVersion: requested, implementation: CarSpecInfo.implementationName,
+                     implementationVersion: CarSpecInfo.implementationVersion, protocolVersion: requested,
+                     serverVersion: CarSpecInfo.serverVersion)
     }
 
     public func serverPing(

@@ -11,6 +11,10 @@ import Glibc
 /// The `car-server` process: options → state paths → tokens → listeners → wait for a signal →
 /// graceful shutdown. Returns the exit status (2 for usage and configuration errors).
 public enum DaemonMain {
+    /// Our own name and version, then the CAR release level we implement (what the handshake
+    /// reports as server_version): `car-server-swift 0.1.0 (CAR 0.58.0)`.
+    static let identity = "\(CarSpecInfo.implementationName) \(CarSpecInfo.implementationVersion) (CAR \(CarSpecInfo.serverVersion))"
+
     public static func run(arguments: [String], environment: [String: String] = currentEnvironment()) -> Int32 {
         let command: DaemonOptions.Command
         do {
@@ -24,7 +28,7 @@ public enum DaemonMain {
             print(DaemonOptions.usage)
             return 0
         case .version:
-            print("car-server \(CarSpecInfo.serverVersion) (wire protocol v\(CarSpecInfo.wireProtocol); speaks \(CarSpecInfo.supportedWireProtocols.map { "v\($0)" }.joined(separator: ", ")))")
+            print("\(CarSpecInfo.implementationName) \(CarSpecInfo.implementationVersion) (CAR \(CarSpecInfo.serverVersion), wire protocol v\(CarSpecInfo.wireProtocol); speaks \(CarSpecInfo.supportedWireProtocols.map { "v\($0)" }.joined(separator: ", ")))")
             return 0
         case .printSpec:
             print(CarSpecInfo.openRPCJSON)
@@ -149,7 +153,7 @@ public enum DaemonMain {
             logger.error("cannot start: \(error)")
             return 1
         }
-        logger.info("car-server \(CarSpecInfo.serverVersion) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
+        logger.info("\(identity) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
             + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
             + " (auth \(authToken == nil ? "off" : "on"), started in \((MonotonicClock.nanoseconds() - started) / 1_000_000) ms)")
 

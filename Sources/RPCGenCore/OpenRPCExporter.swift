@@ -20,6 +20,8 @@ struct OpenRPCExporter {
                 ("title", .string(spec.info.title)),
                 ("version", .string(spec.info.version)),
                 ("description", .string(spec.info.description)),
+                ("x-implementation", .string(spec.info.implementation)),
+                ("x-car-release", .string(spec.info.carRelease)),
                 ("x-wire-protocol", .integer(spec.info.wireProtocol)),
                 ("x-supported-wire-protocols", .array(spec.info.supportedWireProtocols.map { .integer($0) })),
             ])),

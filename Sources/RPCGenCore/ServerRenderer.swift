@@ -197,8 +197,14 @@ struct ServerRenderer {
         var w = SwiftWriter.header("What the spec says about itself: versions and the OpenRPC document.", imports: ["CarRPC"])
         w.block("public enum CarSpecInfo") { w in
             w.line("public static let title = \(SwiftWriter.literal(spec.info.title))")
-            w.doc(["The server version the spec describes (reported by `server.handshake` and `--version`)."])
-            w.line("public static let serverVersion = \(SwiftWriter.literal(spec.info.version))")
+            w.doc(["The CAR release level this daemon implements (`info.carRelease`), reported as",
+                   "`server.handshake`'s `server_version`: the official clients compare it with their own",
+                   "version and print a version-skew notice when they differ."])
+            w.line("public static let serverVersion = \(SwiftWriter.literal(spec.info.carRelease))")
+            w.doc(["Which daemon this is (`info.implementation`), in `--version`, the startup line and the handshake."])
+            w.line("public static let implementationName = \(SwiftWriter.literal(spec.info.implementation))")
+            w.doc(["This implementation's own version (`info.version`), in `--version`, the startup line and the handshake."])
+            w.line("public static let implementationVersion = \(SwiftWriter.literal(spec.info.version))")
             w.doc(["The newest wire protocol version the server speaks."])
             w.line("public static let wireProtocol = \(spec.info.wireProtocol)")
             w.doc(["Every wire protocol version a client may negotiate."])

@@ -11,7 +11,13 @@ struct Spec {
 
 struct SpecInfo {
     var title: String
+    /// This implementation's own version (`info.version`, also the OpenRPC document's).
     var version: String
+    /// Which daemon implements the contract (`info.implementation`).
+    var implementation: String
+    /// The CAR release level implemented (`info.carRelease`): what `server.handshake` reports
+    /// as `server_version`, which the official clients compare with their own version.
+    var carRelease: String
     var description: String
     var wireProtocol: Int
     var supportedWireProtocols: [Int]

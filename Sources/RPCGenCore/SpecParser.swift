@@ -69,7 +69,16 @@ struct SpecParser {
     private func parseInfo() -> SpecInfo {
         let info = document["info"]
         let version = info?["version"]?.string ?? ""
-        if version.isEmpty { diagnostics.error("#/info/version", "info.version (the server version) is required") }
+        if version.isEmpty { diagnostics.error("#/info/version", "info.version (this implementation's version) is required") }
+        let implementation = info?["implementation"]?.string ?? ""
+        if implementation.isEmpty { diagnostics.error("#/info/implementation", "info.implementation (the daemon's name) is required") }
+        // The official clients compare server_version with their own package version as a
+        // release number (MAJOR.MINOR.PATCH); anything else makes them warn on every connection.
+        let carRelease = info?["carRelease"]?.string ?? ""
+        let parts = carRelease.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count != 3 || parts.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            diagnostics.error("#/info/carRelease", "info.carRelease (the CAR release level implemented, reported as server_version) must be MAJOR.MINOR.PATCH, got '\(carRelease)'")
+        }
         let wire = info?["wireProtocol"]?.integer ?? 0
         if wire <= 0 { diagnostics.error("#/info/wireProtocol", "info.wireProtocol must be a positive integer") }
         let supported = info?["supportedWireProtocols"]?.array?.compactMap(\.integer) ?? [wire]
@@ -77,6 +86,7 @@ struct SpecParser {
             diagnostics.error("#/info/supportedWireProtocols", "must include info.wireProtocol (\(wire))")
         }
         return SpecInfo(title: info?["title"]?.string ?? "", version: version,
+                        implementation: implementation, carRelease: carRelease,
                         description: info?["description"]?.string ?? "", wireProtocol: wire,
                         supportedWireProtocols: supported.sorted())
     }

@@ -93,6 +93,8 @@ struct DaemonSessionTests {
             #expect(reply["result"]?["protocol_version"] == .int(Int64(version)))
             #expect(reply["result"]?["client_protocol_version"] == .int(Int64(version)))
             #expect(reply["result"]?["server_version"] == .string(CarSpecInfo.serverVersion))
+            #expect(reply["result"]?["implementation"] == .string(CarSpecInfo.implementationName))
+            #expect(reply["result"]?["implementation_version"] == .string(CarSpecInfo.implementationVersion))
         }
         let client = try running.connect()
         defer { client.close() }

@@ -51,10 +51,21 @@ struct SpecValidationTests {
 
     @Test func exampleThatViolatesTheSchemaIsRejected() throws {
         let messages = try Self.mutated {
-            $0.replacingOccurrences(of: #""result": { "protocol_version": 3, "server_version": "0.1.0""#,
-                                    with: #""result": { "protocol_version": "3", "server_version": "0.1.0""#)
+            $0.replacingOccurrences(of: #""result": { "protocol_version": 3, "server_version": "0.58.0""#,
+                                    with: #""result": { "protocol_version": "3", "server_version": "0.58.0""#)
         }
         #expect(messages.contains { $0.contains("method 'server.handshake': example 'v3': result.protocol_version must be an integer") })
+    }
+
+    /// server_version is compared by the official clients as a release number with their own
+    /// version; a suffix such as "-swift" makes them warn on every connection.
+    @Test func carReleaseMustBeAPlainReleaseNumber() throws {
+        for bad in ["0.58.0-swift", "0.58", "v0.58.0", ""] {
+            let messages = try Self.mutated { $0.replacingOccurrences(of: #""carRelease": "0.58.0""#, with: #""carRelease": "\#(bad)""#) }
+            #expect(messages.contains { $0.contains("#/info/carRelease") && $0.contains("MAJOR.MINOR.PATCH") }, "\(bad): \(messages)")
+        }
+        let missing = try Self.mutated { $0.replacingOccurrences(of: "\"implementation\": \"car-server-swift\",\n    \"carRelease\"", with: "\"carRelease\"") }
+        #expect(missing.contains { $0.contains("info.implementation") })
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() throws {

@@ -6,6 +6,7 @@ provoke: wrong tokens, unauthenticated calls, version mismatches, close codes, t
 Prints one line per passed check; the first failed check raises (exit status 1)."""
 import argparse
 import os
+import re
 import stat
 import sys
 
@@ -89,6 +90,11 @@ with connect() as c:
     assert "result" in r, f"handshake v3: {r}"
     assert r["result"].get("protocol_version") == 3 and type(r["result"]["protocol_version"]) is int, f"handshake v3: {r}"
     assert isinstance(r["result"].get("server_version"), str), f"handshake v3 lacks server_version: {r}"
+    # server_version is the CAR release level (the official clients compare it with their own
+    # version, as MAJOR.MINOR.PATCH); our own name and version travel beside it.
+    assert re.fullmatch(r"\d+\.\d+\.\d+", r["result"]["server_version"]), f"server_version is not a release: {r}"
+    assert r["result"].get("implementation") == "car-server-swift" and r["result"].get("implementation_version"), \
+        f"handshake v3 lacks implementation / implementation_version: {r}"
     assert r["result"].get("client_protocol_version") == 3, f"handshake v3 client_protocol_version: {r}"
     ok(f"right token -> {result}; handshake v3 -> {r['result']}")
     r = c.call(3, "server.handshake", {"client_version": "0.48.0", "protocol_version": 2})

@@ -11,7 +11,7 @@ car_runtime.simulate, in-process) and writes that answer back.
     record.py FILE...    limit either mode to the named files
 
 Run it with the interpreter that has car_runtime installed, e.g.
-    /work/main/.venv/car-0.58.0/bin/python scripts/verify-corpus/record.py --check
+    .venv/car-0.58.0/bin/python scripts/verify-corpus/record.py --check
 
 The reference reports issues, conflicts and schema findings in hash-map order, which changes
 from run to run; they are stored sorted so a recording is stable. The Swift test compares them
