@@ -34,6 +34,12 @@ public struct ServerStateConfig: Sendable {
     /// How long any handler may run before its caller gets -32004 (`CAR_HANDLER_TIMEOUT`,
     /// 30 minutes by default); a method's own `deadlineMs` in the spec wins.
     public var handlerTimeout: Duration = .seconds(1800)
+    /// How long a connection may stay unauthenticated (`CAR_AUTH_TIMEOUT`, 10 s); auth off
+    /// makes every connection authenticated at once.
+    public var authTimeout: Duration = .seconds(10)
+    /// Largest message accepted before auth: a `session.auth` is tiny, so an unauthenticated
+    /// peer cannot make the daemon buffer megabytes.
+    public var preAuthMessageBytes = 64 << 10
 
     /// `<state root>/memory`: where persist/load are sandboxed and namespace graphs live; nil
     /// disables both.

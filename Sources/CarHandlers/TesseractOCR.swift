@@ -1,3 +1,4 @@
+import CarIO
 import Foundation
 
 /// Text recognition through the Tesseract CLI, the backend `vision.ocr` falls back to off
@@ -46,23 +47,13 @@ struct TesseractOCR {
         return tag.count == 3 ? tag : nil
     }
 
+    /// The child runs on the blocking pool; the handler's task waits there, never the loop.
     private func run(_ arguments: [String]) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let killer = Task {
-            try await Task.sleep(for: timeout)
-            if process.isRunning { process.terminate() }
-        }
-        defer { killer.cancel() }
-        let data = try stdout.fileHandleForReading.read(upToCount: Self.maxOutputBytes) ?? Data()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failure(description: "tesseract exited with \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        let runner = ProcessRunner(executable: executable, arguments: arguments, timeout: timeout, maxOutputBytes: Self.maxOutputBytes)
+        let outcome = try await runner.run()
+        if outcome.timedOut { throw Failure(description: "tesseract did not finish within \(timeout)") }
+        guard outcome.status == 0 else { throw Failure(description: "tesseract exited with \(outcome.status)") }
+        return String(decoding: outcome.output, as: UTF8.self)
     }
 
     /// Tesseract's TSV: level, page, block, par, line, word, left, top, width, height, conf,

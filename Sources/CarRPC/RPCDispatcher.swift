@@ -145,8 +145,12 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
     }
 
     /// A batch: each element is dispatched in turn and the replies are collected; notifications
-    /// contribute nothing, and a batch of only notifications gets no reply at all.
-    public func dispatchBatch(_ elements: [JSONValue], session: Session) async -> DispatchReply {
+    /// contribute nothing, and a batch of only notifications gets no reply at all. `each` runs
+    /// every element's dispatch, so the transport can bound each one by its own deadline.
+    public func dispatchBatch(
+        _ elements: [JSONValue], session: Session,
+        each: @escaping @Sendable (RPCID?, String, @escaping @Sendable () async -> DispatchReply) async -> DispatchReply = { await $2() }
+    ) async -> DispatchReply {
         if elements.isEmpty {
             return reply(nil, RPCError(code: RPCErrorCode.invalidRequest, message: "invalid request: empty batch"))
         }
@@ -156,9 +160,9 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
             let outcome: DispatchReply
             switch RPCInbound(element) {
             case .request(let id, let method, let params):
-                outcome = await dispatch(id: id, method: method, params: params, session: session)
+                outcome = await each(id, method) { await self.dispatch(id: id, method: method, params: params, session: session) }
             case .notification(let method, let params):
-                outcome = await dispatch(id: nil, method: method, params: params, session: session)
+                outcome = await each(nil, method) { await self.dispatch(id: nil, method: method, params: params, session: session) }
             case .invalid(let id, let error):
                 outcome = reply(id, error)
             case .response:

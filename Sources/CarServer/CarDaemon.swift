@@ -1,6 +1,8 @@
 import CarHost
 import CarGenerated
 import CarHandlers
+import Glibc
+import CarIO
 import CarRPC
 import CarWebSocket
 
@@ -34,8 +36,8 @@ public final class CarDaemon: Sendable {
     public init(configuration: DaemonConfiguration) {
         self.configuration = configuration
         self.state = ServerState(config: configuration.state)
-        self.loop = EventLoop()
         let logger = configuration.logger
+        self.loop = EventLoop(stallLog: { logger.warning($0) })
         let dispatcher = CarHandler(state: state).makeDispatcher(
             approvals: HostApprovalGate(host: state.host, config: state.config.approvalGate), log: { logger.error($0) })
         self.handler = RPCConnectionHandler(state: state, dispatcher: dispatcher, executor: loop, logger: logger,
@@ -50,9 +52,15 @@ public final class CarDaemon: Sendable {
         try server.start()
     }
 
-    /// Close frames 1001 to every client, listeners closed, our socket file removed.
+    /// Every request cancelled, close frames 1001 to every client, listeners closed, our
+    /// socket file removed; then up to 2 s more for the cancelled handlers to end before the
+    /// loop stops (a handler that ignores cancellation past that is abandoned, and nothing it
+    /// does afterwards reaches the stopped loop).
     public func shutdown() {
+        handler.cancelAllRequests()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
+        let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000
+        while handler.runningRequests > 0, MonotonicClock.nanoseconds() < giveUp { usleep(5_000) }
         loop.shutdown()
     }
 

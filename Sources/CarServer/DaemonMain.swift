@@ -110,8 +110,10 @@ public enum DaemonMain {
         case .path(let path): socketPath = paths.expand(path, home: environment["HOME"])
         }
 
-        let transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
-                                        maxMessageBytes: options.maxMessageBytes)
+        var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
+                                        maxMessageBytes: options.maxMessageBytes,
+                                        maxConnections: ConnectionBudget.fromDescriptorLimit())
+        transport.origins = OriginPolicy(allowed: options.allowedOrigins)
         var stateConfig = ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
                                             toolTimeout: SaturatingTime.duration(seconds: options.toolTimeoutSeconds),
                                             memoryRoot: paths.memoryDirectory,
@@ -121,6 +123,7 @@ public enum DaemonMain {
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
         stateConfig.approvalGate.timeout = SaturatingTime.duration(seconds: options.approvalTimeoutSeconds)
         stateConfig.handlerTimeout = SaturatingTime.duration(seconds: options.handlerTimeoutSeconds)
+        stateConfig.authTimeout = SaturatingTime.duration(seconds: options.authTimeoutSeconds)
         stateConfig.inferencePermits = options.inferencePermits.flatMap(Int.init)
         stateConfig.inferencePermitsOverride = options.inferencePermits
         if options.approvalsDisabled {

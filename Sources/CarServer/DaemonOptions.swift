@@ -31,6 +31,10 @@ public struct DaemonOptions: Sendable, Equatable {
     public var toolTimeoutSeconds: Double = 300
     /// `CAR_JOURNAL_MAX_FILES` / `CAR_JOURNAL_MAX_BYTES`: the cap on the journals folder.
     public var journalLimits = JournalLimits()
+    /// `--auth-timeout` / `CAR_AUTH_TIMEOUT`: seconds a connection has to authenticate.
+    public var authTimeoutSeconds: Double = 10
+    /// `--allow-origin ORIGIN` (repeatable): browser origins admitted besides loopback ones.
+    public var allowedOrigins: [String] = []
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -46,13 +50,17 @@ public struct DaemonOptions: Sendable, Equatable {
     public static let usage = """
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
                           [--shared-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
-                          [--log-level trace|debug|info|warn|error]
+                          [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
+                          [--allow-origin ORIGIN]...
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
         Environment: CAR_HOME (absolute state root, default ~/.car), CAR_AUTH_TOKEN, CAR_NO_AUTH=1,
         CAR_SERVER_SOCKET (Unix socket path), CAR_LOG_LEVEL, CAR_TOOL_TIMEOUT (seconds a tool callback
         may take when its action declares no timeout_ms; default 300), XDG_RUNTIME_DIR.
+        Connections: CAR_AUTH_TIMEOUT / --auth-timeout (seconds to authenticate, default 10; before
+        that, messages are limited to 64 KiB and anything but session.auth closes the connection);
+        WebSocket upgrades carrying a non-loopback Origin get 403 unless --allow-origin lists it.
         Journals: CAR_JOURNAL_MAX_FILES (default 1000) and CAR_JOURNAL_MAX_BYTES (default 268435456) cap
         the journals folder; closed journals beyond them are removed, oldest first.
         Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
@@ -91,6 +99,12 @@ public struct DaemonOptions: Sendable, Equatable {
                 throw UsageError(description: "CAR_INFERENCE_MAX_CONCURRENT: '\(text)' is not a positive integer")
             }
             options.inferencePermits = String(permits)
+        }
+        if let text = environment["CAR_AUTH_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
+            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                throw UsageError(description: "CAR_AUTH_TIMEOUT: '\(text)' is not a positive number of seconds")
+            }
+            options.authTimeoutSeconds = seconds
         }
         if let text = environment["CAR_TOOL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
             guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
@@ -131,6 +145,18 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.unixSocket = text == "disabled" ? .disabled : .path(text)
             case "--no-auth":
                 options.authDisabled = true
+            case "--auth-timeout":
+                let text = try value(for: flag)
+                guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                    throw UsageError(description: "--auth-timeout: '\(text)' is not a positive number of seconds")
+                }
+                options.authTimeoutSeconds = seconds
+            case "--allow-origin":
+                let origin = try value(for: flag)
+                guard OriginPolicy.normalized(origin) != nil else {
+                    throw UsageError(description: "--allow-origin: '\(origin)' is not an origin (scheme://host[:port])")
+                }
+                options.allowedOrigins.append(origin)
             case "--shared-memory":
                 options.sharedMemory = true
             case "--no-approvals":

@@ -7,6 +7,11 @@ import Synchronization
 /// peer channel; each text frame is parsed once and either settles a pending server→client
 /// call or is dispatched as a request on the connection's event loop (concurrently, so
 /// replies may leave in a different order than requests arrived).
+///
+/// Before a connection authenticates (auth on) it is held to little: `authTimeout` to do it,
+/// messages of at most `preAuthMessageBytes`, and nothing but `session.auth` — anything else,
+/// or a refused auth, closes it. Every request of a connection is a tracked task, cancelled
+/// when the connection goes, so no handler outlives its client.
 final class RPCConnectionHandler: WebSocketServerDelegate {
     private struct Connection {
         let session: ClientSession
@@ -16,15 +21,11 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         /// Requests of this connection running as tasks. While any is pending, inline methods
         /// take the task path too, so a pipelined request is never admitted or answered ahead of
         /// one sent before it (a `server.ping` right behind its `session.auth`).
-        let tasks: TaskCount
+        let tasks: RequestTasks
     }
 
-    private final class TaskCount: Sendable {
-        private let running = Atomic<Int>(0)
-        var isIdle: Bool { running.load(ordering: .acquiring) == 0 }
-        func enter() { running.add(1, ordering: .relaxed) }
-        func leave() { running.subtract(1, ordering: .releasing) }
-    }
+    /// A batch longer than this is refused whole, before any element runs.
+    static let maxBatchLength = 1000
 
     private let state: ServerState
     private let dispatcher: RPCDispatcher<ClientSession>
@@ -32,6 +33,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     private let logger: Logger
     private let binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
     private let connections = Mutex<[UInt64: Connection]>([:])
+    private let inFlight = InFlightCount()
 
     init(
         state: ServerState, dispatcher: RPCDispatcher<ClientSession>, executor: any TaskExecutor, logger: Logger,
@@ -50,7 +52,17 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             [weak connection] message in connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)
-        connections.withLock { $0[connection.id] = Connection(session: session, channel: channel, deadlines: deadlines, tasks: TaskCount()) }
+        let entry = Connection(session: session, channel: channel, deadlines: deadlines, tasks: RequestTasks(daemonWide: inFlight))
+        connections.withLock { $0[connection.id] = entry }
+        if !session.gate.isAuthenticated {
+            connection.limitMessages(to: state.config.preAuthMessageBytes)
+            let budget = state.config.authTimeout
+            _ = deadlines.add(after: budget) { [weak connection, logger] in
+                guard let connection, !session.gate.isAuthenticated else { return }
+                logger.debug("session \(session.clientID): not authenticated within \(Self.seconds(budget))s; closing")
+                connection.close(code: CloseCode.policyViolation, reason: "auth timeout")
+            }
+        }
         logger.debug("session \(session.clientID) opened (\(connection.peerDescription))")
     }
 
@@ -62,38 +74,97 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             case .object(let members):
                 inbound = RPCInbound(members: members)
             case .value(.array(let elements)):
-                run(on: connection, entry) { [dispatcher] in await dispatcher.dispatchBatch(elements, session: entry.session) }
+                if refusedBeforeAuth(entry, method: nil, on: connection) { return }
+                dispatchBatch(elements, on: connection, entry)
                 return
             case .value(let other):
                 inbound = RPCInbound(other)
             }
         } catch {
             send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.parseError, message: "parse error: \(error)")), on: connection)
+            closeIfUnauthenticated(entry, on: connection)
             return
         }
         switch inbound {
         case .response(let id, let outcome):
+            if refusedBeforeAuth(entry, method: nil, on: connection) { return }
             if !entry.channel.complete(id: id, outcome: outcome) {
                 logger.debug("session \(entry.session.clientID): reply for unknown callback id \(id) ignored")
             }
         case .invalid(let id, let error):
             send(RPCMessage.error(id: id, error), on: connection)
+            closeIfUnauthenticated(entry, on: connection)
         case .request(let id, let method, let params):
+            if refusedBeforeAuth(entry, method: method, id: id, on: connection) { return }
             dispatch(on: connection, entry, id: id, method: method, params: params)
         case .notification(let method, let params):
+            if refusedBeforeAuth(entry, method: method, on: connection) { return }
             dispatch(on: connection, entry, id: nil, method: method, params: params)
         }
+    }
+
+    /// Before auth only a `session.auth` request is taken. While an earlier request is still
+    /// running (a pipelined frame right behind `session.auth`), the dispatcher decides, after
+    /// that request, whether the connection has authenticated by then.
+    private func refusedBeforeAuth(_ entry: Connection, method: String?, id: RPCID? = nil, on connection: WebSocketConnection) -> Bool {
+        guard !entry.session.gate.isAuthenticated, method != "session.auth", entry.tasks.isIdle else { return false }
+        let error = RPCError(code: RPCErrorCode.authRequired,
+                             message: "auth required: call session.auth with the daemon token before '\(method ?? "anything else")'")
+        if let id { send(RPCMessage.error(id: id, error), on: connection) }
+        connection.close(code: CloseCode.policyViolation, reason: "auth required")
+        return true
+    }
+
+    private func closeIfUnauthenticated(_ entry: Connection, on connection: WebSocketConnection) {
+        if !entry.session.gate.isAuthenticated { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
     }
 
     /// A request (with an id) or a notification (without). A handler that never waits answers
     /// here and now, with no task and no deadline entry; any other runs as a task.
     private func dispatch(on connection: WebSocketConnection, _ entry: Connection, id: RPCID?, method: String, params: JSONValue?) {
+        connection.loop.noteActivity(method)
         if entry.tasks.isIdle, let reply = dispatcher.dispatchInline(id: id, method: method, params: params, session: entry.session) {
-            deliver(reply, on: connection)
+            deliver(reply, on: connection, entry, method: method)
             return
         }
-        run(on: connection, entry, id: id, method: method) { [dispatcher] in
-            await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
+        // One task per request, bounded by its handler deadline: past it, the task is
+        // cancelled and a request's caller gets -32004 naming the method, while the connection
+        // keeps serving. The reply of a handler that finishes afterwards is dropped.
+        let budget = budget(method)
+        let running = Mutex<Task<Void, Never>?>(nil)
+        let token = entry.deadlines.add(after: budget) { [weak connection, self] in
+            running.withLock { $0 }?.cancel()
+            guard let id, let connection else { return }
+            send(RPCMessage.error(id: id, Self.deadlineError(method, budget)), on: connection)
+        }
+        let task = entry.tasks.start(executor: executor(for: method), barrier: Self.sessionSetup.contains(method)) {
+            [weak connection, self] in
+            let reply = await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
+            if let token, !entry.deadlines.finish(token) { return }
+            guard let connection else { return }
+            deliver(reply, on: connection, entry, method: method)
+        }
+        running.withLock { $0 = task }
+    }
+
+    /// Requests that change what later ones may do (auth, the negotiated protocol): a request
+    /// pipelined behind one of them waits until it is answered, even if its handler suspends.
+    private static let sessionSetup: Set<String> = ["session.auth", "server.handshake"]
+
+    /// A batch: at most `maxBatchLength` elements, each under its own handler deadline.
+    private func dispatchBatch(_ elements: [JSONValue], on connection: WebSocketConnection, _ entry: Connection) {
+        guard elements.count <= Self.maxBatchLength else {
+            let error = RPCError(code: RPCErrorCode.invalidRequest,
+                                 message: "invalid request: a batch holds at most \(Self.maxBatchLength) requests (got \(elements.count))")
+            send(RPCMessage.error(id: nil, error), on: connection)
+            return
+        }
+        entry.tasks.start(executor: executor(for: "a batch"), barrier: true) { [weak connection, self] in
+            let reply = await dispatcher.dispatchBatch(elements, session: entry.session) { id, method, element in
+                await self.bounded(entry, id: id, method: method, element)
+            }
+            guard let connection else { return }
+            deliver(reply, on: connection, entry, method: nil)
         }
     }
 
@@ -108,6 +179,9 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
 
     func connectionClosed(_ connection: WebSocketConnection) {
         guard let entry = connections.withLock({ $0.removeValue(forKey: connection.id) }) else { return }
+        // Handlers first: a gated call waiting for a person, a proposal awaiting callbacks —
+        // each sees cancellation and ends; the channel then fails whatever still waits on it.
+        entry.tasks.cancelAll()
         entry.channel.close()
         entry.deadlines.close()
         state.removeSession(clientID: entry.session.clientID)
@@ -116,46 +190,70 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
 
     var openSessions: Int { connections.withLock { $0.count } }
 
-    /// Runs one dispatch on the event loop's executor: no thread hop for handlers that do not
-    /// suspend, which is most of them.
-    private func run(on connection: WebSocketConnection, _ entry: Connection, _ work: @escaping @Sendable () async -> DispatchReply) {
-        entry.tasks.enter()
-        Task(executorPreference: executor) { [weak connection, self] in
-            defer { entry.tasks.leave() }
-            let reply = await work()
-            guard let connection else { return }
-            deliver(reply, on: connection)
-        }
+    /// Requests still running on every connection, closed ones included: what shutdown waits for.
+    var runningRequests: Int { inFlight.current }
+
+    /// Cancels every connection's requests (shutdown).
+    func cancelAllRequests() {
+        for entry in connections.withLock({ Array($0.values) }) { entry.tasks.cancelAll() }
     }
 
-    private func deliver(_ reply: DispatchReply, on connection: WebSocketConnection) {
+    private func deliver(_ reply: DispatchReply, on connection: WebSocketConnection, _ entry: Connection, method: String?) {
         if let message = reply.message { send(message, on: connection) }
-        if reply.closeConnection { connection.close(code: CloseCode.policyViolation, reason: "auth required") }
+        if reply.closeConnection {
+            connection.close(code: CloseCode.policyViolation, reason: "auth required")
+        } else if !entry.session.gate.isAuthenticated {
+            // Anything answered before auth ends the connection, except a refused session.auth,
+            // which may be retried a few times within the auth deadline.
+            if method == "session.auth", entry.tasks.mayRetryAuth() { return }
+            connection.close(code: CloseCode.policyViolation, reason: "auth required")
+        } else if entry.tasks.liftPreAuthLimit() {
+            connection.limitMessages(to: nil)
+        }
     }
 
-    /// A single request or notification, bounded by its handler deadline: past it, the task is
-    /// cancelled and a request's caller gets -32004 naming the method, while the connection
-    /// keeps serving. The reply of a handler that finishes afterwards is dropped.
-    private func run(on connection: WebSocketConnection, _ entry: Connection, id: RPCID?, method: String,
-                     _ work: @escaping @Sendable () async -> DispatchReply) {
-        let budget = dispatcher.deadline(for: method) ?? state.config.handlerTimeout
+    /// The loop's executor, labelled with the method so the watchdog can name it.
+    private func executor(for method: String) -> any TaskExecutor {
+        (executor as? EventLoop).map { LabeledExecutor(loop: $0, label: method) } ?? executor
+    }
+
+    private func budget(_ method: String) -> Duration {
+        dispatcher.deadline(for: method) ?? state.config.handlerTimeout
+    }
+
+    /// Runs one dispatch under its handler deadline: past it, the work is cancelled and a
+    /// request's caller gets -32004 naming the method, while the connection keeps serving. A
+    /// reply the work produces afterwards is dropped. Cancelling the caller cancels the work.
+    private func bounded(_ entry: Connection, id: RPCID?, method: String,
+                         _ work: @escaping @Sendable () async -> DispatchReply) async -> DispatchReply {
+        let budget = budget(method)
+        let outcome = Once<DispatchReply?>()
         let running = Mutex<Task<Void, Never>?>(nil)
-        let token = entry.deadlines.add(after: budget) { [weak connection, self] in
+        let reply = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<DispatchReply?, Never>) in
+                outcome.arm(continuation)
+                let token = entry.deadlines.add(after: budget) {
+                    running.withLock { $0 }?.cancel()
+                    outcome.settle(nil)
+                }
+                let task = Task(executorPreference: executor(for: method)) {
+                    let reply = await work()
+                    if let token { entry.deadlines.finish(token) }
+                    outcome.settle(reply)
+                }
+                running.withLock { $0 = task }
+                if Task.isCancelled { task.cancel() }
+            }
+        } onCancel: {
             running.withLock { $0 }?.cancel()
-            guard let id, let connection else { return }
-            let error = RPCError(code: RPCErrorCode.deadlineExceeded,
-                                 message: "handler deadline exceeded: '\(method)' ran longer than \(Self.seconds(budget))s")
-            send(RPCMessage.error(id: id, error), on: connection)
         }
-        entry.tasks.enter()
-        let task = Task(executorPreference: executor) { [weak connection, self] in
-            defer { entry.tasks.leave() }
-            let reply = await work()
-            if let token, !entry.deadlines.finish(token) { return }
-            guard let connection else { return }
-            deliver(reply, on: connection)
-        }
-        running.withLock { $0 = task }
+        if let reply { return reply }
+        return DispatchReply(message: id.map { RPCMessage.error(id: $0, Self.deadlineError(method, budget)) })
+    }
+
+    private static func deadlineError(_ method: String, _ budget: Duration) -> RPCError {
+        RPCError(code: RPCErrorCode.deadlineExceeded,
+                 message: "handler deadline exceeded: '\(method)' ran longer than \(seconds(budget))s")
     }
 
     private static func seconds(_ duration: Duration) -> String {

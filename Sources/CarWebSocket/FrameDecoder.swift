@@ -15,7 +15,8 @@ public struct FrameDecoder: Sendable {
     }
 
     private let role: Role
-    private let maxMessageBytes: Int
+    /// Largest reassembled message; a connection lowers it until its client authenticates.
+    public var maxMessageBytes: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
     /// Opcode of a fragmented message in progress, nil between messages.

@@ -18,8 +18,13 @@ protocol EventLoopHandler: AnyObject {
 public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
+        /// A job of a task that says what it is working on (a method name), for the watchdog.
+        case labeledJob(UnownedJob, String)
         case closure(@Sendable () -> Void)
     }
+
+    /// One turn of the loop longer than this is logged, naming what ran longest in it.
+    public static let stallThreshold: UInt64 = 50_000_000
 
     private struct Inbox {
         var work: [Work] = []
@@ -46,8 +51,15 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var endOfIteration: [() -> Void] = []
     private var workBatch: [Work] = []
     private var endBatch: [() -> Void] = []
+    /// The watchdog's view of the current turn: its slowest unit of work and what that was.
+    private var slowestUnit: UInt64 = 0
+    private var slowestLabel = ""
+    private var unitLabel: String?
+    private let stallLog: (@Sendable (String) -> Void)?
 
-    public init(name: String = "car-event-loop") {
+    /// `stallLog` receives the watchdog's warnings (a turn over `stallThreshold`).
+    public init(name: String = "car-event-loop", stallLog: (@Sendable (String) -> Void)? = nil) {
+        self.stallLog = stallLog
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the event loop: \(SystemError.lastErrno())")
@@ -77,8 +89,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         submit(.job(UnownedJob(job)))
     }
 
-    /// Stops the loop after the current iteration and waits for its thread to end. Work
-    /// submitted afterwards runs on a global queue so no task is stranded.
+    /// Enqueues a job on behalf of a task labelled `label` (see `LabeledExecutor`).
+    func enqueue(_ job: consuming ExecutorJob, label: String) {
+        submit(.labeledJob(UnownedJob(job), label))
+    }
+
+    /// Names the work running right now on the loop thread, for the watchdog (an inline
+    /// request's method, say). Loop thread only.
+    func noteActivity(_ label: String) {
+        unitLabel = label
+    }
+
+    /// Stops the loop after the current iteration and waits for its thread to end. A task job
+    /// submitted afterwards runs on a global queue so no task is stranded; closures (which
+    /// touch loop-confined state: connections, timers) are dropped, since no thread may touch
+    /// that state once the loop is gone.
     public func shutdown() {
         let wake = inbox.withLock { inbox -> Bool in
             let wasRunning = !inbox.stopping
@@ -107,8 +132,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private func runElsewhere(_ work: Work) {
         let executor = self
         switch work {
-        case .closure(let closure): DispatchQueue.global().async(execute: closure)
-        case .job(let job):
+        case .closure: return
+        case .job(let job), .labeledJob(let job, _):
             nonisolated(unsafe) let job = job
             DispatchQueue.global().async { job.runSynchronously(on: executor.asUnownedTaskExecutor()) }
         }
@@ -180,6 +205,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             if timeout == nil { break }
             let count = epoll_wait(epollFD, events, Self.maxEventsPerWait, timeout!)
             inbox.withLock { $0.sleeping = false }
+            let turnStart = MonotonicClock.nanoseconds()
+            slowestUnit = 0
             if count > 0 {
                 for index in 0..<Int(count) {
                     let fd = events[index].data.fd
@@ -187,13 +214,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                         var value: UInt64 = 0
                         _ = read(wakeFD, &value, 8)
                     } else if Int(fd) < handlers.count, let handler = handlers[Int(fd)] {
+                        let start = MonotonicClock.nanoseconds()
                         handler.handleEvents(events[index].events)
+                        measured(since: start, default: "socket I/O")
                     }
                 }
             }
-            for work in timers.takeDue(now: MonotonicClock.nanoseconds()) { work() }
+            let timerStart = MonotonicClock.nanoseconds()
+            for work in timers.takeDue(now: timerStart) { work() }
+            measured(since: timerStart, default: "timers")
             runQueuedWork()
             runEndOfIteration()
+            let turn = MonotonicClock.nanoseconds() - turnStart
+            if turn > Self.stallThreshold, let stallLog {
+                stallLog("event loop stalled for \(turn / 1_000_000) ms in one turn; the longest part was \(slowestLabel) (\(slowestUnit / 1_000_000) ms)")
+            }
         }
         // Last chance for anything queued while stopping (shutdown flushes close frames).
         runQueuedWork()
@@ -222,9 +257,17 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             inbox.withLock { swap(&workBatch, &$0.work) }
             if workBatch.isEmpty { return }
             for work in workBatch {
+                let start = MonotonicClock.nanoseconds()
                 switch work {
-                case .job(let job): job.runSynchronously(on: executor)
-                case .closure(let closure): closure()
+                case .job(let job):
+                    job.runSynchronously(on: executor)
+                    measured(since: start, default: "a task")
+                case .labeledJob(let job, let label):
+                    job.runSynchronously(on: executor)
+                    measured(since: start, default: label)
+                case .closure(let closure):
+                    closure()
+                    measured(since: start, default: "loop work")
                 }
             }
             workBatch.removeAll(keepingCapacity: true)
@@ -232,10 +275,22 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     private func runEndOfIteration() {
+        let start = MonotonicClock.nanoseconds()
         while !endOfIteration.isEmpty {
             swap(&endBatch, &endOfIteration)
             for work in endBatch { work() }
             endBatch.removeAll(keepingCapacity: true)
         }
+        measured(since: start, default: "writing replies")
+    }
+
+    /// Records one unit of the turn for the watchdog; a label noted during it wins.
+    private func measured(since start: UInt64, default label: String) {
+        let elapsed = MonotonicClock.nanoseconds() &- start
+        if elapsed > slowestUnit {
+            slowestUnit = elapsed
+            slowestLabel = unitLabel ?? label
+        }
+        unitLabel = nil
     }
 }

@@ -15,6 +15,12 @@ final class Listener: EventLoopHandler {
     private let accepted: (Int32, Kind) -> Void
     private let log: (String) -> Void
     private var paused = false
+    /// A descriptor kept open to be given up when the process runs out: closing it lets one
+    /// pending connection be accepted and closed at once, so the client hears "no" instead of
+    /// waiting in the backlog, and the listener never spins on a readiness it cannot clear.
+    private var spare: Int32 = Listener.openSpare()
+    /// Set while accepts fail; the failure is logged once per such episode.
+    private var failing = false
 
     init(fd: Int32, kind: Kind, loop: EventLoop, log: @escaping (String) -> Void, accepted: @escaping (Int32, Kind) -> Void) {
         self.fd = fd
@@ -28,23 +34,46 @@ final class Listener: EventLoopHandler {
         for _ in 0..<Self.acceptBatch {
             let client = car_accept4(fd, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
             if client >= 0 {
+                if failing {
+                    failing = false
+                    log("accepting connections again")
+                }
                 accepted(client, kind)
                 continue
             }
-            switch errno {
+            let error = errno
+            switch error {
             case EAGAIN, EWOULDBLOCK: return
             case EINTR, ECONNABORTED, EPROTO: continue
-            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                // Out of descriptors: the pending connection stays in the backlog and epoll
-                // would report it again at once. Stop listening briefly instead of spinning.
-                log("accept: \(SystemError.lastErrno()); pausing the listener for 100 ms")
-                pause()
-                return
+            case EMFILE, ENFILE where spare >= 0:
+                episode("accept: \(SystemError.lastErrno()); refusing connections until descriptors are free")
+                close(spare)
+                let refused = car_accept4(fd, Int32(SOCK_CLOEXEC.rawValue))
+                if refused >= 0 { close(refused) }
+                spare = Self.openSpare()
+                if refused < 0 { pause(); return }
             default:
-                log("accept: \(SystemError.lastErrno())")
+                // Any other failure (or no spare to give up): epoll would report the same
+                // readiness at once, so stop listening briefly instead of spinning.
+                episode("accept: \(SystemError.lastErrno()); pausing the listener")
+                pause()
                 return
             }
         }
+    }
+
+    private func episode(_ message: String) {
+        guard !failing else { return }
+        failing = true
+        log(message)
+    }
+
+    private static func openSpare() -> Int32 {
+        open("/dev/null", O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        if spare >= 0 { close(spare) }
     }
 
     private func pause() {

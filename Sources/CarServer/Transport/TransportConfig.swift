@@ -17,6 +17,9 @@ public struct TransportConfig: Sendable {
     public var handshakeTimeout: Double
     /// How long a closing connection waits for the peer's close frame or FIN.
     public var closeTimeout: Double
+    /// Which browser pages may open a WebSocket here (the `Origin` header); clients that send
+    /// no Origin are not browsers and are unaffected.
+    public var origins = OriginPolicy()
 
     public init(bindHost: String = "127.0.0.1", port: Int = 9100, unixSocketPath: String? = nil,
                 maxMessageBytes: Int = 16 << 20, maxOutboundBytes: Int = 64 << 20, maxConnections: Int = 16_384,

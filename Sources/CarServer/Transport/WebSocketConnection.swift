@@ -121,11 +121,10 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
         case .incomplete:
             return
         case .invalid(let status, let reason):
-            outbound.append(HTTPUpgrade.errorResponse(status: status, reason: reason))
-            handshakeBuffer = []
-            phase = .closing
-            shutdownAfterFlush = true
-            flush()
+            refuseUpgrade(status: status, reason: reason)
+        case .complete(let request, _) where !limits.origins.admits(request.header("Origin")):
+            server.log("connection \(id) (\(peerDescription)): refused a WebSocket upgrade from origin \(request.header("Origin") ?? "")")
+            refuseUpgrade(status: 403, reason: "origin not allowed; start the daemon with --allow-origin to admit it")
         case .complete(let request, let consumed):
             outbound.append(HTTPUpgrade.switchingProtocolsResponse(key: request.key))
             let pipelined = handshakeBuffer[consumed...]
@@ -140,6 +139,23 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
                 pipelined.withUnsafeBytes { decoder.append($0) }
                 processFrames()
             }
+        }
+    }
+
+    private func refuseUpgrade(status: Int, reason: String) {
+        outbound.append(HTTPUpgrade.errorResponse(status: status, reason: reason))
+        handshakeBuffer = []
+        phase = .closing
+        shutdownAfterFlush = true
+        flush()
+    }
+
+    /// Lowers (or, with nil, restores) the largest message this connection accepts: how a
+    /// connection that has not authenticated is kept to small messages.
+    public func limitMessages(to bytes: Int?) {
+        onLoop { connection in
+            let limit = min(bytes ?? connection.limits.maxMessageBytes, connection.limits.maxMessageBytes)
+            if connection.phase == .open || connection.phase == .handshaking { connection.decoder.maxMessageBytes = limit }
         }
     }
 

@@ -18,6 +18,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private var connections: [UInt64: WebSocketConnection] = [:]
     private var unixSocket: (path: String, identity: FileIdentity)?
     private var stopping = false
+    /// Set while connections are refused at the cap; logged once per such episode.
+    private var atConnectionLimit = false
     private var drained: (() -> Void)?
     /// One read buffer for every connection: reads happen one at a time on the loop, and
     /// bytes are consumed before the next read.
@@ -78,10 +80,14 @@ public final class WebSocketServer: @unchecked Sendable {
 
     private func accepted(_ fd: Int32, kind: Listener.Kind) {
         if stopping || connections.count >= config.maxConnections {
-            if !stopping { log("connection limit (\(config.maxConnections)) reached; refusing a connection") }
+            if !stopping, !atConnectionLimit {
+                atConnectionLimit = true
+                log("connection limit (\(config.maxConnections), from the descriptor limit) reached; refusing connections until some close")
+            }
             close(fd)
             return
         }
+        atConnectionLimit = false
         if kind == .tcp {
             // Requests and replies are small and latency-bound: never wait for Nagle.
             var one: Int32 = 1

@@ -1,0 +1,92 @@
+import Glibc
+
+/// Runs a child process to completion on the blocking pool: posix_spawn with stdout on a pipe
+/// (stderr and stdin on /dev/null), output read up to a byte bound, the child killed when it
+/// outlives its deadline. The caller's task waits; the event loop never does.
+public struct ProcessRunner: Sendable {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: [UInt8]
+        public var timedOut: Bool
+        /// Output past the bound was discarded.
+        public var truncated: Bool
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public var executable: String
+    public var arguments: [String]
+    public var timeout: Duration
+    public var maxOutputBytes: Int
+
+    public init(executable: String, arguments: [String], timeout: Duration, maxOutputBytes: Int) {
+        self.executable = executable
+        self.arguments = arguments
+        self.timeout = timeout
+        self.maxOutputBytes = maxOutputBytes
+    }
+
+    public func run(on pool: BlockingPool = .shared) async throws -> Outcome {
+        try await pool.run { try runBlocking() }
+    }
+
+    /// The blocking part; public for callers already on a pool thread.
+    public func runBlocking() throws -> Outcome {
+        var pipeFDs: [Int32] = [-1, -1]
+        guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+        let (readEnd, writeEnd) = (pipeFDs[0], pipeFDs[1])
+        // Neither end may leak into other children the daemon starts meanwhile.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(writeEnd)
+        guard spawned == 0 else {
+            close(readEnd)
+            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        let deadline = SaturatingTime.deadline(after: timeout)
+        var output: [UInt8] = []
+        var truncated = false
+        var timedOut = false
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let now = MonotonicClock.nanoseconds()
+            if now >= deadline {
+                timedOut = true
+                break
+            }
+            var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let waitMs = Int32(clamping: (deadline - now) / 1_000_000 + 1)
+            let ready = poll(&poller, 1, waitMs)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            let room = maxOutputBytes - output.count
+            if room > 0 { output.append(contentsOf: chunk[..<min(count, room)]) }
+            if count > room { truncated = true }
+        }
+        close(readEnd)
+        if timedOut { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS by hand: the macros are not imported.
+        let exited = status & 0x7f == 0
+        return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output,
+                       timedOut: timedOut, truncated: truncated)
+    }
+}

@@ -1,0 +1,23 @@
+import Glibc
+
+/// How many connections the process's descriptor limit (`RLIMIT_NOFILE`) affords. Each
+/// connection holds its socket and, once it journals, one file; a reserve stays free for the
+/// daemon's own files (snapshots, locks, a child's pipes), so an authenticated client can
+/// always open what it needs even while the connection table is full.
+public enum ConnectionBudget {
+    /// Descriptors never given to connections.
+    public static let reserve = 32
+    /// The transport's own ceiling, whatever the limit.
+    public static let ceiling = 16_384
+
+    public static func fromDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+        return connections(forDescriptors: limit.rlim_cur)
+    }
+
+    static func connections(forDescriptors descriptors: rlim_t) -> Int {
+        let usable = Int(clamping: descriptors) - reserve
+        return min(ceiling, max(1, usable / 2))
+    }
+}
