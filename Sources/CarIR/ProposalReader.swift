@@ -59,7 +59,7 @@ extension Action {
             idempotent: try reader.bool("idempotent") ?? false,
             maxRetries: maxRetries,
             failureBehavior: behavior,
-            timeoutMs: try reader.unsigned("timeout_ms", max: UInt64(Int64.max), nullable: true),
+            timeoutMs: try reader.unsigned("timeout_ms", max: UInt64.max, nullable: true),
             metadata: try reader.object("metadata") ?? [:]
         )
     }
@@ -114,8 +114,16 @@ struct FieldReader {
     func unsigned(_ key: String, max: UInt64, nullable: Bool = false) throws(ProposalError) -> UInt64? {
         let expected = "a non-negative integer no larger than \(max)"
         guard let value = try present(key, nullable: nullable, expected: expected) else { return nil }
-        guard case .int(let int) = value, int >= 0, UInt64(int) <= max else { throw mismatch(key, expected) }
-        return UInt64(int)
+        switch value {
+        case .int(let int) where int >= 0 && UInt64(int) <= max:
+            return UInt64(int)
+        case .double(let double) where max == UInt64.max && double >= 0 && double.rounded() == double && double <= 18_446_744_073_709_551_616:
+            // Integers past Int64 arrive as doubles; the reference reads a u64, so up to 2^64 − 1
+            // is accepted (a value this large only ever means "no practical limit").
+            return double >= 18_446_744_073_709_551_615 ? UInt64.max : UInt64(double)
+        default:
+            throw mismatch(key, expected)
+        }
     }
 
     func object(_ key: String) throws(ProposalError) -> [String: JSONValue]? {
