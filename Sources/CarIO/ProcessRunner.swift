@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Runs a child process to completion on the blocking pool: posix_spawn with stdout on a pipe
@@ -20,6 +21,7 @@ public struct ProcessRunner: Sendable {
     public var arguments: [String]
     public var timeout: Duration
     public var maxOutputBytes: Int
+    private static let spawning = NSLock()
 
     public init(executable: String, arguments: [String], timeout: Duration, maxOutputBytes: Int) {
         self.executable = executable
@@ -34,6 +36,11 @@ public struct ProcessRunner: Sendable {
 
     /// The blocking part; public for callers already on a pool thread.
     public func runBlocking() throws -> Outcome {
+        // pipe2 is not in Glibc's Swift module: creating the pipe, marking it close-on-exec and
+        // spawning happen under one lock, so no other child of ours can inherit this pipe.
+        Self.spawning.lock()
+        var locked = true
+        defer { if locked { Self.spawning.unlock() } }
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
         let (readEnd, writeEnd) = (pipeFDs[0], pipeFDs[1])
@@ -52,6 +59,8 @@ public struct ProcessRunner: Sendable {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         close(writeEnd)
+        Self.spawning.unlock()
+        locked = false
         guard spawned == 0 else {
             close(readEnd)
             throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
@@ -72,7 +81,8 @@ public struct ProcessRunner: Sendable {
             let waitMs = Int32(clamping: (deadline - now) / 1_000_000 + 1)
             let ready = poll(&poller, 1, waitMs)
             if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
+            if ready < 0 { break }
+            if ready == 0 { continue }
             let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
@@ -81,9 +91,18 @@ public struct ProcessRunner: Sendable {
             if count > room { truncated = true }
         }
         close(readEnd)
-        if timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // A child that closed its stdout may still run: it gets until the deadline to exit.
+        while !timedOut {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if MonotonicClock.nanoseconds() >= deadline { timedOut = true; break }
+            usleep(2_000)
+        }
+        if timedOut {
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         // WIFEXITED / WEXITSTATUS by hand: the macros are not imported.
         let exited = status & 0x7f == 0
         return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output,

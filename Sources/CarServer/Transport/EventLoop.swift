@@ -19,7 +19,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
         /// A job of a task that says what it is working on (a method name), for the watchdog.
-        case labeledJob(UnownedJob, String)
+        case labeledJob(UnownedJob, LabeledExecutor)
         case closure(@Sendable () -> Void)
     }
 
@@ -90,7 +90,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     /// Enqueues a job on behalf of a task labelled `label` (see `LabeledExecutor`).
-    func enqueue(_ job: consuming ExecutorJob, label: String) {
+    func enqueue(_ job: consuming ExecutorJob, label: LabeledExecutor) {
         submit(.labeledJob(UnownedJob(job), label))
     }
 
@@ -133,9 +133,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         let executor = self
         switch work {
         case .closure: return
-        case .job(let job), .labeledJob(let job, _):
+        case .job(let job):
             nonisolated(unsafe) let job = job
             DispatchQueue.global().async { job.runSynchronously(on: executor.asUnownedTaskExecutor()) }
+        case .labeledJob(let job, let labeled):
+            nonisolated(unsafe) let job = job
+            DispatchQueue.global().async { job.runSynchronously(on: labeled.asUnownedTaskExecutor()) }
         }
     }
 
@@ -262,9 +265,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 case .job(let job):
                     job.runSynchronously(on: executor)
                     measured(since: start, default: "a task")
-                case .labeledJob(let job, let label):
-                    job.runSynchronously(on: executor)
-                    measured(since: start, default: label)
+                case .labeledJob(let job, let labeled):
+                    // Run as its own preferred executor, so the task does not hop again.
+                    job.runSynchronously(on: labeled.asUnownedTaskExecutor())
+                    measured(since: start, default: labeled.label)
                 case .closure(let closure):
                     closure()
                     measured(since: start, default: "loop work")

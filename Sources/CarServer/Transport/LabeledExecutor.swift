@@ -2,7 +2,7 @@
 /// watchdog can say which method held a slow turn. One small object per request task.
 final class LabeledExecutor: TaskExecutor, @unchecked Sendable {
     private let loop: EventLoop
-    private let label: String
+    let label: String
 
     init(loop: EventLoop, label: String) {
         self.loop = loop
@@ -10,6 +10,6 @@ final class LabeledExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
-        loop.enqueue(job, label: label)
+        loop.enqueue(job, label: self)
     }
 }

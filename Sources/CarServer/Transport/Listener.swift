@@ -45,7 +45,7 @@ final class Listener: EventLoopHandler {
             switch error {
             case EAGAIN, EWOULDBLOCK: return
             case EINTR, ECONNABORTED, EPROTO: continue
-            case EMFILE, ENFILE where spare >= 0:
+            case EMFILE where spare >= 0, ENFILE where spare >= 0:
                 episode("accept: \(SystemError.lastErrno()); refusing connections until descriptors are free")
                 close(spare)
                 let refused = car_accept4(fd, Int32(SOCK_CLOEXEC.rawValue))
