@@ -24,6 +24,9 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         let tasks: RequestTasks
     }
 
+    /// Frames an unauthenticated peer may have waiting behind its running session.auth.
+    static let maxPipelinedBeforeAuth = 16
+
     /// A batch longer than this is refused whole, before any element runs.
     static let maxBatchLength = 1000
 
@@ -107,7 +110,15 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     /// running (a pipelined frame right behind `session.auth`), the dispatcher decides, after
     /// that request, whether the connection has authenticated by then.
     private func refusedBeforeAuth(_ entry: Connection, method: String?, id: RPCID? = nil, on connection: WebSocketConnection) -> Bool {
-        guard !entry.session.gate.isAuthenticated, method != "session.auth", entry.tasks.isIdle else { return false }
+        guard !entry.session.gate.isAuthenticated else { return false }
+        // Frames pipelined behind a running session.auth wait for it, but only a few: an
+        // unauthenticated peer cannot queue work without bound.
+        let queued = entry.tasks.count
+        if queued >= Self.maxPipelinedBeforeAuth {
+            connection.close(code: CloseCode.policyViolation, reason: "auth required")
+            return true
+        }
+        guard method != "session.auth", queued == 0 else { return false }
         let error = RPCError(code: RPCErrorCode.authRequired,
                              message: "auth required: call session.auth with the daemon token before '\(method ?? "anything else")'")
         if let id { send(RPCMessage.error(id: id, error), on: connection) }
@@ -130,15 +141,17 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         // One task per request, bounded by its handler deadline: past it, the task is
         // cancelled and a request's caller gets -32004 naming the method, while the connection
         // keeps serving. The reply of a handler that finishes afterwards is dropped.
+        // The deadline is armed when the handler starts, so time spent queued behind a
+        // session-setup request does not count against it.
         let budget = budget(method)
         let running = Mutex<Task<Void, Never>?>(nil)
-        let token = entry.deadlines.add(after: budget) { [weak connection, self] in
-            running.withLock { $0 }?.cancel()
-            guard let id, let connection else { return }
-            send(RPCMessage.error(id: id, Self.deadlineError(method, budget)), on: connection)
-        }
         let task = entry.tasks.start(executor: executor(for: method), barrier: Self.sessionSetup.contains(method)) {
             [weak connection, self] in
+            let token = entry.deadlines.add(after: budget) { [weak connection, self] in
+                running.withLock { $0 }?.cancel()
+                guard let id, let connection else { return }
+                send(RPCMessage.error(id: id, Self.deadlineError(method, budget)), on: connection)
+            }
             let reply = await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
             if let token, !entry.deadlines.finish(token) { return }
             guard let connection else { return }
@@ -236,7 +249,9 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
                     running.withLock { $0 }?.cancel()
                     outcome.settle(nil)
                 }
-                let task = Task(executorPreference: executor(for: method)) {
+                inFlight.enter()
+                let task = Task(executorPreference: executor(for: method)) { [inFlight] in
+                    defer { inFlight.leave() }
                     let reply = await work()
                     if let token { entry.deadlines.finish(token) }
                     outcome.settle(reply)

@@ -51,4 +51,30 @@ struct PipeliningTests {
         let answers = try replies(client, count: 2)
         #expect(answers[1]["result"]?["subscribed"] == true, "\(answers)")
     }
+
+    /// Frames queued behind a session.auth that has not answered yet are bounded: an
+    /// unauthenticated peer is cut off past `maxPipelinedBeforeAuth`, whatever its token.
+    @Test func anUnauthenticatedPeerCannotQueueWithoutBound() throws {
+        let running = try DaemonSessionTests.RunningDaemon()
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        let pings = (0..<40).map { #"{"jsonrpc":"2.0","id":\#($0 + 2),"method":"server.ping","params":null}"# }
+        try sendTogether(client, [
+            #"{"jsonrpc":"2.0","id":1,"method":"session.auth","params":{"token":"\#(DaemonSessionTests.token)"}}"#,
+        ] + pings)
+        var answered = 0
+        var closed = false
+        for _ in 0..<60 {
+            do {
+                guard try client.receiveJSONText(timeout: 5) != nil else { break }
+                answered += 1
+            } catch is WebSocketTestClient.ConnectionClosed {
+                closed = true
+                break
+            }
+        }
+        #expect(closed, "the connection stays open after \(answered) replies")
+        #expect(answered <= RPCConnectionHandler.maxPipelinedBeforeAuth + 1)
+    }
 }
