@@ -1,5 +1,6 @@
 import CarEngine
 import CarGenerated
+import CarIO
 import CarIR
 import CarRPC
 import CarVerifier
@@ -9,12 +10,20 @@ extension CarHandler {
         _ params: CarMethods.Verify.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.Verify.Result {
         let tools = try context.session.runtime().tools.list()
-        do {
-            // The JSON entry point also reads each action's rollback claim (reversibility,
-            // compensation), which the compensation check needs.
-            return try Verifier.verify(json: params.proposal, initialState: params.initialState ?? [:], tools: tools).json
-        } catch {
-            throw CarErrors.invalidParams(error.description)
+        // Verification costs time that grows with the proposal (conflicts are quadratic in
+        // writes to one key), so it runs off the event loop, on the daemon's own worker
+        // threads (not Swift's shared pool, which blocking callers can exhaust), and the loop
+        // keeps serving other connections meanwhile.
+        let outcome = try await BlockingPool.shared.run { () -> Result<JSONValue, any Error> in
+            Result {
+                // The JSON entry point also reads each action's rollback claim (reversibility,
+                // compensation), which the compensation check needs.
+                try Verifier.verify(json: params.proposal, initialState: params.initialState ?? [:], tools: tools).json
+            }
+        }
+        switch outcome {
+        case .success(let report): return report
+        case .failure(let error): throw CarErrors.invalidParams(String(describing: error))
         }
     }
 
