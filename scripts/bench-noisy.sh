@@ -40,4 +40,4 @@ for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$ocr_port") 2>/dev/null &
 
 echo "car-server: $bin ($("$bin" --version 2>/dev/null || echo '?')); $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs"
 "${client_cpu[@]}" timeout 150 python3 scripts/bench/noisy.py --port "$port" --ocr-port "$ocr_port" \
-  --token "$token" --image "$fake/image.png" --seconds "$seconds"
+  --token="$token" --image "$fake/image.png" --seconds "$seconds"

@@ -244,19 +244,19 @@ for venv in "${venvs[@]}"; do
 done
 
 # --- 3. raw-protocol checks ---------------------------------------------------------------------
-timeout -k 5 60 python3 "$here/compat/negative.py" --port "$port" --token "$token" \
+timeout -k 5 60 python3 "$here/compat/negative.py" --port "$port" --token="$token" \
   --unix "$socket_file" --host-token-file "$host_token_file" </dev/null || fail "negative checks"
 running || fail "daemon died during the negative checks"
-timeout -k 5 120 python3 "$here/compat/runtime_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
+timeout -k 5 120 python3 "$here/compat/runtime_raw.py" --port "$port" --token="$token" --pid "$pid" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "runtime checks with the raw client"
 running || fail "daemon died during the runtime checks"
-timeout -k 5 60 python3 "$here/compat/memory_raw.py" --port "$port" --token "$token" --home "$home" </dev/null \
+timeout -k 5 60 python3 "$here/compat/memory_raw.py" --port "$port" --token="$token" --home "$home" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "memory scope and sandbox checks"
 running || fail "daemon died during the memory checks"
-timeout -k 5 120 python3 "$here/compat/host_raw.py" --port "$port" --token "$token" --pid "$pid" </dev/null \
+timeout -k 5 120 python3 "$here/compat/host_raw.py" --port "$port" --token="$token" --pid "$pid" </dev/null \
   | sed 's/^/  /' ; [ "${PIPESTATUS[0]}" = 0 ] || fail "host event fan-out and stalled-subscriber checks"
 running || fail "daemon died during the host checks"
-out=$(timeout -k 5 120 python3 "$here/compat/verify_live.py" --port "$port" --token "$token" \
+out=$(timeout -k 5 120 python3 "$here/compat/verify_live.py" --port "$port" --token="$token" \
       --corpus "$here/../Tests/CarVerifierTests/Corpus" </dev/null) || fail "verify over the daemon: $out"
 echo "  $out"
 
