@@ -55,39 +55,30 @@ enum JournalTail {
 
     /// The length of the file up to and including its last newline.
     private static func wholeLinesLength(_ fd: Int32, end: Int64, path: String) throws(EventLogError) -> Int64 {
-        guard end > 0 else { return 0 }
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var upper = end
-        while upper > 0 {
-            let lower = max(0, upper - Int64(chunk.count))
-            let count = Int(upper - lower)
-            let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(lower)) }
-            guard read == count else { throw EventLogError("cannot read event journal '\(path)': \(lastError())") }
-            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
-                return lower + Int64(newline) + 1
-            }
-            upper = lower
-        }
-        return 0
+        try lastNewline(fd, before: end, notBefore: 0, path: path).map { $0 + 1 } ?? 0
     }
 
     /// Where the line holding byte `offset` begins (just past the previous newline, or 0).
     private static func lineStart(_ fd: Int32, before offset: Int64, path: String) throws(EventLogError) -> Int64 {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var upper = offset
         let floor = max(0, offset - Int64(maxLastLineBytes) - 1)
+        if let newline = try lastNewline(fd, before: offset, notBefore: floor, path: path) { return newline + 1 }
+        // No newline within reach: the line starts at 0, or is longer than we parse.
+        return floor == 0 ? 0 : floor - 1
+    }
+
+    /// The offset of the last newline in `floor..<upper`, read backwards in chunks; nil if none.
+    private static func lastNewline(_ fd: Int32, before upper: Int64, notBefore floor: Int64, path: String) throws(EventLogError) -> Int64? {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var upper = upper
         while upper > floor {
             let lower = max(floor, upper - Int64(chunk.count))
             let count = Int(upper - lower)
             let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(lower)) }
             guard read == count else { throw EventLogError("cannot read event journal '\(path)': \(lastError())") }
-            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
-                return lower + Int64(newline) + 1
-            }
+            if let newline = chunk[0..<count].lastIndex(of: 0x0A) { return lower + Int64(newline) }
             upper = lower
         }
-        // No newline within reach: the line starts at 0, or is longer than we parse.
-        return floor == 0 ? 0 : floor - 1
+        return nil
     }
 
     private static func readRange(_ fd: Int32, from offset: Int64, count: Int, path: String) throws(EventLogError) -> [UInt8] {
