@@ -1,4 +1,5 @@
 import CarCollections
+import CarTestSupport
 import Testing
 
 /// The ring under the event log: appends past capacity, drops of the oldest and growth, in any
@@ -9,7 +10,7 @@ struct BoundedRingTests {
     func behavesLikeAnArrayKeepingTheNewest(capacity: Int) {
         var ring = BoundedRing<Int>(capacity: capacity)
         var model: [Int] = []
-        var generator = SplitMix(seed: UInt64(capacity))
+        var generator = SeededGenerator(seed: UInt64(capacity))
         for step in 0..<5_000 {
             switch generator.next() % 10 {
             case 0..<6:

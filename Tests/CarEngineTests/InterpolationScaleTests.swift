@@ -1,6 +1,7 @@
 @testable import CarEngine
 import CarIR
 import CarJSON
+import CarTestSupport
 import Foundation
 import Testing
 
@@ -43,7 +44,7 @@ struct InterpolationScaleTests {
     /// Random strings over a small alphabet rich in `$`, `.`, `output` fragments and id bytes,
     /// against the scan this replaced: the same references, ranges and paths.
     @Test func randomTextAgreesWithTheQuadraticScan() {
-        var generator = SplitMix(seed: 0x5eed)
+        var generator = SeededGenerator(seed: 0x5eed)
         let pieces = ["$", ".", "output", ".output", "a", "b", "a.output", "$a", "-", "_", " ", "x", "1", "é", "s", "$a.output$a"]
         let idPieces = ["a", "b", ".output", "$", "a.b", "x", "-", "a.output$a", ".outputs"]
         for _ in 0..<2_000 {

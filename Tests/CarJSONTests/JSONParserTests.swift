@@ -1,5 +1,6 @@
 import Testing
 @testable import CarJSON
+import CarTestSupport
 
 @Suite("JSON parser and writer")
 struct JSONParserTests {
@@ -96,18 +97,5 @@ struct JSONParserTests {
             for index in 0..<Int.random(in: 0..<5, using: &generator) { members["k\(index)"] = randomValue(depth: depth + 1, using: &generator) }
             return .object(members)
         }
-    }
-}
-
-/// SplitMix64: reproducible randomness for property tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
