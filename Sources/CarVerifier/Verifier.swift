@@ -60,11 +60,15 @@ public enum Verifier {
             }
         }
 
-        let conflicts = WriteConflicts.find(actions)
-        findings.writeConflicts = conflicts.count
+        let (conflicts, conflictCount) = WriteConflicts.find(actions)
+        findings.writeConflicts = conflictCount
         for conflict in conflicts {
             issues.append(VerifyIssue(actionID: conflict[0], severity: .warning,
                                       message: "write conflict on '\(conflict[2])' with action \(conflict[1]) (no dependency declared)"))
+        }
+        if conflictCount > conflicts.count, let last = conflicts.last {
+            issues.append(VerifyIssue(actionID: last[0], severity: .warning,
+                                      message: "\(conflictCount - conflicts.count) more write conflicts not listed (a report lists the first \(conflicts.count) of \(conflictCount))"))
         }
 
         let evidence = EvidenceBuilder(maxActions: maxActions, hasRegistry: schemas.hasRegistry, compensationRan: compensationRan, findings: findings)
