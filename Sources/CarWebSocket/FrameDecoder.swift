@@ -2,10 +2,11 @@
 /// payload is buffered, unmasks, reassembles fragments and checks text is UTF-8. Control
 /// frames come out as soon as they arrive, even between the fragments of a message.
 ///
-/// Bytes accumulate in one buffer read from `readIndex` on; consumed bytes are dropped only
-/// when the buffer empties or the consumed prefix dominates, so feeding many small reads
-/// costs amortised O(1) per byte, and a complete unfragmented frame costs one allocation
-/// (its payload, unmasked while copied out).
+/// A data frame's payload is unmasked into the message and UTF-8-checked as its bytes
+/// arrive, so the work per call is bounded by what was appended since the last one, never
+/// by the size of the message: a 16 MiB frame does not stall the loop turn that completes
+/// it. Headers and control frames wait in one buffer read from `readIndex` on; it stays
+/// about one read long, because every call drains it into the message in progress.
 public struct FrameDecoder: Sendable {
     public enum Role: Sendable {
         /// We are the server: the peer is a client and must mask every frame.
@@ -19,9 +20,8 @@ public struct FrameDecoder: Sendable {
     public var maxMessageBytes: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    /// Opcode of a fragmented message in progress, nil between messages.
+    /// Opcode of the data message in progress, nil between messages.
     private var fragmentOpcode: Opcode?
-    private var fragments: [UInt8] = []
 
     /// A drained buffer keeps its storage up to this size, so steady traffic reuses it while
     /// one large message does not pin megabytes to an idle connection.
@@ -54,19 +54,31 @@ public struct FrameDecoder: Sendable {
     /// The next complete message, or nil when more bytes are needed. After an error the
     /// decoder is unusable: the connection must close with the error's code.
     public mutating func nextMessage() throws(WebSocketProtocolError) -> WebSocketMessage? {
-        while let frame = try nextFrame() {
-            if let message = try assemble(frame) { return message }
+        while let step = try nextFrame() {
+            if let message = step { return message }
         }
         return nil
     }
 
-    private struct Frame {
+    /// A data frame whose payload is still arriving: its bytes are unmasked into `message` as
+    /// they come, so a large frame costs each loop turn only the bytes that turn read.
+    private struct PayloadInProgress {
         var fin: Bool
-        var opcode: Opcode
-        var payload: [UInt8]
+        var maskKey: Masking.Key?
+        /// Payload bytes already taken, which is where the mask key's cycle continues.
+        var taken: Int
+        var remaining: Int
     }
 
-    private mutating func nextFrame() throws(WebSocketProtocolError) -> Frame? {
+    private var payload: PayloadInProgress?
+    /// The data message under assembly (every fragment so far), already unmasked.
+    private var message: [UInt8] = []
+    private var utf8 = UTF8Validation.Stream()
+
+    /// One step: a control message, a finished data message, or nil when more bytes are
+    /// needed (or a frame ended that did not finish its message).
+    private mutating func nextFrame() throws(WebSocketProtocolError) -> WebSocketMessage?? {
+        if payload != nil { return try continuePayload() }
         let available = buffer.count - readIndex
         guard available >= 2 else { return nil }
         let first = buffer[readIndex]
@@ -106,8 +118,7 @@ public struct FrameDecoder: Sendable {
         // Checked from the header alone, so a peer claiming a huge length is refused before
         // we buffer (or wait for) any of it.
         if !opcode.isControl {
-            let soFar = opcode == .continuation ? fragments.count : 0
-            guard length <= UInt64(max(0, maxMessageBytes - soFar)) else {
+            guard length <= UInt64(max(0, maxMessageBytes - message.count)) else {
                 throw WebSocketProtocolError(closeCode: CloseCode.messageTooBig,
                                              reason: "message exceeds the \(maxMessageBytes)-byte limit")
             }
@@ -120,17 +131,70 @@ public struct FrameDecoder: Sendable {
             headerLength += 4
         }
         let payloadLength = Int(length)
-        guard available - headerLength >= payloadLength else { return nil }
 
-        let start = readIndex + headerLength
-        let payload = buffer.withUnsafeBytes { all in
-            let source = UnsafeRawBufferPointer(rebasing: all[start..<(start + payloadLength)])
-            guard let maskKey else { return [UInt8](source) }
-            return Masking.copy(source, unmaskedWith: maskKey)
+        if opcode.isControl {
+            guard available - headerLength >= payloadLength else { return nil }
+            let start = readIndex + headerLength
+            let body = buffer.withUnsafeBytes { all in
+                let source = UnsafeRawBufferPointer(rebasing: all[start..<(start + payloadLength)])
+                guard let maskKey else { return [UInt8](source) }
+                return Masking.copy(source, unmaskedWith: maskKey)
+            }
+            consume(upTo: start + payloadLength)
+            switch opcode {
+            case .ping: return .some(.ping(body))
+            case .pong: return .some(.pong(body))
+            default: return .some(try Self.closeMessage(body))
+            }
         }
-        consume(upTo: start + payloadLength)
-        return Frame(fin: fin, opcode: opcode, payload: payload)
+        consume(upTo: readIndex + headerLength)
+        if opcode != .continuation {
+            fragmentOpcode = opcode
+            utf8 = UTF8Validation.Stream()
+        }
+        // The header was checked against the limit, so this reserves at most the limit.
+        message.reserveCapacity(message.count + payloadLength)
+        payload = PayloadInProgress(fin: fin, maskKey: maskKey, taken: 0, remaining: payloadLength)
+        return try continuePayload()
     }
+
+    private mutating func continuePayload() throws(WebSocketProtocolError) -> WebSocketMessage?? {
+        guard var current = payload else { return nil }
+        let count = min(current.remaining, buffer.count - readIndex)
+        if count > 0 {
+            let start = readIndex
+            let before = message.count
+            buffer.withUnsafeBytes { all in
+                let source = UnsafeRawBufferPointer(rebasing: all[start..<(start + count)])
+                if let key = current.maskKey {
+                    Masking.append(source, unmaskedWith: key, startingAt: current.taken, to: &message)
+                } else {
+                    message.append(contentsOf: source)
+                }
+            }
+            consume(upTo: start + count)
+            current.taken += count
+            current.remaining -= count
+            if fragmentOpcode == .text {
+                let valid = message.withUnsafeBytes { utf8.feed(UnsafeRawBufferPointer(rebasing: $0[before...])) }
+                guard valid else { throw Self.invalidText }
+            }
+        }
+        guard current.remaining == 0 else {
+            payload = current
+            return nil
+        }
+        payload = nil
+        guard current.fin, let opcode = fragmentOpcode else { return .some(nil) }
+        fragmentOpcode = nil
+        var finished: [UInt8] = []
+        swap(&finished, &message)
+        guard opcode == .text else { return .some(.binary(finished)) }
+        guard utf8.isComplete else { throw Self.invalidText }
+        return .some(.text(finished))
+    }
+
+    private static let invalidText = WebSocketProtocolError(closeCode: CloseCode.invalidPayload, reason: "text message is not valid UTF-8")
 
     private mutating func consume(upTo index: Int) {
         readIndex = index
@@ -138,35 +202,6 @@ public struct FrameDecoder: Sendable {
         // Drained: start over at the front, without moving a byte.
         buffer.removeAll(keepingCapacity: buffer.capacity <= Self.retainedCapacity)
         readIndex = 0
-    }
-
-    private mutating func assemble(_ frame: Frame) throws(WebSocketProtocolError) -> WebSocketMessage? {
-        switch frame.opcode {
-        case .ping: return .ping(frame.payload)
-        case .pong: return .pong(frame.payload)
-        case .close: return try Self.closeMessage(frame.payload)
-        case .text, .binary:
-            if frame.fin { return try Self.message(frame.opcode, frame.payload) }
-            fragmentOpcode = frame.opcode
-            fragments = frame.payload
-            return nil
-        case .continuation:
-            fragments.append(contentsOf: frame.payload)
-            guard frame.fin, let opcode = fragmentOpcode else { return nil }
-            let payload = fragments
-            fragments = []
-            fragmentOpcode = nil
-            return try Self.message(opcode, payload)
-        }
-    }
-
-    private static func message(_ opcode: Opcode, _ payload: [UInt8]) throws(WebSocketProtocolError) -> WebSocketMessage {
-        guard opcode == .text else { return .binary(payload) }
-        // Validated whole, after reassembly: a character may straddle two fragments.
-        guard UTF8Validation.isValid(payload) else {
-            throw WebSocketProtocolError(closeCode: CloseCode.invalidPayload, reason: "text message is not valid UTF-8")
-        }
-        return .text(payload)
     }
 
     private static func closeMessage(_ payload: [UInt8]) throws(WebSocketProtocolError) -> WebSocketMessage {

@@ -17,6 +17,22 @@ enum Masking {
         }
     }
 
+    /// Appends `source` unmasked to `message`, where `source` begins `offset` bytes into its
+    /// frame's payload: the key's cycle continues from there.
+    static func append(_ source: UnsafeRawBufferPointer, unmaskedWith key: Key, startingAt offset: Int, to message: inout [UInt8]) {
+        let rotated: Key = switch offset & 3 {
+        case 0: key
+        case 1: (key.1, key.2, key.3, key.0)
+        case 2: (key.2, key.3, key.0, key.1)
+        default: (key.3, key.0, key.1, key.2)
+        }
+        let start = message.count
+        message.append(contentsOf: repeatElement(0, count: source.count))
+        message.withUnsafeMutableBytes { all in
+            xor(source, with: rotated, into: UnsafeMutableRawBufferPointer(rebasing: all[start...]))
+        }
+    }
+
     /// `destination[i] = source[i] ^ key[i % 4]`; the two may be the same memory.
     private static func xor(_ source: UnsafeRawBufferPointer, with key: Key, into destination: UnsafeMutableRawBufferPointer) {
         let count = source.count

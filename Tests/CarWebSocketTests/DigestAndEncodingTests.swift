@@ -70,4 +70,26 @@ struct DigestAndEncodingTests {
     func rejectsInvalidUTF8(_ bytes: [UInt8]) {
         #expect(!UTF8Validation.isValid(bytes))
     }
+
+    static let streamCases: [[UInt8]] = [
+        Array("héllo ✓ 🚗 and some ascii".utf8), [0xF4, 0x8F, 0xBF, 0xBF], [0xC0, 0xAF], [0xE0, 0x80, 0xAF],
+        [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x61, 0x80], Array("1234567".utf8) + [0xC3],
+        Array("🚗🚗".utf8) + [0xF0, 0x9F], [0xF0, 0x9F, 0x9A, 0x97, 0xFF],
+    ]
+
+    /// Every way of cutting the input into two or three pieces gives the whole input's verdict.
+    @Test(arguments: streamCases)
+    func streamingValidationAgreesWithWholeValidation(_ bytes: [UInt8]) {
+        let whole = UTF8Validation.isValid(bytes)
+        for first in 0...bytes.count {
+            for second in first...bytes.count {
+                var stream = UTF8Validation.Stream()
+                var ok = true
+                for piece in [bytes[..<first], bytes[first..<second], bytes[second...]] {
+                    ok = ok && piece.withUnsafeBytes { stream.feed($0) }
+                }
+                #expect((ok && stream.isComplete) == whole, "cut at \(first), \(second) of \(bytes)")
+            }
+        }
+    }
 }

@@ -124,4 +124,50 @@ struct FrameCodecTests {
             #expect(try Self.decodeAll(Self.masked(.binary, payload)) == [.binary(payload)])
         }
     }
+
+    @Test func charactersStraddlingFragmentsAndReadsDecode() throws {
+        let text = Array("héllo ✓ 🚗 ok".utf8)
+        // Fragment boundaries inside "é" (after byte 2) and inside "🚗" (after byte 13).
+        let stream = Self.masked(.text, Array(text[..<2]), fin: false)
+            + Self.masked(.continuation, Array(text[2..<13]), fin: false) + Self.masked(.continuation, Array(text[13...]))
+        var decoder = FrameDecoder(role: .server)
+        var messages: [WebSocketMessage] = []
+        for byte in stream {
+            decoder.append([byte])
+            while let message = try decoder.nextMessage() { messages.append(message) }
+        }
+        #expect(messages == [.text(text)])
+    }
+
+    @Test func invalidTextFailsBeforeTheRestOfItsFrameArrives() throws {
+        var payload = [UInt8](repeating: 0x61, count: 1 << 20)
+        payload[10] = 0xFF
+        let frame = Self.masked(.text, payload)
+        var decoder = FrameDecoder(role: .server)
+        decoder.append(Array(frame[..<4096]))
+        #expect(throws: WebSocketProtocolError(closeCode: 1007, reason: "text message is not valid UTF-8")) {
+            _ = try decoder.nextMessage()
+        }
+        var truncated = FrameDecoder(role: .server)
+        truncated.append(Self.masked(.text, [0x61, 0xE2, 0x82]))
+        #expect(throws: WebSocketProtocolError.self) { _ = try truncated.nextMessage() }
+    }
+
+    @Test func aLargeFrameIsTakenAsItArrivesNotBufferedWhole() throws {
+        let payload = (0..<(3 << 20)).map { UInt8(0x20 + $0 % 90) }
+        let frame = Self.masked(.text, payload)
+        var decoder = FrameDecoder(role: .server)
+        var messages: [WebSocketMessage] = []
+        var largestBuffered = 0
+        var offset = 0
+        while offset < frame.count {
+            let end = min(frame.count, offset + 65_536 + 3) // reads that do not align with the mask
+            decoder.append(Array(frame[offset..<end]))
+            offset = end
+            while let message = try decoder.nextMessage() { messages.append(message) }
+            largestBuffered = max(largestBuffered, decoder.bufferedBytes)
+        }
+        #expect(messages == [.text(payload)])
+        #expect(largestBuffered == 0)
+    }
 }
