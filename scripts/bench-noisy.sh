@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The noisy-neighbour figure (issue 9, item 12): server.ping p50/p99 on one connection while
 # another sends the worst request the limits still allow, one case per kind (target p99 <= 2 ms).
-#   scripts/bench-noisy.sh PATH/TO/car-server [SECONDS_PER_CASE]
+#   scripts/bench-noisy.sh PATH/TO/car-server [SECONDS_PER_CASE] [CASE,CASE,...]
 # Uses the binary as given (build it with `swift build -c release` first). Starts two daemons
 # on CPU 0 (when taskset exists): a --no-auth one (start_daemon from bench-daemon.sh) and an
 # auth-on one with --no-approvals and a fake slow `tesseract` first on its PATH, for the OCR
@@ -10,6 +10,7 @@
 set -euo pipefail
 bin=${1:?usage: scripts/bench-noisy.sh PATH/TO/car-server [SECONDS_PER_CASE]}
 seconds=${2:-3}
+cases=${3:-baseline,frame16m,interp,notify,batch1k,verify500,verify500d,ocr,preauth}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 cd "$(dirname "$0")/.."
 source scripts/bench-daemon.sh
@@ -40,4 +41,4 @@ for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$ocr_port") 2>/dev/null &
 
 echo "car-server: $bin ($("$bin" --version 2>/dev/null || echo '?')); $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs"
 "${client_cpu[@]}" timeout 150 python3 scripts/bench/noisy.py --port "$port" --ocr-port "$ocr_port" \
-  --token="$token" --image "$fake/image.png" --seconds "$seconds"
+  --token="$token" --image "$fake/image.png" --seconds "$seconds" --cases "$cases"

@@ -28,6 +28,6 @@ public struct RuntimeCaps: Sendable, Hashable {
     /// The bytes a JSON value is counted as: its compact text.
     static func bytes(_ value: JSONValue?) -> Int {
         guard let value else { return 0 }
-        return JSONWriter.bytes(value).count
+        return JSONWriter.encodedCount(value)
     }
 }

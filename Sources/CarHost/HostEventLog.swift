@@ -44,6 +44,6 @@ struct HostEventLog {
 
     static func size(of event: HostEvent) -> Int {
         event.kind.utf8.count + (event.agentID?.utf8.count ?? 0) + (event.message?.utf8.count ?? 0)
-            + (event.payload.map { JSONWriter.bytes($0).count } ?? 0)
+            + (event.payload.map { JSONWriter.encodedCount($0) } ?? 0)
     }
 }

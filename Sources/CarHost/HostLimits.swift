@@ -56,7 +56,7 @@ public enum HostLimits {
     @discardableResult
     static func check(json value: JSONValue?, _ field: String) throws(HostError) -> Int {
         guard let value else { return 0 }
-        let size = JSONWriter.bytes(value).count
+        let size = JSONWriter.encodedCount(value)
         guard size <= jsonBytes else { throw tooLarge(field, size, jsonBytes) }
         return size
     }
@@ -86,7 +86,7 @@ public enum HostLimits {
     }
 
     private static func json(_ value: JSONValue?) -> Int {
-        value.map { JSONWriter.bytes($0).count } ?? 0
+        value.map { JSONWriter.encodedCount($0) } ?? 0
     }
 }
 

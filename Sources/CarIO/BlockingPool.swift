@@ -34,6 +34,8 @@ public final class BlockingPool: Sendable {
         var pending: Int { jobs.count - head }
     }
 
+    static let workerNice: Int32 = 19
+
     public let threadCount: Int
     public let maxQueued: Int
     private let queue = Mutex(Queue())
@@ -47,6 +49,12 @@ public final class BlockingPool: Sendable {
         for index in 0..<threadCount {
             let thread = Thread { [self] in
                 Thread.current.name = "car-blocking-\(index)"
+                // Some jobs are CPU work (a large parse, a verification). On a busy machine the
+                // event loop must win the CPU over them the moment it has a socket to serve,
+                // so workers run at a lower priority (nice +10: about a tenth of the loop's
+                // share when both want the CPU). Lowering one's own priority needs no privilege; on
+                // Linux, `who` 0 is the calling thread, not the whole process.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.workerNice)
                 work()
             }
             thread.start()

@@ -201,27 +201,25 @@ private struct Reader {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
-        var ascii = true
         // Fast path: no escapes. The common case becomes one String from the byte range.
-        while index < count {
-            let byte = base![index]
-            if byte == UInt8(ascii: "\"") {
-                let range = UnsafeBufferPointer(start: base! + start, count: index - start)
-                index += 1
-                if ascii { return String(decoding: range, as: UTF8.self) }
-                guard let text = String(validating: range, as: UTF8.self) else {
-                    index = start
-                    throw error("string is not valid UTF-8")
-                }
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string") }
-            if byte >= 0x80 { ascii = false }
-            index += 1
-        }
+        let run = StringScan.plainRun(base!, from: start, to: count)
+        index = run.end
         guard index < count else { throw error("unterminated string") }
-        return try parseEscapedString(from: start)
+        switch base![index] {
+        case UInt8(ascii: "\""):
+            let range = UnsafeBufferPointer(start: base! + start, count: index - start)
+            index += 1
+            if !run.sawNonASCII { return String(decoding: range, as: UTF8.self) }
+            guard let text = String(validating: range, as: UTF8.self) else {
+                index = start
+                throw error("string is not valid UTF-8")
+            }
+            return text
+        case UInt8(ascii: "\\"):
+            return try parseEscapedString(from: start)
+        default:
+            throw error("control character in a string")
+        }
     }
 
     private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {

@@ -116,12 +116,14 @@ public enum JSONWriter {
         buffer.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
             var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
+            while true {
+                let runEnd = StringScan.plainRun(base, from: runStart, to: utf8.count).end
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<runEnd]))
+                guard runEnd < utf8.count else { break }
+                let byte = utf8[runEnd]
+                runStart = runEnd + 1
                 switch byte {
                 case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
                 case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
@@ -134,8 +136,41 @@ public enum JSONWriter {
                     buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
                 }
             }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// The length of `bytes(value)`, without building it: what stores count a value as.
+    public static func encodedCount(_ value: JSONValue) -> Int {
+        switch value {
+        case .null: 4
+        case .bool(let flag): flag ? 4 : 5
+        case .int, .double:
+            // Numbers are short; writing one into a scratch buffer is the exact answer.
+            bytes(value).count
+        case .string(let text): stringCount(text)
+        case .array(let elements): elements.reduce(elements.isEmpty ? 2 : elements.count + 1) { $0 + encodedCount($1) }
+        case .object(let members):
+            members.reduce(members.isEmpty ? 2 : members.count * 2 + 1) { $0 + stringCount($1.key) + encodedCount($1.value) }
+        }
+    }
+
+    /// Quotes plus bytes, plus the extra bytes of each escape `writeString` would write.
+    private static func stringCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 in
+            var total = utf8.count + 2
+            guard let base = utf8.baseAddress else { return total }
+            var index = 0
+            while true {
+                index = StringScan.plainRun(base, from: index, to: utf8.count).end
+                guard index < utf8.count else { return total }
+                switch utf8[index] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: total += 1
+                default: total += 5
+                }
+                index += 1
+            }
+        }
     }
 }

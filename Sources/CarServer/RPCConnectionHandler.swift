@@ -1,4 +1,5 @@
 import CarHandlers
+import CarIO
 import CarRPC
 import CarWebSocket
 import Synchronization
@@ -69,21 +70,98 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         logger.debug("session \(session.clientID) opened (\(connection.peerDescription))")
     }
 
+    /// Past this size a message is read on the blocking-work pool, since its cost grows with
+    /// it: the parse, and for an inline method (`state.set` of a 16 MiB value) the handler and
+    /// the encoding of its reply too. The loop serves every other connection meanwhile. Only
+    /// an authenticated connection can send one (the pre-auth limit is 64 KiB).
+    static let largeMessageBytes = 256 << 10
+
+    /// A text message, read.
+    private enum Parsed: Sendable {
+        case inbound(RPCInbound)
+        case batch([JSONValue])
+        case unreadable(JSONParseError)
+
+        init(_ bytes: [UInt8]) {
+            switch Result(catching: { () throws(JSONParseError) in try JSONParser.parseDocument(bytes) }) {
+            case .success(.object(let members)): self = .inbound(RPCInbound(members: members))
+            case .success(.value(.array(let elements))): self = .batch(elements)
+            case .success(.value(let other)): self = .inbound(RPCInbound(other))
+            case .failure(let error): self = .unreadable(error)
+            }
+        }
+    }
+
+    /// What the pool made of a large message: read only, or also answered.
+    private enum LargeMessage: Sendable {
+        case parsed(Parsed)
+        case answered(DispatchReply, encoded: [UInt8]?, method: String)
+    }
+
+    /// Owns a large message's bytes until the pool takes them, so they are freed there.
+    private final class Handoff: @unchecked Sendable {
+        private var bytes: [UInt8]?
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        /// Called once, by the one pool job.
+        func take() -> [UInt8] { defer { bytes = nil }; return bytes ?? [] }
+    }
+
     func connection(_ connection: WebSocketConnection, receivedText bytes: [UInt8]) {
         guard let entry = connections.withLock({ $0[connection.id] }) else { return }
-        let inbound: RPCInbound
-        do {
-            switch try JSONParser.parseDocument(bytes) {
-            case .object(let members):
-                inbound = RPCInbound(members: members)
-            case .value(.array(let elements)):
-                if refusedBeforeAuth(entry, method: nil, on: connection) { return }
-                dispatchBatch(elements, on: connection, entry)
+        guard bytes.count > Self.largeMessageBytes else {
+            received(Parsed(bytes), on: connection, entry)
+            return
+        }
+        let handoff = Handoff(bytes)
+        // As a barrier, so the messages after it wait for it and keep their order.
+        entry.tasks.start(executor: executor(for: "a large message"), barrier: true) { [weak connection, self] in
+            let outcome: LargeMessage
+            do {
+                outcome = try await BlockingPool.shared.run { self.read(handoff.take(), entry) }
+            } catch {
+                // Saturated or cancelled: either way the message is answered, not dropped.
+                guard let connection else { return }
+                send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.internalError, message: "message not read: \(error)")), on: connection)
                 return
-            case .value(let other):
-                inbound = RPCInbound(other)
             }
-        } catch {
+            guard let connection else { return }
+            switch outcome {
+            case .parsed(let parsed):
+                received(parsed, on: connection, entry)
+            case .answered(let reply, let encoded, let method):
+                deliver(reply, encoded: encoded, on: connection, entry, method: method)
+            }
+        }
+    }
+
+    /// On a pool thread: parses a large message and, when it is a request for an inline method
+    /// of an authenticated session, runs that too (handlers are Sendable, and the barrier
+    /// holds this connection's later messages back until it is done).
+    private func read(_ bytes: [UInt8], _ entry: Connection) -> LargeMessage {
+        let parsed = Parsed(bytes)
+        guard entry.session.gate.isAuthenticated, case .inbound(let inbound) = parsed else { return .parsed(parsed) }
+        let call: (id: RPCID?, method: String, params: JSONValue?)
+        switch inbound {
+        case .request(let id, let method, let params): call = (id, method, params)
+        case .notification(let method, let params): call = (nil, method, params)
+        case .response, .invalid: return .parsed(parsed)
+        }
+        guard let reply = dispatcher.dispatchInline(id: call.id, method: call.method, params: call.params, session: entry.session) else {
+            return .parsed(parsed)
+        }
+        return .answered(reply, encoded: reply.message.map(JSONWriter.bytes), method: call.method)
+    }
+
+    private func received(_ parsed: Parsed, on connection: WebSocketConnection, _ entry: Connection) {
+        let inbound: RPCInbound
+        switch parsed {
+        case .inbound(let read):
+            inbound = read
+        case .batch(let elements):
+            if refusedBeforeAuth(entry, method: nil, on: connection) { return }
+            dispatchBatch(elements, on: connection, entry)
+            return
+        case .unreadable(let error):
             send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.parseError, message: "parse error: \(error)")), on: connection)
             closeIfUnauthenticated(entry, on: connection)
             return
@@ -211,8 +289,13 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         for entry in connections.withLock({ Array($0.values) }) { entry.tasks.cancelAll() }
     }
 
-    private func deliver(_ reply: DispatchReply, on connection: WebSocketConnection, _ entry: Connection, method: String?) {
-        if let message = reply.message { send(message, on: connection) }
+    /// `encoded`, when given, is `reply.message` already encoded (off the loop).
+    private func deliver(_ reply: DispatchReply, encoded: [UInt8]? = nil, on connection: WebSocketConnection, _ entry: Connection, method: String?) {
+        if let encoded {
+            connection.sendText(encoded)
+        } else if let message = reply.message {
+            send(message, on: connection)
+        }
         if reply.closeConnection {
             connection.close(code: CloseCode.policyViolation, reason: "auth required")
         } else if !entry.session.gate.isAuthenticated {

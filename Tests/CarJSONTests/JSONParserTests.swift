@@ -81,6 +81,30 @@ struct JSONParserTests {
         }
     }
 
+    @Test func encodedCountIsTheLengthOfTheBytes() {
+        var generator = SeededGenerator(seed: 7)
+        for _ in 0..<400 {
+            let value = Self.randomValue(depth: 0, using: &generator)
+            #expect(JSONWriter.encodedCount(value) == JSONWriter.bytes(value).count, "\(JSONWriter.string(value))")
+        }
+    }
+
+    /// The eight-byte scan must see a special byte at every offset within and across words.
+    @Test func aSpecialByteAtEveryOffsetOfALongString() throws {
+        for offset in 0..<24 {
+            for special in ["\"", "\\", "\n", "\u{1}", "\u{1F}", "é"] {
+                var text = String(repeating: "a", count: 24)
+                text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                let bytes = JSONWriter.bytes(.string(text))
+                #expect(try JSONParser.parse(bytes) == .string(text))
+                #expect(JSONWriter.encodedCount(.string(text)) == bytes.count)
+            }
+            var raw = Array(("\"" + String(repeating: "a", count: 24) + "\"").utf8)
+            raw[1 + offset] = 0x1F
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(raw) }
+        }
+    }
+
     static func randomValue(depth: Int, using generator: inout SeededGenerator) -> JSONValue {
         let pick = Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &generator)
         switch pick {
@@ -90,7 +114,11 @@ struct JSONParserTests {
         case 3: return .double(Double.random(in: -1e12...1e12, using: &generator))
         case 4:
             let scalars: [Character] = ["a", "é", "\"", "\\", "\n", "\u{1}", "🚗", "z", " ", "/"]
-            return .string(String((0..<Int.random(in: 0..<12, using: &generator)).map { _ in scalars.randomElement(using: &generator)! }))
+            // Some long enough for the eight-byte scan, with the odd escape anywhere in them.
+            let length = Int.random(in: 0..<(Bool.random(using: &generator) ? 12 : 60), using: &generator)
+            return .string(String((0..<length).map { _ in
+                Int.random(in: 0..<4, using: &generator) == 0 ? scalars.randomElement(using: &generator)! : "x"
+            }))
         case 5: return .array((0..<Int.random(in: 0..<5, using: &generator)).map { _ in randomValue(depth: depth + 1, using: &generator) })
         default:
             var members: [String: JSONValue] = [:]

@@ -77,4 +77,32 @@ struct PipeliningTests {
         #expect(closed, "the connection stays open after \(answered) replies")
         #expect(answered <= RPCConnectionHandler.maxPipelinedBeforeAuth + 1)
     }
+
+    /// Messages past `largeMessageBytes` are read (and, for inline methods, answered) on the
+    /// blocking-work pool; they still keep their place among the connection's messages.
+    @Test func largeMessagesKeepTheirPlaceInLine() throws {
+        let running = try DaemonSessionTests.RunningDaemon(authToken: nil, hostToken: nil)
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        let big = String(repeating: "é\\u0041x", count: 60_000) // escapes, so the parse has work
+        let padding = String(repeating: "p", count: RPCConnectionHandler.largeMessageBytes)
+        try sendTogether(client, [
+            #"{"jsonrpc":"2.0","id":1,"method":"state.set","params":{"key":"k","value":1}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"state.set","params":{"key":"k","value":"\#(big)"}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"state.get","params":{"key":"k"}}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"verify","params":{"proposal":{"actions":[],"context":{"pad":"\#(padding)"}}}}"#,
+            #"{"jsonrpc":"2.0","id":5,"method":"state.set","params":{"key":"k","value":"\#(padding)"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"server.ping","params":null}"#,
+        ])
+        let answers = try replies(client, count: 6)
+        // verify runs as a task and may be answered after later requests, as without large
+        // messages; the others are answered in the order sent.
+        let inOrder = answers.filter { $0["id"] != 4 }
+        #expect(inOrder.map { $0["id"] } == [1, 2, 3, .null, 6], "replies come in the order sent")
+        #expect(inOrder[2]["result"] == .string(String(repeating: "éAx", count: 60_000)))
+        #expect(inOrder[3]["error"]?["code"] == -32700)
+        #expect(inOrder[4]["result"] == [:])
+        #expect(answers.first { $0["id"] == 4 }?["result"]?["valid"] == true)
+    }
 }

@@ -23,8 +23,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         case closure(@Sendable () -> Void)
     }
 
-    /// One turn of the loop longer than this is logged, naming what ran longest in it.
-    public static let stallThreshold: UInt64 = 50_000_000
+    /// One turn of the loop longer than this is logged, naming what ran longest in it: 50 ms,
+    /// or `CAR_LOOP_STALL_MS` (fractions allowed, at least 0.1) to hunt smaller stalls.
+    public static let stallThreshold: UInt64 = {
+        guard let text = ProcessInfo.processInfo.environment["CAR_LOOP_STALL_MS"], let millis = Double(text), millis.isFinite else {
+            return 50_000_000
+        }
+        return UInt64(min(max(millis, 0.1), 60_000) * 1_000_000)
+    }()
 
     private struct Inbox {
         var work: [Work] = []
@@ -230,7 +236,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             runEndOfIteration()
             let turn = MonotonicClock.nanoseconds() - turnStart
             if turn > Self.stallThreshold, let stallLog {
-                stallLog("event loop stalled for \(turn / 1_000_000) ms in one turn; the longest part was \(slowestLabel) (\(slowestUnit / 1_000_000) ms)")
+                stallLog("event loop stalled for \(Self.millis(turn)) ms in one turn; the longest part was \(slowestLabel) (\(Self.millis(slowestUnit)) ms)")
             }
         }
         // Last chance for anything queued while stopping (shutdown flushes close frames).
@@ -286,6 +292,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             endBatch.removeAll(keepingCapacity: true)
         }
         measured(since: start, default: "writing replies")
+    }
+
+    /// Whole milliseconds past 10, one decimal below: "78", "1.4".
+    private static func millis(_ nanoseconds: UInt64) -> String {
+        nanoseconds >= 10_000_000 ? "\(nanoseconds / 1_000_000)" : "\(Double(nanoseconds / 100_000) / 10)"
     }
 
     /// Records one unit of the turn for the watchdog; a label noted during it wins.
