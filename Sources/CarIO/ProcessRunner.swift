@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Glibc
 
@@ -30,12 +31,22 @@ public struct ProcessRunner: Sendable {
         self.maxOutputBytes = maxOutputBytes
     }
 
+    /// Cancelling the calling task kills the child (within `cancelCheckMs`) and throws
+    /// `CancellationError`: a request that dies with its connection takes its child with it.
     public func run(on pool: BlockingPool = .shared) async throws -> Outcome {
-        try await pool.run { try runBlocking() }
+        let cancelled = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await pool.run { try runBlocking(cancelled: { cancelled.isSet }) }
+        } onCancel: {
+            cancelled.set()
+        }
     }
 
+    /// How often a running child's waiter looks at its caller's cancellation.
+    static let cancelCheckMs: Int32 = 50
+
     /// The blocking part; public for callers already on a pool thread.
-    public func runBlocking() throws -> Outcome {
+    public func runBlocking(cancelled: () -> Bool = { false }) throws -> Outcome {
         // pipe2 is not in Glibc's Swift module: creating the pipe, marking it close-on-exec and
         // spawning happen under one lock, so no other child of ours can inherit this pipe.
         Self.spawning.lock()
@@ -71,14 +82,19 @@ public struct ProcessRunner: Sendable {
         var truncated = false
         var timedOut = false
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var abandoned = false
         while true {
             let now = MonotonicClock.nanoseconds()
             if now >= deadline {
                 timedOut = true
                 break
             }
+            if cancelled() {
+                abandoned = true
+                break
+            }
             var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-            let waitMs = Int32(clamping: (deadline - now) / 1_000_000 + 1)
+            let waitMs = min(Self.cancelCheckMs, Int32(clamping: (deadline - now) / 1_000_000 + 1))
             let ready = poll(&poller, 1, waitMs)
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 { break }
@@ -93,19 +109,28 @@ public struct ProcessRunner: Sendable {
         close(readEnd)
         var status: Int32 = 0
         // A child that closed its stdout may still run: it gets until the deadline to exit.
-        while !timedOut {
+        while !timedOut && !abandoned {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid || (reaped < 0 && errno != EINTR) { break }
             if MonotonicClock.nanoseconds() >= deadline { timedOut = true; break }
+            if cancelled() { abandoned = true; break }
             usleep(2_000)
         }
-        if timedOut {
+        if timedOut || abandoned {
             kill(pid, SIGKILL)
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
+        if abandoned { throw CancellationError() }
         // WIFEXITED / WEXITSTATUS by hand: the macros are not imported.
         let exited = status & 0x7f == 0
         return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output,
                        timedOut: timedOut, truncated: truncated)
     }
+}
+
+/// Set once, from the cancellation handler; read by the pool thread that waits on the child.
+private final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
