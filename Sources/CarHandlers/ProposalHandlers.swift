@@ -14,7 +14,7 @@ extension CarHandler {
         // writes to one key), so it runs off the event loop, on the daemon's own worker
         // threads (not Swift's shared pool, which blocking callers can exhaust), and the loop
         // keeps serving other connections meanwhile.
-        let outcome = try await BlockingPool.shared.run { () -> Result<JSONValue, any Error> in
+        let outcome = try await BlockingPool.compute.run { () -> Result<JSONValue, any Error> in
             Result {
                 // The JSON entry point also reads each action's rollback claim (reversibility,
                 // compensation), which the compensation check needs.

@@ -56,7 +56,10 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             [weak connection] message in connection?.sendText(JSONWriter.bytes(message))
         }
         let session = state.createSession(clientID: ClientID.next(), peer: channel)
-        let entry = Connection(session: session, channel: channel, deadlines: deadlines, tasks: RequestTasks(daemonWide: inFlight))
+        let tasks = RequestTasks(daemonWide: inFlight) { [weak connection] pressed in
+            if pressed { connection?.holdReads() } else { connection?.releaseReads() }
+        }
+        let entry = Connection(session: session, channel: channel, deadlines: deadlines, tasks: tasks)
         connections.withLock { $0[connection.id] = entry }
         if !session.gate.isAuthenticated {
             connection.limitMessages(to: state.config.preAuthMessageBytes)
@@ -113,11 +116,15 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             return
         }
         let handoff = Handoff(bytes)
-        // As a barrier, so the messages after it wait for it and keep their order.
-        entry.tasks.start(executor: executor(for: "a large message"), barrier: true) { [weak connection, self] in
+        // No frame after this one is read or admitted until this one is: order is kept as for
+        // small messages, and one large message at a time per connection is held in memory,
+        // whatever the client pipelines behind it (that waits in the kernel's buffers).
+        connection.holdReads()
+        entry.tasks.start(executor: executor(for: "a large message")) { [weak connection, self] in
+            defer { connection?.releaseReads() }
             let outcome: LargeMessage
             do {
-                outcome = try await BlockingPool.shared.run { self.read(handoff.take(), entry) }
+                outcome = try await BlockingPool.compute.run { self.read(handoff.take(), entry) }
             } catch {
                 // Saturated or cancelled: either way the message is answered, not dropped.
                 guard let connection else { return }
@@ -135,11 +142,12 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     }
 
     /// On a pool thread: parses a large message and, when it is a request for an inline method
-    /// of an authenticated session, runs that too (handlers are Sendable, and the barrier
-    /// holds this connection's later messages back until it is done).
+    /// of an authenticated session, runs that too (handlers are Sendable). Only when nothing
+    /// else of the connection is running: an inline method never overtakes a request sent
+    /// before it, and with reads held no later one can start meanwhile.
     private func read(_ bytes: [UInt8], _ entry: Connection) -> LargeMessage {
         let parsed = Parsed(bytes)
-        guard entry.session.gate.isAuthenticated, case .inbound(let inbound) = parsed else { return .parsed(parsed) }
+        guard entry.session.gate.isAuthenticated, entry.tasks.count == 1, case .inbound(let inbound) = parsed else { return .parsed(parsed) }
         let call: (id: RPCID?, method: String, params: JSONValue?)
         switch inbound {
         case .request(let id, let method, let params): call = (id, method, params)

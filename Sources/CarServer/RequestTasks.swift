@@ -10,15 +10,29 @@ final class RequestTasks: Sendable {
         var cancelled = false
         /// The latest session-setup request still running; later requests wait for it.
         var barrier: (id: UInt64, task: Task<Void, Never>)?
+        /// Whether `onPressure(true)` was the last call made.
+        var pressured = false
+    }
+
+    /// Past `high` running requests the connection stops reading (`onPressure(true)`), and
+    /// reads again once they are down to `low`: a client that pipelines without waiting for
+    /// replies is slowed by TCP, not queued in the daemon without bound.
+    struct Pressure: Sendable {
+        var high = 256
+        var low = 128
     }
 
     private let running = Mutex(Running())
     private let limitLifted = Atomic<Bool>(false)
     /// Shared by every connection of the daemon: what shutdown waits on.
     private let daemonWide: InFlightCount
+    private let pressure: Pressure
+    private let onPressure: @Sendable (Bool) -> Void
 
-    init(daemonWide: InFlightCount) {
+    init(daemonWide: InFlightCount, pressure: Pressure = Pressure(), onPressure: @escaping @Sendable (Bool) -> Void = { _ in }) {
         self.daemonWide = daemonWide
+        self.pressure = pressure
+        self.onPressure = onPressure
     }
 
     var isIdle: Bool { running.withLock { $0.tasks.isEmpty } }
@@ -31,7 +45,7 @@ final class RequestTasks: Sendable {
     func start(executor: any TaskExecutor, barrier: Bool = false, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         // The task is made under the lock, so its own removal (which takes the lock) always
         // finds it registered.
-        running.withLock { running in
+        let (task, pressed) = running.withLock { running -> (Task<Void, Never>, Bool) in
             running.nextID += 1
             let id = running.nextID
             // While a session-setup request runs, everything after it runs in arrival order,
@@ -41,17 +55,25 @@ final class RequestTasks: Sendable {
             let task = Task(executorPreference: executor) { [self] in
                 if let previous { await previous.value }
                 await body()
-                self.running.withLock { running in
+                let relieved = self.running.withLock { running -> Bool in
                     running.tasks[id] = nil
                     if running.barrier?.id == id { running.barrier = nil }
+                    guard running.pressured, running.tasks.count <= pressure.low else { return false }
+                    running.pressured = false
+                    return true
                 }
+                if relieved { onPressure(false) }
                 daemonWide.leave()
             }
             running.tasks[id] = task
             if barrier || previous != nil { running.barrier = (id, task) }
             if running.cancelled { task.cancel() }
-            return task
+            guard !running.pressured, running.tasks.count >= pressure.high else { return (task, false) }
+            running.pressured = true
+            return (task, true)
         }
+        if pressed { onPressure(true) }
+        return task
     }
 
     func cancelAll() {

@@ -31,6 +31,8 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
     private var decoder: FrameDecoder
     private var outbound = OutboundBuffer()
     private var waitingForWritable = false
+    /// Holders that asked reads to stop (see `holdReads`); reads run while it is zero.
+    private var readHolds = 0
     private var flushScheduled = false
     private var shutdownAfterFlush = false
     private var timer: LoopTimer?
@@ -80,7 +82,11 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+        if readHolds > 0 {
+            // Not reading, so only a hang-up or an error arrives here (level-triggered, so it
+            // would come back every turn): the peer is gone, and so is the connection.
+            if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { finish() }
+        } else if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
             readAvailable()
         }
         if events & EPOLLOUT.rawValue != 0, phase != .closed {
@@ -159,8 +165,33 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
         }
     }
 
+    /// Stops reading from the socket until every hold is released: a connection with too
+    /// much work in flight then waits in the kernel's buffers (TCP backpressure), rather than
+    /// in ours. Frames already decoded wait too.
+    public func holdReads() {
+        onLoop { connection in
+            connection.readHolds += 1
+            if connection.readHolds == 1 { connection.updateInterest() }
+        }
+    }
+
+    public func releaseReads() {
+        onLoop { connection in
+            guard connection.readHolds > 0 else { return }
+            connection.readHolds -= 1
+            guard connection.readHolds == 0, connection.phase != .closed else { return }
+            connection.updateInterest()
+            connection.processFrames()
+        }
+    }
+
+    private func updateInterest() {
+        guard phase != .closed else { return }
+        loop.modify(fd: fd, events: (readHolds > 0 ? 0 : Self.readEvents) | (waitingForWritable ? EPOLLOUT.rawValue : 0))
+    }
+
     private func processFrames() {
-        while phase == .open || phase == .closing {
+        while (phase == .open || phase == .closing) && readHolds == 0 {
             let message: WebSocketMessage?
             do {
                 message = try decoder.nextMessage()
@@ -250,7 +281,7 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
             if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 if !waitingForWritable {
                     waitingForWritable = true
-                    loop.modify(fd: fd, events: Self.readEvents | EPOLLOUT.rawValue)
+                    updateInterest()
                 }
                 return
             }
@@ -259,7 +290,7 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
         }
         if waitingForWritable {
             waitingForWritable = false
-            loop.modify(fd: fd, events: Self.readEvents)
+            updateInterest()
         }
         if shutdownAfterFlush && phase == .closing {
             shutdown(fd, Int32(SHUT_WR))
