@@ -125,11 +125,12 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             let outcome: LargeMessage
             do {
                 outcome = try await BlockingPool.compute.run { self.read(handoff.take(), entry) }
+            } catch is BlockingPoolError {
+                // The pool is saturated: read it here rather than leave its caller without an
+                // answer (the caller's id is inside the message).
+                outcome = .parsed(Parsed(handoff.take()))
             } catch {
-                // Saturated or cancelled: either way the message is answered, not dropped.
-                guard let connection else { return }
-                send(RPCMessage.error(id: nil, RPCError(code: RPCErrorCode.internalError, message: "message not read: \(error)")), on: connection)
-                return
+                return // cancelled: the connection is gone
             }
             guard let connection else { return }
             switch outcome {

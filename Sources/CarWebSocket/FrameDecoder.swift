@@ -29,6 +29,8 @@ public struct FrameDecoder: Sendable {
     /// Consumed bytes are compacted away only past this many, and only once they are at
     /// least half the buffer: each byte is then moved O(1) times on average.
     private static let compactionThreshold = 64 << 10
+    /// The most a frame header makes us set aside before its payload arrives.
+    private static let reservationLimit = 1 << 20
 
     public init(role: Role, maxMessageBytes: Int = 16 << 20) {
         self.role = role
@@ -152,8 +154,11 @@ public struct FrameDecoder: Sendable {
             fragmentOpcode = opcode
             utf8 = UTF8Validation.Stream()
         }
-        // The header was checked against the limit, so this reserves at most the limit.
-        message.reserveCapacity(message.count + payloadLength)
+        // Room for the payload, but at most `reservationLimit` on a header's word alone (the
+        // rest grows as bytes come), and doubling, so a message in a thousand fragments is not
+        // copied a thousand times.
+        let wanted = message.count + min(payloadLength, Self.reservationLimit)
+        if message.capacity < wanted { message.reserveCapacity(max(wanted, message.capacity * 2)) }
         payload = PayloadInProgress(fin: fin, maskKey: maskKey, taken: 0, remaining: payloadLength)
         return try continuePayload()
     }

@@ -105,4 +105,37 @@ struct PipeliningTests {
         #expect(inOrder[4]["result"] == [:])
         #expect(answers.first { $0["id"] == 4 }?["result"]?["valid"] == true)
     }
+
+    /// A large batch is admitted before the request sent after it (the batch's state.set is
+    /// seen), as a small one would be.
+    @Test func aRequestAfterALargeBatchSeesTheBatch() throws {
+        let running = try DaemonSessionTests.RunningDaemon(authToken: nil, hostToken: nil)
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        let padding = String(repeating: "p", count: RPCConnectionHandler.largeMessageBytes)
+        try sendTogether(client, [
+            #"[{"jsonrpc":"2.0","id":1,"method":"state.set","params":{"key":"k","value":"\#(padding)"}}]"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"state.exists","params":{"key":"k"}}"#,
+        ])
+        let answers = try replies(client, count: 2)
+        #expect(answers.first { $0["id"] == 2 }?["result"] == true, "state.exists ran before the batch sent ahead of it: \(answers)")
+    }
+
+    /// A large request that waits (a gated call waiting for a person) holds back only the
+    /// reading of the messages behind it, not their answers: a ping sent after it is answered
+    /// while it still waits.
+    @Test func aPingBehindALargeWaitingRequestIsAnswered() throws {
+        let running = try DaemonSessionTests.RunningDaemon(authToken: nil, hostToken: nil)
+        defer { running.stop() }
+        let client = try running.connect()
+        defer { client.close() }
+        let padding = String(repeating: "p", count: RPCConnectionHandler.largeMessageBytes)
+        try sendTogether(client, [
+            #"{"jsonrpc":"2.0","id":1,"method":"automation.run_applescript","params":{"script":"x","pad":"\#(padding)"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"server.ping","params":null}"#,
+        ])
+        let first = try JSONParser.parse(try #require(try client.receiveJSONText(timeout: 10), "no reply within 10 s"))
+        #expect(first["id"] == 2, "the ping waited behind the gated call: \(first)")
+    }
 }
