@@ -43,6 +43,8 @@ public enum ChildSpawn {
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        /// The errno behind it (0 when none).
+        public var code: Int32 = 0
     }
 
     /// Held while a descriptor that is not yet close-on-exec exists (ProcessRunner's pipe) and
@@ -63,7 +65,7 @@ public enum ChildSpawn {
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let directory = options.workingDirectory {
             let result = car_spawn_file_actions_addchdir(&actions, directory)
-            if result != 0 { throw Failure(description: "cannot set the working directory \(directory): \(String(cString: strerror(result)))") }
+            if result != 0 { throw Failure(description: "cannot set the working directory \(directory): \(String(cString: strerror(result)))", code: result) }
         }
         for (target, redirect) in [(Int32(0), options.stdin), (1, options.stdout), (2, options.stderr)] {
             switch redirect {
@@ -101,7 +103,7 @@ public enum ChildSpawn {
             spawned = posix_spawn(&pid, options.executable, &actions, &attributes, argv, environ)
         }
         guard spawned == 0 else {
-            throw Failure(description: "cannot start \(options.executable): \(String(cString: strerror(spawned)))")
+            throw Failure(description: "cannot start \(options.executable): \(String(cString: strerror(spawned)))", code: spawned)
         }
         return pid
     }

@@ -39,11 +39,22 @@ extension Supervisor {
             executable: spec.command, arguments: spec.args,
             environment: environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             workingDirectory: spec.cwd, stdin: .devNull, stdout: .descriptor(out), stderr: .descriptor(err), newProcessGroup: true)
-        let pid: pid_t
-        do {
-            pid = try ChildSpawn.spawn(options)
-        } catch {
-            return .failure(.io("agent '\(spec.id)': \(error.description)"))
+        var spawned: pid_t?
+        var failure: ChildSpawn.Failure?
+        // ETXTBSY: a script just written is still open for writing in another child between its
+        // fork and exec (any thread of ours may be spawning). It clears within milliseconds.
+        for attempt in 0..<5 {
+            do {
+                spawned = try ChildSpawn.spawn(options)
+                break
+            } catch {
+                failure = error
+                guard error.code == ETXTBSY, attempt < 4 else { break }
+                usleep(20_000)
+            }
+        }
+        guard let pid = spawned else {
+            return .failure(.io("agent '\(spec.id)': \(failure?.description ?? "cannot start")"))
         }
         let startTime = RunRecord.startTime(of: pid) ?? 0
         // Without the record a daemon killed now would not recognise this child; it still runs.
