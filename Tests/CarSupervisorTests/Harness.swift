@@ -20,6 +20,7 @@ final class Harness: Sendable {
     let events = Mutex<[(event: AgentEvent, at: UInt64)]>([])
 
     init() {
+        _ = Harness.sweep
         root = Harness.packageRoot + "/.build/supervisor-tests/" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
@@ -27,6 +28,15 @@ final class Harness: Sendable {
     deinit {
         try? FileManager.default.removeItem(atPath: root)
     }
+
+    /// Folders of earlier runs (a supervisor still referenced at the end of a test keeps its
+    /// harness alive past the process's exit): removed once, at the first harness.
+    static let sweep: Void = {
+        let base = packageRoot + "/.build/supervisor-tests"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
+            try? FileManager.default.removeItem(atPath: base + "/" + entry)
+        }
+    }()
 
     var manifest: String { root + "/agents.json" }
 

@@ -208,7 +208,7 @@ import Testing
         #expect(FileSystem.exists(harness.root + "/run/talk.json"))
         let stopped = try await supervisor.stop(id: "talk", kill: false)
         #expect(stopped.status == .stopped && stopped.pid == nil)
-        #expect(!processGroupAlive(pid))
+        #expect(await eventually(timeout: 2) { !processGroupAlive(pid) })
         #expect(await eventually { !FileSystem.exists(harness.root + "/run/talk.json") })
         await supervisor.shutdown()
     }
@@ -231,7 +231,7 @@ import Testing
         // Gaps between an exit and the next start: 0.15, 0.3, 0.6 s (plus scheduling noise).
         let gaps = (0..<3).map { Double(starts[$0 + 1].at - exits[$0].at) / 1e9 }
         #expect(gaps[0] >= 0.14 && gaps[1] >= 0.29 && gaps[2] >= 0.59, "gaps \(gaps)")
-        #expect(gaps[2] > gaps[0] * 2, "gaps \(gaps)")
+        // Lower bounds only: on a loaded machine the pool (nice 19) adds noise on top, never less.
         // start resets the counter: three more restarts before errored again.
         _ = try await supervisor.start(id: "crash")
         let second = try await supervisor.wait(id: "crash", targets: [.errored], timeout: .seconds(10))
@@ -271,17 +271,17 @@ import Testing
         var began = Date()
         #expect(try await supervisor.stop(id: "polite", kill: false).status == .stopped)
         #expect(Date().timeIntervalSince(began) < 0.25)
-        #expect(!processGroupAlive(politePID))
+        #expect(await eventually(timeout: 2) { !processGroupAlive(politePID) })
 
         began = Date()
         #expect(try await supervisor.stop(id: "stubborn", kill: false).status == .stopped)
         #expect(Date().timeIntervalSince(began) >= 0.28) // the 300 ms grace, then SIGKILL
-        #expect(!processGroupAlive(stubbornPID))
+        #expect(await eventually(timeout: 2) { !processGroupAlive(stubbornPID) })
 
         began = Date()
         #expect(try await supervisor.stop(id: "killed", kill: true).status == .stopped)
         #expect(Date().timeIntervalSince(began) < 0.25)
-        #expect(!processGroupAlive(killedPID))
+        #expect(await eventually(timeout: 2) { !processGroupAlive(killedPID) })
         // A stopped agent is not restarted.
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await supervisor.list().allSatisfy { $0.status == .stopped })
@@ -323,7 +323,7 @@ import Testing
         #expect(resumed.pid != nil && resumed.pid != orphan)
         #expect(resumed.blockedByPID == nil)
         await second.shutdown()
-        #expect(!processGroupAlive(resumed.pid!))
+        #expect(await eventually(timeout: 2) { !processGroupAlive(resumed.pid!) })
     }
 
     @Test func staleRunRecordIsIgnored() async throws {
