@@ -24,7 +24,7 @@ let package = Package(
         // Atomic file writes and the few other file operations the daemon and domain code share.
         .target(name: "CarFiles"),
         // Blocking work off the event loop: a bounded thread pool, and the process runner.
-        .target(name: "CarIO"),
+        .target(name: "CarIO", dependencies: ["CCarSystem"]),
         // JSON values, parser, writer and Codable bridges: no JSON-RPC, usable by domain code.
         .target(name: "CarJSON"),
         // JSON-RPC runtime the generated code is written against: ids, errors, context, dispatcher.
@@ -41,13 +41,15 @@ let package = Package(
         .target(name: "CarHost", dependencies: ["CarIO", "CarJSON", "CarCollections"]),
         // The approval-transport configuration (messaging.json), pairing and channel liveness.
         .target(name: "CarMessaging", dependencies: ["CarIO", "CarJSON", "CarFiles", "CarWebSocket"]),
+        // The agent supervisor: manifest, exclusive lock, children and their status machine, logs.
+        .target(name: "CarSupervisor", dependencies: ["CarIO", "CarJSON", "CarFiles"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
         .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarIO", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging"]),
-        // epoll, eventfd and accept4 declarations that Glibc's Swift module leaves out.
+        .target(name: "CarServer", dependencies: ["CarIO", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor"]),
+        // epoll, eventfd, accept4, pidfd_open and spawn-chdir declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
         // Runtime benchmark (callback round trip, proposal wall time, verify): prints figures.
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "CarMemoryTests", dependencies: ["CarMemory", "CarJSON"]),
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
+        .testTarget(name: "CarSupervisorTests", dependencies: ["CarSupervisor", "CarServer", "CarIO", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(

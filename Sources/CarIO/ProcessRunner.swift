@@ -22,7 +22,6 @@ public struct ProcessRunner: Sendable {
     public var arguments: [String]
     public var timeout: Duration
     public var maxOutputBytes: Int
-    private static let spawning = NSLock()
 
     public init(executable: String, arguments: [String], timeout: Duration, maxOutputBytes: Int) {
         self.executable = executable
@@ -49,33 +48,26 @@ public struct ProcessRunner: Sendable {
     public func runBlocking(cancelled: () -> Bool = { false }) throws -> Outcome {
         // pipe2 is not in Glibc's Swift module: creating the pipe, marking it close-on-exec and
         // spawning happen under one lock, so no other child of ours can inherit this pipe.
-        Self.spawning.lock()
+        ChildSpawn.lock.lock()
         var locked = true
-        defer { if locked { Self.spawning.unlock() } }
+        defer { if locked { ChildSpawn.lock.unlock() } }
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
         let (readEnd, writeEnd) = (pipeFDs[0], pipeFDs[1])
         // Neither end may leak into other children the daemon starts meanwhile.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        close(writeEnd)
-        Self.spawning.unlock()
-        locked = false
-        guard spawned == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ChildSpawn.spawnLocked(ChildSpawn.Options(executable: executable, arguments: arguments, stdout: .descriptor(writeEnd)))
+        } catch {
+            close(writeEnd)
             close(readEnd)
-            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+            throw Failure(description: error.description)
         }
+        close(writeEnd)
+        ChildSpawn.lock.unlock()
+        locked = false
 
         let deadline = SaturatingTime.deadline(after: timeout)
         var output: [UInt8] = []

@@ -1,12 +1,22 @@
-// The few Linux system interfaces Glibc's Swift module does not expose: epoll, eventfd and
-// accept4. Kept to declarations; the event loop in CarServer/Transport is the only user.
+// The few Linux system interfaces Glibc's Swift module does not expose: epoll, eventfd,
+// accept4, pidfd_open and posix_spawn's chdir action. Kept to declarations; the event loop in
+// CarServer/Transport and the process spawner in CarIO are the users.
 #ifndef CCARSYSTEM_H
 #define CCARSYSTEM_H
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <spawn.h>
 
 /// accept4 needs _GNU_SOURCE, which must not leak into Swift's view of the C library.
 int car_accept4(int fd, int flags);
+
+/// pidfd_open(2) (Linux 5.3): a descriptor that becomes readable when the process exits; works
+/// for any pid, not only our children. -1 with errno set (ENOSYS on an older kernel).
+/// The descriptor is close-on-exec.
+int car_pidfd_open(int pid, unsigned int flags);
+
+/// posix_spawn_file_actions_addchdir_np (glibc 2.29), hidden behind _GNU_SOURCE.
+int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
 #endif
