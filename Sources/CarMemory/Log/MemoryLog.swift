@@ -97,7 +97,7 @@ public final class MemoryLog: @unchecked Sendable {
         do {
             compaction = try writeCompaction()
         } catch {
-            recorder.abandonCompaction()
+            recorder.endCompaction()
             throw error
         }
         try adopt(compaction)
@@ -210,6 +210,7 @@ public final class MemoryLog: @unchecked Sendable {
     /// carries on appending to the new file. Runs in turn with the flushes, so no write lands
     /// in the old file after this took what it holds. On failure the old log stays, whole.
     public func adopt(_ compaction: Compaction) throws(MemoryEngine.PersistenceError) {
+        defer { recorder.endCompaction() }
         let (retained, retainedEntries, pending) = recorder.takeForAdoption()
         let lines = pending.map(\.record.line)
         var tail = retained
@@ -237,7 +238,7 @@ public final class MemoryLog: @unchecked Sendable {
     /// A compaction that will not be adopted (its rewrite failed, or its turn was cancelled).
     public func abandon(_ compaction: Compaction?) {
         if let compaction { FileSystem.discard(compaction.temporary) }
-        recorder.abandonCompaction()
+        recorder.endCompaction()
         postpone()
     }
 

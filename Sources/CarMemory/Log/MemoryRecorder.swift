@@ -92,7 +92,8 @@ final class MemoryRecorder: Sendable {
     }
 
     /// What the rewrite still needs: the lines flushed since the snapshot, and what is queued.
-    /// Ends the compaction's bookkeeping; on failure the queued records are `putBack`.
+    /// Stops keeping lines (the adoption runs in turn with flushes, so none lands meanwhile);
+    /// on failure the queued records are `putBack`. `endCompaction` follows either way.
     func takeForAdoption() -> (retained: [UInt8], retainedEntries: Int, pending: [Queued]) {
         state.withLock { state in
             defer {
@@ -100,14 +101,14 @@ final class MemoryRecorder: Sendable {
                 state.retained = []
                 state.retainedEntries = 0
                 state.snapshotSeq = nil
-                state.compacting = false
             }
             return (state.retained, state.retainedEntries, state.pending)
         }
     }
 
-    /// The compaction failed before adoption: the old file still holds everything.
-    func abandonCompaction() {
+    /// The compaction is over (adopted, failed or abandoned): the old file, or the new one,
+    /// holds everything written.
+    func endCompaction() {
         state.withLock { state in
             state.retained = []
             state.retainedEntries = 0
