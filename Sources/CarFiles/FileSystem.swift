@@ -50,49 +50,88 @@ public enum FileSystem {
     /// With `creatingDirectories: false` a missing directory is an error: callers that confine
     /// writes (the memory sandbox) decide themselves which directories may be made.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, creatingDirectories: Bool = true) throws(Failure) {
-        let directory = parent(of: path)
-        if creatingDirectories { try makeDirectories(directory) }
+        if creatingDirectories { try makeDirectories(parent(of: path)) }
+        let temporary = try createTemporary(for: path, mode: mode)
+        if let code = writeAll(temporary.descriptor, bytes) {
+            discard(temporary)
+            throw Failure(path: temporary.path, operation: "write", code: code)
+        }
+        try publish(temporary, as: path)
+    }
+
+    /// A file being written beside `path` that will replace it in one rename: the first half
+    /// of an atomic write, for writers that fill it in several steps (a memory log's
+    /// compaction appends what raced it before the rename).
+    public struct Temporary: Sendable {
+        public let path: String
+        public let descriptor: Int32
+    }
+
+    /// Creates `<path>.tmp-<pid>-<n>` (exclusively, with exactly `mode`), opened for appending.
+    /// The name has the shape the startup sweep of stale temporaries recognizes, so one a
+    /// killed writer leaves is removed later.
+    public static func createTemporary(for path: String, mode: mode_t) throws(Failure) -> Temporary {
         // A name left by an earlier process with this same pid (a killed daemon that was also
         // pid 1 in its container) is skipped rather than failing the write.
         var temporary = ""
         var fd: Int32 = -1
         for _ in 0..<64 {
             temporary = "\(path).tmp-\(getpid())-\(temporaryCounter.add(1, ordering: .relaxed).newValue)"
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            fd = open(temporary, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd >= 0 || errno != EEXIST { break }
         }
         guard fd >= 0 else { throw Failure(path: temporary, operation: "open", code: errno) }
         // The mode given to open() is filtered by the umask; the token must be exactly 0600.
         fchmod(fd, mode)
+        return Temporary(path: temporary, descriptor: fd)
+    }
+
+    /// The second half: fsyncs the temporary, renames it over `path` and fsyncs the directory,
+    /// so after a crash the old file or the new one is there, never a torn one. The
+    /// temporary's descriptor is closed unless `keepingOpen` (then the caller owns it, and it
+    /// now writes to `path`). On failure the temporary is removed.
+    public static func publish(_ temporary: Temporary, as path: String, keepingOpen: Bool = false) throws(Failure) {
+        if fsync(temporary.descriptor) != 0 {
+            let code = errno
+            discard(temporary)
+            throw Failure(path: temporary.path, operation: "fsync", code: code)
+        }
+        if rename(temporary.path, path) != 0 {
+            let code = errno
+            discard(temporary)
+            throw Failure(path: path, operation: "rename", code: code)
+        }
+        if !keepingOpen { close(temporary.descriptor) }
+        syncDirectory(of: path)
+    }
+
+    /// Closes and removes a temporary that will not be published.
+    public static func discard(_ temporary: Temporary) {
+        close(temporary.descriptor)
+        unlink(temporary.path)
+    }
+
+    /// Makes a rename or unlink in `path`'s directory durable.
+    public static func syncDirectory(of path: String) {
+        let directoryFD = open(parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    /// Writes every byte (retrying short writes and EINTR); nil when done, else the errno.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temporary)
-                throw Failure(path: temporary, operation: "write", code: code)
+                return errno
             }
             offset += written
         }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            unlink(temporary)
-            throw Failure(path: temporary, operation: "fsync", code: code)
-        }
-        close(fd)
-        if rename(temporary, path) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw Failure(path: path, operation: "rename", code: code)
-        }
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
+        return nil
     }
 
     /// The whole file, refusing one over `limit` bytes rather than reading part of it.

@@ -26,8 +26,9 @@ public final class ClientSession: RPCSession {
         var runtime: Runtime?
         /// This connection's own graph, made on first use when nothing shared or bound applies.
         var memory: MemoryEngine?
-        /// Set by `session.auth {memory_namespace}`: the daemon-owned graph of that namespace.
-        var namespace: MemoryScopes.Binding?
+        /// Set by `session.auth {memory_namespace}` (the daemon-owned graph of that namespace)
+        /// or by binding an agent's own memory.
+        var bound: MemoryScopes.Binding?
         var closed = false
     }
 
@@ -64,7 +65,7 @@ public final class ClientSession: RPCSession {
     /// Every memory handler goes through here, so bindings plug in at one place.
     public func effectiveMemory() -> MemoryEngine {
         domain.withLock { domain in
-            if let bound = domain.namespace { return bound.engine }
+            if let bound = domain.bound { return bound.engine }
             if let shared = memoryScopes.shared { return shared }
             if let memory = domain.memory { return memory }
             let memory = MemoryEngine()
@@ -73,21 +74,22 @@ public final class ClientSession: RPCSession {
         }
     }
 
-    /// Runs a write against the effective memory; a namespace-bound graph is persisted (on the
-    /// blocking pool) before this returns, so the reply to a write means the write is on disk.
-    /// The write holds the graph meanwhile, so it cannot be evicted between change and snapshot.
+    /// Runs a write against the effective memory; on a daemon-owned graph (namespace or
+    /// agent) the write's change is appended to the graph's log and fsynced (on the blocking
+    /// pool) before this returns, so the reply to a write means the write is on disk. The write
+    /// holds the graph meanwhile, so it cannot be evicted between change and append.
     public func writeMemory<T>(_ body: (MemoryEngine) throws -> T) async throws -> T {
-        guard let bound = domain.withLock({ $0.namespace }) else { return try body(effectiveMemory()) }
+        guard let bound = domain.withLock({ $0.bound }) else { return try body(effectiveMemory()) }
         try memoryScopes.retain(bound)
         defer { memoryScopes.release(bound) }
         let result = try body(bound.engine)
-        try await memoryScopes.persist(bound)
+        try await memoryScopes.commit(bound, through: bound.log.recordedSeq)
         return result
     }
 
     /// Like `writeMemory`, but the body itself blocks (it reads a file), so it runs on the pool.
     public func writeMemory<T: Sendable>(offLoop body: @escaping @Sendable (MemoryEngine) throws -> T) async throws -> T {
-        guard let bound = domain.withLock({ $0.namespace }) else {
+        guard let bound = domain.withLock({ $0.bound }) else {
             let engine = effectiveMemory()
             return try await blockingPool.run { try body(engine) }
         }
@@ -95,7 +97,7 @@ public final class ClientSession: RPCSession {
         defer { memoryScopes.release(bound) }
         let engine = bound.engine
         let result = try await blockingPool.run { try body(engine) }
-        try await memoryScopes.persist(bound)
+        try await memoryScopes.commit(bound, through: bound.log.recordedSeq)
         return result
     }
 
@@ -110,14 +112,24 @@ public final class ClientSession: RPCSession {
 
     /// Binds this connection to a daemon-owned namespace graph (`session.auth`), giving back
     /// the graph it was bound to before, if any. The name is validated first, so a name whose
-    /// snapshot file could not exist binds nothing and loads nothing.
+    /// log file could not exist binds nothing and loads nothing.
     func bindMemoryNamespace(_ name: String) async throws {
         try NamespaceFileName.validate(name)
-        let binding = try await memoryScopes.bind(namespace: name)
+        adopt(try await memoryScopes.bind(namespace: name))
+    }
+
+    /// Binds this connection's memory to the daemon-owned graph of agent `id`
+    /// (`<memory root>/agents/<id>.jsonl`), giving back any graph it was bound to before.
+    /// Every memory method then reads and writes that graph, exactly as with a namespace.
+    func bindAgentMemory(_ id: String) async throws {
+        adopt(try await memoryScopes.bind(agent: id))
+    }
+
+    private func adopt(_ binding: MemoryScopes.Binding) {
         let (previous, closed) = domain.withLock { domain in
             guard !domain.closed else { return (MemoryScopes.Binding?.none, true) }
-            defer { domain.namespace = binding }
-            return (domain.namespace, false)
+            defer { domain.bound = binding }
+            return (domain.bound, false)
         }
         if let previous { memoryScopes.release(previous) }
         // The connection went while the graph loaded: nothing holds it.
@@ -125,15 +137,18 @@ public final class ClientSession: RPCSession {
     }
 
     /// The namespace this connection's memory is bound to, if any.
-    public var boundMemoryNamespace: String? { domain.withLock { $0.namespace?.name } }
+    public var boundMemoryNamespace: String? { domain.withLock { $0.bound?.namespace } }
+
+    /// The daemon-owned graph this connection's memory is bound to, if any.
+    public var boundMemoryGraph: MemoryScopes.Graph? { domain.withLock { $0.bound?.graph } }
 
     /// The connection is gone: the journal is closed so its descriptor is not held (on the
     /// blocking pool, after which the folder's cap may count it as closed).
     public func close() {
         let (runtime, namespace) = domain.withLock { domain in
             domain.closed = true
-            defer { domain.namespace = nil }
-            return (domain.runtime, domain.namespace)
+            defer { domain.bound = nil }
+            return (domain.runtime, domain.bound)
         }
         runtime?.eventLog.close()
         // The graph is written before every write's reply, so giving it up loses nothing.

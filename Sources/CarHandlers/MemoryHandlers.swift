@@ -85,7 +85,8 @@ extension CarHandler {
         let path = try await Self.sandboxed(params.path, context, method: "memory.load", creatingParents: false)
         let requested = params.path
         do {
-            // The file is read and parsed on the blocking pool; a bound graph is then persisted.
+            // The file is read and parsed on the blocking pool; on a bound graph the load is then
+            // one `reset` line of its log, holding the whole loaded graph.
             return try await context.session.writeMemory(offLoop: { memory in
                 do {
                     return try memory.load(from: path)
@@ -100,8 +101,8 @@ extension CarHandler {
 
     // MARK: Shared steps
 
-    /// A write to the session's memory, persisted before the reply when the session is bound
-    /// to a namespace; domain refusals (a full graph) are the caller's problem, -32602.
+    /// A write to the session's memory, on disk (in the graph's log) before the reply when the
+    /// session is bound to a daemon-owned graph; domain refusals (a full graph) are the caller's problem, -32602.
     static func memoryWrite<T>(_ context: RPCContext<ClientSession>, _ body: (MemoryEngine) throws -> T) async throws -> T {
         do {
             return try await context.session.writeMemory(body)
@@ -110,7 +111,7 @@ extension CarHandler {
         }
     }
 
-    /// The daemon's own failures (a snapshot that cannot be written, a saturated pool) are
+    /// The daemon's own failures (a log that cannot be written, a saturated pool) are
     /// -32603; anything else the write refused is the caller's, -32602.
     static func memoryWriteError(_ error: any Error) -> any Error {
         switch error {
@@ -138,15 +139,14 @@ extension CarHandler {
         _ kind: SavedKind, _ params: CarMethods.MemorySaveKnowledge.Params, _ context: RPCContext<ClientSession>
     ) async throws -> CarSchemas.SavedMemory {
         try await memoryWrite(context) { memory in
-            // Saving under an existing id replaces that entry, so re-saving is idempotent.
-            if let id = params.id { memory.delete(id: id) }
+            // Saving under an existing id replaces that entry (adding with a held id does), so
+            // re-saving is idempotent; one change, so a logged graph writes one line.
             var tags = params.tags ?? []
             if params.isConstraint == true, !tags.contains("constraint") { tags.append("constraint") }
-            let count = try memory.addFact(subject: params.subject, body: params.body, kind: kind.rawValue,
-                                           confidence: Self.confidence(params.confidence), id: params.id, tags: tags,
-                                           source: params.tenantId.map { "tenant:\($0)" })
-            let id = params.id ?? memory.facts.last?.id ?? ""
-            return .init(factCount: count, id: id, kind: kind == .knowledge ? .knowledge : .procedural)
+            let saved = try memory.insertFact(subject: params.subject, body: params.body, kind: kind.rawValue,
+                                              confidence: Self.confidence(params.confidence), id: params.id, tags: tags,
+                                              source: params.tenantId.map { "tenant:\($0)" })
+            return .init(factCount: saved.count, id: saved.id, kind: kind == .knowledge ? .knowledge : .procedural)
         }
     }
 

@@ -23,21 +23,25 @@ extension MemoryEngine {
     public func consolidate() -> ConsolidationReport {
         let facts = self.facts
         var firstByKey: [String: Int] = [:]
-        var groups: [ConsolidationReport.Group] = []
-        var groupIndexByKept: [String: Int] = [:]
+        var duplicates: [(kept: String, removed: String)] = []
         for (index, fact) in facts.enumerated() {
             let key = Self.normalized(fact.kind) + "\u{1F}" + Self.normalized(fact.subject) + "\u{1F}" + Self.normalized(fact.body)
             guard let first = firstByKey[key] else {
                 firstByKey[key] = index
                 continue
             }
-            let kept = facts[first].id
-            guard delete(id: fact.id) else { continue }
-            if let index = groupIndexByKept[kept] {
-                groups[index].removed.append(fact.id)
+            duplicates.append((facts[first].id, fact.id))
+        }
+        // One change for the whole run, so a logged graph writes it as one line.
+        let removed = Set(delete(ids: duplicates.map(\.removed)))
+        var groups: [ConsolidationReport.Group] = []
+        var groupIndexByKept: [String: Int] = [:]
+        for duplicate in duplicates where removed.contains(duplicate.removed) {
+            if let index = groupIndexByKept[duplicate.kept] {
+                groups[index].removed.append(duplicate.removed)
             } else {
-                groupIndexByKept[kept] = groups.count
-                groups.append(.init(kept: kept, removed: [fact.id]))
+                groupIndexByKept[duplicate.kept] = groups.count
+                groups.append(.init(kept: duplicate.kept, removed: [duplicate.removed]))
             }
         }
         return ConsolidationReport(factsBefore: facts.count, factsAfter: factCount, groups: groups)

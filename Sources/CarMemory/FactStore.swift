@@ -14,6 +14,13 @@ struct FactStore {
     private(set) var liveCount = 0
     private var nextID: UInt64 = 1
 
+    /// The N the next minted `ws-N` starts from: logged with each minted id and restored on
+    /// replay, so a replayed graph mints what the original would have.
+    var mintCounter: UInt64 {
+        get { nextID }
+        set { nextID = newValue }
+    }
+
     static let compactionFloor = 1024
 
     func fact(withID id: String) -> Fact? { slotOfID[id].flatMap { slots[$0] } }

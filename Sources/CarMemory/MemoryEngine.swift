@@ -21,16 +21,24 @@ public final class MemoryEngine: Sendable {
         public var description: String { "memory is full: \(limit) facts is the limit" }
     }
 
-    private let store = Mutex(FactStore())
+    let store = Mutex(FactStore())
     /// The most recent turns: bounded, since the context builder only ever shows recent ones.
     private let conversation: Mutex<BoundedRing<ConversationTurn>>
-    private let limits: Limits
+    let limits: Limits
     let ranker = PersonalizedPageRank()
     /// The learned procedures stored in this graph.
-    public let skills = SkillStore()
+    public let skills: SkillStore
+    /// Where a logged graph (`MemoryLog`) queues each change for its file; nil otherwise.
+    let recorder: MemoryRecorder?
 
-    public init(limits: Limits = Limits()) {
+    public convenience init(limits: Limits = Limits()) {
+        self.init(limits: limits, recorder: nil)
+    }
+
+    init(limits: Limits, recorder: MemoryRecorder?) {
         self.limits = limits
+        self.recorder = recorder
+        self.skills = SkillStore(recorder: recorder)
         self.conversation = Mutex(BoundedRing(capacity: limits.maxConversationTurns))
     }
 
@@ -41,14 +49,22 @@ public final class MemoryEngine: Sendable {
     @discardableResult
     public func addFact(subject: String, body: String, kind: String, confidence: Double = 1.0,
                         id: String? = nil, tags: [String] = [], source: String? = nil) throws(Full) -> Int {
+        try insertFact(subject: subject, body: body, kind: kind, confidence: confidence, id: id, tags: tags, source: source).count
+    }
+
+    /// `addFact`, answering the fact's id too (the minted one when none was given).
+    public func insertFact(subject: String, body: String, kind: String, confidence: Double = 1.0,
+                           id: String? = nil, tags: [String] = [], source: String? = nil) throws(Full) -> (id: String, count: Int) {
         let limit = limits.maxFacts
-        let result: Int? = store.withLock { store in
+        let recorder = self.recorder
+        let result: (id: String, count: Int)? = store.withLock { store in
             let replacing = id.map { store.fact(withID: $0) != nil } ?? false
             guard replacing || store.liveCount < limit else { return nil }
             let factID = id ?? store.mintID()
-            store.insert(Fact(id: factID, subject: subject, body: body, kind: kind,
-                              confidence: confidence, tags: tags, source: source))
-            return store.liveCount
+            let fact = Fact(id: factID, subject: subject, body: body, kind: kind, confidence: confidence, tags: tags, source: source)
+            store.insert(fact)
+            recorder?.record(.put(fact, nextID: id == nil ? store.mintCounter : nil))
+            return (factID, store.liveCount)
         }
         guard let result else { throw Full(limit: limit) }
         return result
@@ -57,7 +73,18 @@ public final class MemoryEngine: Sendable {
     /// Removes the fact with `id` from the store and the graph; false when there was none.
     @discardableResult
     public func delete(id: String) -> Bool {
-        store.withLock { $0.remove(id: id) != nil }
+        !delete(ids: [id]).isEmpty
+    }
+
+    /// Removes every fact named in `ids`, as one change; answers those that were there.
+    @discardableResult
+    public func delete(ids: [String]) -> [String] {
+        let recorder = self.recorder
+        return store.withLock { store in
+            let removed = ids.filter { store.remove(id: $0) != nil }
+            if !removed.isEmpty { recorder?.record(.delete(removed)) }
+            return removed
+        }
     }
 
     /// The fact with `id`, if held.
@@ -70,15 +97,16 @@ public final class MemoryEngine: Sendable {
 
     /// Forgets every fact and turn; minted ids keep counting so an old id never returns.
     public func reset() {
-        store.withLock { $0.removeAll() }
         conversation.withLock { $0.removeAll() }
-        try? skills.replaceAll(with: [])
+        _ = try? replaceGraph(with: [], minting: [], skills: [], recording: true)
     }
 
-    /// Swaps the whole fact set for `loaded` (later duplicates of an id win); facts at the
-    /// `minting` positions get fresh `ws-N` ids. Done under the lock so no query sees a
-    /// half-loaded graph.
-    func replaceAll(with loaded: [Fact], minting: [Int]) throws(PersistenceError) -> Int {
+    /// Swaps the whole graph for `loaded` facts (later duplicates of an id win) and `skills`;
+    /// facts at the `minting` positions get fresh `ws-N` ids. Done under the store's and the
+    /// skills' locks at once, so no query sees a half-loaded graph and a logged graph records
+    /// it as one change, ordered against every other (one `reset` line).
+    func replaceGraph(with loaded: [Fact], minting: [Int], skills replacement: [Skill],
+                      recording: Bool) throws(PersistenceError) -> Int {
         let limit = limits.maxFacts
         guard loaded.count <= limit else {
             throw PersistenceError(description: "memory.load: \(loaded.count) facts exceed the limit of \(limit)")
@@ -86,14 +114,23 @@ public final class MemoryEngine: Sendable {
         let toMint = Set(minting)
         // A minted id must not collide with one the snapshot holds further on.
         let named = Set(loaded.indices.filter { !toMint.contains($0) }.map { loaded[$0].id })
-        return store.withLock { store in
-            store.removeAll()
-            for (position, fact) in loaded.enumerated() {
-                var fact = fact
-                if toMint.contains(position) { fact.id = store.mintID(avoiding: named) }
-                store.insert(fact)
+        let recorder = recording ? self.recorder : nil
+        return try store.withLock { (store) throws(PersistenceError) -> Int in
+            try skills.locked { (skillState) throws(PersistenceError) -> Int in
+                guard replacement.count <= skills.maxSkills else {
+                    throw PersistenceError(description: "memory.load: the snapshot holds more than \(skills.maxSkills) skills")
+                }
+                store.removeAll()
+                for (position, fact) in loaded.enumerated() {
+                    var fact = fact
+                    if toMint.contains(position) { fact.id = store.mintID(avoiding: named) }
+                    store.insert(fact)
+                }
+                skillState.replaceAll(with: replacement)
+                recorder?.record(.reset(nextID: store.mintCounter, facts: recorder == nil ? [] : store.liveFacts,
+                                        skills: skillState.skills))
+                return store.liveCount
             }
-            return store.liveCount
         }
     }
 

@@ -31,6 +31,19 @@ extension MemoryEngine {
     /// was. Conversation turns are not part of the graph and are kept.
     @discardableResult
     public func load(from path: String) throws(PersistenceError) -> Int {
+        try load(from: path, recording: true)
+    }
+
+    /// `load`; `recording: false` keeps the change out of the graph's log (a log being built
+    /// from an old snapshot writes the graph whole instead).
+    func load(from path: String, recording: Bool) throws(PersistenceError) -> Int {
+        let snapshot = try Self.readSnapshot(path)
+        return try replaceGraph(with: snapshot.facts, minting: snapshot.minting, skills: snapshot.skills, recording: recording)
+    }
+
+    /// A snapshot's facts (with the positions of those that need an id minted) and skills,
+    /// checked whole before anything is replaced.
+    static func readSnapshot(_ path: String) throws(PersistenceError) -> (facts: [Fact], minting: [Int], skills: [Skill]) {
         let bytes: [UInt8]
         do {
             bytes = try FileSystem.readWhole(path, limit: Self.maxSnapshotBytes)
@@ -57,16 +70,11 @@ extension MemoryEngine {
             if fact.id.isEmpty { unnamed.append(loaded.count) }
             loaded.append(fact)
         }
-        // Skills are checked before anything is replaced, so a bad entry leaves memory as it was.
-        let skillEntries = document["skills"]?.arrayValue ?? []
         do {
-            try SkillStore().replaceAll(with: skillEntries)
+            return (loaded, unnamed, try SkillStore.validated(document["skills"]?.arrayValue ?? []))
         } catch {
             throw PersistenceError(description: "memory.load \(path): \(error)")
         }
-        let count = try replaceAll(with: loaded, minting: unnamed)
-        try? skills.replaceAll(with: skillEntries)
-        return count
     }
 
     static func json(_ fact: Fact) -> JSONValue {

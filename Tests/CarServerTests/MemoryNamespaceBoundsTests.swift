@@ -29,12 +29,12 @@ struct MemoryNamespaceBoundsTests {
         let root = EchoServer.temporaryDirectory()
         let (running, port) = try daemon(root: root)
         defer { running.shutdown() }
-        // A snapshot is written through `<file>.tmp-<pid>-<n>`, so its name may take 255
-        // (NAME_MAX) less 36 bytes: 214 pass-through bytes + ".json"; one more is too many.
+        // A log is compacted through `<file>.tmp-<pid>-<n>`, so its name may take 255
+        // (NAME_MAX) less 36 bytes: 213 pass-through bytes + ".jsonl"; one more is too many.
         // Uppercase letters encode to three bytes each: 71 fit, 72 do not.
         #expect(NamespaceFileName.maxFileNameBytes == 219)
         let cases: [(name: String, fits: Bool)] = [
-            (String(repeating: "a", count: 214), true), (String(repeating: "a", count: 215), false),
+            (String(repeating: "a", count: 213), true), (String(repeating: "a", count: 214), false),
             (String(repeating: "A", count: 71), true), (String(repeating: "A", count: 72), false),
             // Within the 64 KiB a message may have before auth.
             (String(repeating: "é", count: 30_000), false),
@@ -47,7 +47,7 @@ struct MemoryNamespaceBoundsTests {
                 #expect(auth["result"]?["memory_namespace"]?.stringValue == name)
                 let added = try call(client, "memory.add_fact", #"{"subject":"s","body":"b"}"#)
                 #expect(added["result"] == 1, "\(added)")
-                #expect(FileManager.default.fileExists(atPath: NamespaceFileName.snapshotPath(root: root + "/memory", namespace: name)))
+                #expect(FileManager.default.fileExists(atPath: NamespaceFileName.logPath(root: root + "/memory", namespace: name)))
             } else {
                 #expect(auth["error"]?["code"] == -32602, "\(name.utf8.count) bytes")
                 let message = auth["error"]?["message"]?.stringValue ?? ""
@@ -102,9 +102,10 @@ struct MemoryScopesBlockingTests {
         let gate = DispatchSemaphore(value: 0)
         let blocker = Task { try await pool.run { gate.wait() } }
         #expect(await eventually { pool.busyCount == 1 })
-        let write = Task { try await scopes.persist(binding) }
+        let seq = binding.log.recordedSeq
+        let write = Task { try await scopes.commit(binding, through: seq) }
         try await Task.sleep(for: .milliseconds(200))
-        let path = NamespaceFileName.snapshotPath(root: root, namespace: "ns")
+        let path = NamespaceFileName.logPath(root: root, namespace: "ns")
         #expect(!FileManager.default.fileExists(atPath: path), "the write ran outside the pool")
         gate.signal()
         try await blocker.value
@@ -124,13 +125,14 @@ struct MemoryScopesBlockingTests {
                     try scopes.retain(binding)
                     defer { scopes.release(binding) }
                     _ = try binding.engine.addFact(subject: "s\(index)", body: "fact \(index)", kind: "pattern")
-                    try await scopes.persist(binding)
+                    try await scopes.commit(binding, through: binding.log.recordedSeq)
                 }
             }
             try await group.waitForAll()
         }
-        let reread = MemoryEngine()
-        #expect(try reread.load(from: NamespaceFileName.snapshotPath(root: root, namespace: "ordered")) == 200)
+        let reread = try MemoryLog.open(path: NamespaceFileName.logPath(root: root, namespace: "ordered"))
+        #expect(reread.engine.factCount == 200)
+        #expect(reread.engine.facts.map(\.id) == binding.engine.facts.map(\.id), "the log replays in the order the graph saw")
     }
 
     @Test func anEvictedGraphIsReloadedAndAStaleBindingCannotWrite() async throws {
@@ -138,7 +140,7 @@ struct MemoryScopesBlockingTests {
         let scopes = MemoryScopes(root: root, shared: nil, maxUnboundResident: 1)
         let first = try await scopes.bind(namespace: "a")
         _ = try first.engine.addFact(subject: "s", body: "kept", kind: "pattern")
-        try await scopes.persist(first)
+        try await scopes.commit(first, through: first.log.recordedSeq)
         scopes.release(first)
         scopes.release(try await scopes.bind(namespace: "b"))   // evicts "a"
         #expect(scopes.residentCount == 1)

@@ -1,5 +1,7 @@
 """Kill -9 the daemon while it persists memory, again and again: the snapshot must always load,
-holding either the previous snapshot's facts or the new one's, never a torn file.
+holding either the previous snapshot's facts or the new one's, never a torn file. Then the same
+for a namespace-bound graph's log: kill -9 during a storm of bound writes (compactions
+included), and every write that was answered must be there after the restart.
 
     memory_crash.py PATH/TO/car-server [ROUNDS]
 
@@ -130,9 +132,132 @@ try:
 finally:
     shutil.rmtree(home, ignore_errors=True)
 
+
+
+def replay_log(path):
+    """The facts a memory log holds, read the way the daemon replays it (see MemoryLogRecord)."""
+    facts = {}
+    with open(path, "rb") as handle:
+        lines = handle.read().split(b"\n")
+    if lines and lines[-1]:
+        raise ValueError(f"{path} ends in a torn line after the daemon loaded it")
+    for number, line in enumerate(lines[:-1], 1):
+        record = json.loads(line)
+        op = record["op"]
+        if op == "put":
+            facts.pop(record["fact"]["id"], None)
+            facts[record["fact"]["id"]] = record["fact"]["body"]
+        elif op == "delete":
+            for fact_id in record["ids"]:
+                facts.pop(fact_id, None)
+        elif op == "reset":
+            facts = {f["id"]: f["body"] for f in record["facts"]}
+        elif op != "skills":
+            raise ValueError(f"{path} line {number}: unknown op {op}")
+    return facts
+
+
+def namespace_storm(rounds):
+    """Bound writes pipelined 64 at a time, a third new facts and two thirds replacing one of
+    50 hot ids (so the log grows past twice the graph and compacts), killed at a random moment.
+    After each restart the graph must hold every answered write: each answered new fact, and
+    for each hot id the last answered body or a later one sent before the kill."""
+    log = os.path.join(home, "memory", "memory-namespaces", "crash-ns.jsonl")
+    answered_new, sent_new = set(), set()
+    hot_answered, hot_sent = {}, {}  # hot id -> [bodies in send order]; answered: the last answered index
+    serial = 0
+    compacted = 0  # rounds whose log had been compacted (it starts with a reset line)
+    for round_ in range(rounds):
+        process, port = start()
+        with WSClient(port, timeout=30) as c:
+            reply = c.call(0, "session.auth", {"memory_namespace": "crash-ns"})
+            if "result" not in reply:
+                return f"round {round_}: bind after the kill failed: {json.dumps(reply)[:300]}"
+            count = c.call(1, "memory.fact_count").get("result")
+            facts = replay_log(log) if os.path.exists(log) else {}
+            if count != len(facts):
+                return f"round {round_}: the daemon holds {count} facts, its log {len(facts)}"
+            missing = [i for i in answered_new if i not in facts]
+            if missing:
+                return f"round {round_}: answered writes lost after kill -9: {sorted(missing)[:5]}"
+            for hot, index in hot_answered.items():
+                if facts.get(hot) not in hot_sent[hot][index:]:
+                    return f"round {round_}: {hot} holds {facts.get(hot)!r}, answered {hot_sent[hot][index]!r}"
+            kill_at = time.monotonic() + rng.uniform(0.2, 1.2)
+            try:
+                while time.monotonic() < kill_at:
+                    window = {}
+                    batch_size = 64
+                    for _ in range(batch_size):
+                        serial += 1
+                        if serial % 3 == 0:
+                            fact_id = f"f-{serial}"
+                            sent_new.add(fact_id)
+                            window[serial] = ("new", fact_id)
+                            params = {"subject": "storm", "body": f"new {serial}", "fact_id": fact_id}
+                        else:
+                            hot = f"hot-{serial % 50}"
+                            hot_sent.setdefault(hot, []).append(f"v{serial}")
+                            window[serial] = ("hot", hot, len(hot_sent[hot]) - 1)
+                            params = {"subject": "hot", "body": f"v{serial}", "fact_id": hot}
+                        c.send_json({"jsonrpc": "2.0", "id": serial, "method": "memory.add_fact", "params": params})
+                    for _ in range(batch_size):
+                        reply = c.recv_json(30)
+                        entry = window.get(reply.get("id"))
+                        if entry is None or "result" not in reply:
+                            return f"round {round_}: a bound write failed: {json.dumps(reply)[:300]}"
+                        if entry[0] == "new":
+                            answered_new.add(entry[1])
+                        else:
+                            hot_answered[entry[1]] = max(hot_answered.get(entry[1], 0), entry[2])
+                    if time.monotonic() >= kill_at - 0.05:
+                        break
+                # Kill with writes in flight: the next window is sent, not read.
+                for _ in range(32):
+                    serial += 1
+                    c.send_json({"jsonrpc": "2.0", "id": serial, "method": "memory.add_fact",
+                                 "params": {"subject": "storm", "body": f"unanswered {serial}", "fact_id": f"u-{serial}"}})
+                time.sleep(rng.uniform(0, 0.01))
+            finally:
+                process.send_signal(signal.SIGKILL)
+                process.wait(5)
+        if os.path.exists(log):
+            with open(log, "rb") as handle:
+                first = handle.readline()
+            compacted += first.endswith(b"\n") and json.loads(first).get("op") == "reset"
+    process, port = start()
+    try:
+        with WSClient(port, timeout=30) as c:
+            if "result" not in c.call(0, "session.auth", {"memory_namespace": "crash-ns"}):
+                return "final bind failed"
+            facts = replay_log(log)
+            missing = [i for i in answered_new if i not in facts]
+            if missing:
+                return f"final: answered writes lost: {sorted(missing)[:5]}"
+    finally:
+        process.kill()
+        process.wait(5)
+    global storm_summary
+    storm_summary = (f"{len(answered_new)} answered new facts and {sum(len(v) for v in hot_sent.values())} "
+                     f"replacements over {rounds} kills; the log had been compacted in {compacted} of them")
+    return None
+
+
+storm_summary = ""
+if not failures:
+    home = tempfile.mkdtemp(prefix="car-crash-ns.")
+    try:
+        problem = namespace_storm(max(4, rounds // 2))
+        if problem:
+            failures.append("namespace log: " + problem)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
 if failures:
     print("memory_crash: FAIL: " + "; ".join(failures))
     sys.exit(1)
+print(f"ok  kill -9 during bound writes to a namespace log: every answered write was there after each restart "
+      f"({storm_summary})")
 print(f"ok  kill -9 during memory.persist, {rounds} rounds: the snapshot always loaded whole "
       f"({loads} loads: the old file survived {outcomes['old']} kills, the new one {outcomes['new']}; "
       f"{swept} leftover temporaries removed at startup)")

@@ -4,7 +4,7 @@
 
 - two connections bound to different namespaces do not see each other's facts; a third bound
   to the first namespace sees them; an unbound connection has a graph of its own;
-- a bound write is on disk (memory/memory-namespaces/<encoded>.json) before its reply;
+- a bound write is in its log (memory/memory-namespaces/<encoded>.jsonl) before its reply;
 - persist/load refuse '..', absolute paths outside the memory root and links leading out, with
   an error naming the path; a relative path lands under the root.
 Prints "ok ..." lines; exits 1 with the reason on the first failure."""
@@ -51,12 +51,12 @@ def result(reply, what):
 # -- namespaces ------------------------------------------------------------------------------
 a, b = connect("Proj-A"), connect("proj-b")
 result(a.call(1, "memory.add_fact", {"subject": "owner", "body": "team alpha", "kind": "pattern"}), "add to Proj-A")
-snapshot = os.path.join(root, "memory-namespaces", "%50roj-%41.json")
+snapshot = os.path.join(root, "memory-namespaces", "%50roj-%41.jsonl")
 if not os.path.isfile(snapshot):
-    fail(f"the bound write's reply came before its snapshot {snapshot} existed")
+    fail(f"the bound write's reply came before its log {snapshot} existed")
 with open(snapshot) as handle:
     if "team alpha" not in handle.read():
-        fail("the namespace snapshot does not hold the fact")
+        fail("the namespace log does not hold the fact")
 if result(b.call(2, "memory.fact_count"), "count in proj-b") != 0:
     fail("proj-b sees Proj-A's fact")
 c = connect("Proj-A")
@@ -71,7 +71,7 @@ if not hits or hits[0].get("body") != "team alpha":
 for conn in (a, b, c, unbound):
     conn.close()
 print("ok  namespaces: Proj-A and proj-b isolated, a second Proj-A session shares its graph, unbound has its own; "
-      "the snapshot %50roj-%41.json was on disk before the reply")
+      "the log %50roj-%41.jsonl held the write before the reply")
 
 # -- sandbox ---------------------------------------------------------------------------------
 outside = os.path.join(args.home, "outside")

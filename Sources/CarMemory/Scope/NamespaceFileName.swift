@@ -1,30 +1,30 @@
 import CarFiles
 
-/// The snapshot file name of a memory namespace: lowercase percent-encoding of its UTF-8
+/// The file name of a memory namespace's log (`MemoryLog`): lowercase percent-encoding of its UTF-8
 /// bytes, where `a`–`z`, `0`–`9`, `-`, `_` and `.` pass through and every other byte
 /// (uppercase letters and `%` included) becomes `%` and two lowercase hex digits. The mapping
 /// is injective, so two namespaces never share a file, and the result never contains `/`.
 public enum NamespaceFileName {
     /// The longest file name the file systems we run on accept (`NAME_MAX`), in bytes.
     public static let nameMax = 255
-    /// The longest snapshot file name allowed: the snapshot is written through a temporary
+    /// The longest log file name allowed: compaction writes the log through a temporary
     /// named after it, and that name must fit `NAME_MAX` too.
     public static let maxFileNameBytes = nameMax - FileSystem.temporarySuffixMaxBytes
-    public static let suffix = ".json"
+    public static let suffix = MemoryLog.suffix
 
     /// Why a namespace cannot be bound: it would need a file name the file system refuses.
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public let description: String
     }
 
-    /// Checks, before anything is loaded or written, that the namespace's snapshot file name
-    /// fits `NAME_MAX`: otherwise every write's snapshot would fail after the write was made,
-    /// and the graph would only live in memory.
+    /// Checks, before anything is loaded or written, that the namespace's log file name
+    /// fits `NAME_MAX`: otherwise every write would fail after the write was made, and the
+    /// graph would only live in memory.
     public static func validate(_ namespace: String) throws(Invalid) {
         let length = encodedLength(namespace) + suffix.utf8.count
         guard length <= maxFileNameBytes else {
             let room = maxFileNameBytes - suffix.utf8.count
-            throw Invalid(description: "memory_namespace is too long: its snapshot file name would be \(length) bytes, "
+            throw Invalid(description: "memory_namespace is too long: its log file name would be \(length) bytes, "
                           + "at most \(maxFileNameBytes) are allowed (NAME_MAX \(nameMax) less room for the write's temporary); "
                           + "a name may hold \(room) bytes of a-z, 0-9, '-', '_' and '.', and each other byte counts three")
         }
@@ -61,8 +61,14 @@ public enum NamespaceFileName {
         return out
     }
 
-    /// `<root>/memory-namespaces/<encoded>.json`.
-    public static func snapshotPath(root: String, namespace: String) -> String {
+    /// `<root>/memory-namespaces/<encoded>.jsonl`.
+    public static func logPath(root: String, namespace: String) -> String {
         "\(root)/memory-namespaces/\(encode(namespace))\(suffix)"
+    }
+
+    /// `<root>/memory-namespaces/<encoded>.json`: the whole-graph snapshot that daemons before
+    /// the log wrote, migrated to the log when the namespace is first bound.
+    public static func legacySnapshotPath(root: String, namespace: String) -> String {
+        MemoryLog.legacySnapshotPath(of: logPath(root: root, namespace: namespace))
     }
 }

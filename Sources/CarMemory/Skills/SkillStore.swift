@@ -5,17 +5,46 @@ import Synchronization
 /// spreading activation from a context (persona, URL, task) and kept honest by outcome
 /// reports. Ingestion order is the tie-break everywhere, so answers are deterministic.
 public final class SkillStore: Sendable {
-    private struct Store {
+    struct Store {
         var skills: [Skill] = []
         var indexByName: [String: Int] = [:]
         var nextNodeID = 1
+
+        /// Adds `skill` or replaces the one of its name in place, keeping the node ids fresh.
+        mutating func upsert(_ skill: Skill) {
+            nextNodeID = max(nextNodeID, skill.nodeID + 1)
+            if let index = indexByName[skill.name] {
+                skills[index] = skill
+            } else {
+                indexByName[skill.name] = skills.count
+                skills.append(skill)
+            }
+        }
+
+        mutating func replaceAll(with replacement: [Skill]) {
+            self = Store()
+            for skill in replacement { upsert(skill) }
+        }
     }
 
     private let store = Mutex(Store())
-    private let maxSkills: Int
+    let maxSkills: Int
+    /// The graph's log, when it has one (see `MemoryRecorder`).
+    private let recorder: MemoryRecorder?
 
-    public init(maxSkills: Int = 100_000) {
+    public convenience init(maxSkills: Int = 100_000) {
+        self.init(maxSkills: maxSkills, recorder: nil)
+    }
+
+    init(maxSkills: Int = 100_000, recorder: MemoryRecorder?) {
         self.maxSkills = maxSkills
+        self.recorder = recorder
+    }
+
+    /// Runs `body` under the store's lock: for changes that must be atomic with the facts'
+    /// (the engine takes its fact lock first, then this one; never the other way round).
+    func locked<R, E: Error>(_ body: (inout Store) throws(E) -> R) throws(E) -> R {
+        try store.withLock { (state) throws(E) -> R in try body(&state) }
     }
 
     public var count: Int { store.withLock { $0.skills.count } }
@@ -27,6 +56,7 @@ public final class SkillStore: Sendable {
                        description: String, taskKeywords: [String], supersedes: String?) throws(SkillError) -> Int {
         guard !name.isEmpty else { throw SkillError("a skill needs a name") }
         let limit = maxSkills
+        let recorder = self.recorder
         return try store.withLock { (store) throws(SkillError) -> Int in
             let nodeID: Int
             if let index = store.indexByName[name] {
@@ -43,9 +73,12 @@ public final class SkillStore: Sendable {
                 store.skills.append(Skill(name: name, code: code, platform: platform, persona: persona, urlPattern: urlPattern,
                                           description: description, taskKeywords: taskKeywords, nodeID: nodeID))
             }
+            var changed = [store.skills[store.indexByName[name]!]]
             if let old = supersedes, old != name, let index = store.indexByName[old] {
                 store.skills[index].supersededBy = name
+                changed.append(store.skills[index])
             }
+            recorder?.record(.skills(changed, replace: false))
             return nodeID
         }
     }
@@ -71,6 +104,7 @@ public final class SkillStore: Sendable {
         try store.withLock { (store) throws(SkillError) -> SkillStats in
             guard let index = store.indexByName[skillName] else { throw SkillError("unknown skill '\(skillName)'") }
             store.skills[index].stats.record(outcome)
+            recorder?.record(.skills([store.skills[index]], replace: false))
             return store.skills[index].stats
         }
     }
@@ -89,21 +123,34 @@ public final class SkillStore: Sendable {
 
     /// Replaces every skill with those given (a snapshot's); all or nothing.
     public func replaceAll(with entries: [JSONValue]) throws(SkillError) {
-        var skills: [Skill] = []
-        var indexByName: [String: Int] = [:]
-        var nextNodeID = 1
+        let skills = try Self.validated(entries)
+        guard skills.count <= maxSkills else { throw SkillError("the snapshot holds more than \(maxSkills) skills") }
+        let recorder = self.recorder
+        store.withLock { store in
+            store.replaceAll(with: skills)
+            recorder?.record(.skills(store.skills, replace: true))
+        }
+    }
+
+    /// A snapshot's skills as they will be stored: a missing node id gets the next free one,
+    /// and a later entry of a name replaces the earlier.
+    static func validated(_ entries: [JSONValue]) throws(SkillError) -> [Skill] {
+        var store = Store()
         for entry in entries {
             var skill = try Skill(json: entry)
-            if skill.nodeID <= 0 { skill.nodeID = nextNodeID }
-            nextNodeID = max(nextNodeID, skill.nodeID + 1)
-            if let existing = indexByName[skill.name] {
-                skills[existing] = skill
-            } else {
-                indexByName[skill.name] = skills.count
-                skills.append(skill)
-            }
+            if skill.nodeID <= 0 { skill.nodeID = store.nextNodeID }
+            store.upsert(skill)
         }
-        guard skills.count <= maxSkills else { throw SkillError("the snapshot holds more than \(maxSkills) skills") }
-        store.withLock { $0 = Store(skills: skills, indexByName: indexByName, nextNodeID: nextNodeID) }
+        return store.skills
+    }
+
+    /// Applies a logged `skills` line (replay: nothing is recorded).
+    func apply(_ skills: [Skill], replace: Bool) throws(SkillError) {
+        let limit = maxSkills
+        try store.withLock { (store) throws(SkillError) in
+            if replace { store = Store() }
+            for skill in skills { store.upsert(skill) }
+            guard store.skills.count <= limit else { throw SkillError("more than \(limit) skills") }
+        }
     }
 }

@@ -19,6 +19,7 @@ struct NamespaceFileNameTests {
     }
 
     @Test func snapshotsLiveUnderTheNamespaceFolder() {
-        #expect(NamespaceFileName.snapshotPath(root: "/home/u/.car/memory", namespace: "Proj") == "/home/u/.car/memory/memory-namespaces/%50roj.json")
+        #expect(NamespaceFileName.logPath(root: "/home/u/.car/memory", namespace: "Proj") == "/home/u/.car/memory/memory-namespaces/%50roj.jsonl")
+        #expect(NamespaceFileName.legacySnapshotPath(root: "/home/u/.car/memory", namespace: "Proj") == "/home/u/.car/memory/memory-namespaces/%50roj.json")
     }
 }
