@@ -46,7 +46,7 @@ let package = Package(
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging"]),
+        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
         .target(name: "CarServer", dependencies: ["CarIO", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor"]),
         // epoll, eventfd, accept4, pidfd_open and spawn-chdir declarations that Glibc's Swift module leaves out.

@@ -1,6 +1,7 @@
 import CarGenerated
 import CarHost
 import CarRPC
+import CarSupervisor
 import Glibc
 
 extension CarHandler {
@@ -9,15 +10,18 @@ extension CarHandler {
     ) async throws -> CarMethods.HostSubscribe.Result {
         state.subscribeToHostEvents(context.session)
         let host = state.host
+        // Read from what the supervisor found at boot: asking never takes the lock.
+        let manifest: (path: JSONValue, role: String) = state.supervisor.map { supervisor in
+            (.string(supervisor.manifestPath), supervisor.role == .owner ? "owner" : "observer")
+        } ?? (.null, "none")
         return [
             "subscribed": true,
             "agents": .array(host.agents.map(\.json)),
             "devices": .array(host.devices.map(\.json)),
             "approvals": .array(host.approvals.map(\.json)),
             "events": .array(host.events(limit: 100).map(\.json)),
-            // No agent manifest is supervised yet, so the role is "none".
             "identity": ["version": .string(CarSpecInfo.serverVersion), "pid": .int(Int64(getpid())),
-                         "manifest_path": .null, "manifest_role": "none"],
+                         "manifest_path": manifest.path, "manifest_role": .string(manifest.role)],
         ]
     }
 

@@ -4,6 +4,7 @@ import CarHost
 import CarMemory
 import CarMessaging
 import CarRPC
+import CarSupervisor
 import Glibc
 import Synchronization
 
@@ -80,6 +81,9 @@ public final class ServerState: Sendable {
     public let messaging: MessagingConfigStore
     /// The journals folder: live journals and the cap on closed ones; nil without a directory.
     public let journals: JournalFolder?
+    /// Which connection each supervised agent is attached through.
+    public let attachments = AgentAttachments()
+    private let installedSupervisor = Mutex<Supervisor?>(nil)
     private let sessions = Mutex<[String: ClientSession]>([:])
     /// Connections that called `host.subscribe`; each gets every host event.
     private let subscribers = Mutex<[String: ClientSession]>([:])
@@ -92,6 +96,48 @@ public final class ServerState: Sendable {
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
                                             envOverride: config.inferencePermitsOverride != nil)
         host.onEvent { [weak self] event in self?.broadcast(event) }
+    }
+
+    /// The agent supervisor (the seed's `supervisor`), installed once by whoever starts the
+    /// daemon: it needs the event loop to notice child exits. nil until then, or in an
+    /// embedder that supervises nothing.
+    public var supervisor: Supervisor? { installedSupervisor.withLock { $0 } }
+
+    /// Answers false when one was installed already.
+    @discardableResult
+    public func installSupervisor(_ supervisor: Supervisor) -> Bool {
+        installedSupervisor.withLock { installed in
+            guard installed == nil else { return false }
+            installed = supervisor
+            return true
+        }
+    }
+
+    /// A supervisor event, as host apps see it (`agent.started`, `agent.exited`).
+    public func agentEvent(_ event: AgentEvent) {
+        switch event {
+        case .started(let id, let pid):
+            host.recordDaemonEvent(kind: "agent.started", agentID: id, message: "started (pid \(pid))", payload: ["pid": .int(Int64(pid))])
+        case .exited(let id, let pid, let code, let signal):
+            var payload: [String: JSONValue] = ["pid": .int(Int64(pid))]
+            payload["exit_code"] = code.map { .int(Int64($0)) } ?? .null
+            payload["signal"] = signal.map { .int(Int64($0)) } ?? .null
+            let how = code.map { "exit code \($0)" } ?? signal.map { "signal \($0)" } ?? "unknown status"
+            host.recordDaemonEvent(kind: "agent.exited", agentID: id, message: "exited (\(how))", payload: .object(payload))
+        }
+    }
+
+    /// Attaches a connection as a supervised agent (`session.auth {agent_id}`); refused when
+    /// another connection is attached as it.
+    func attach(agentID: String, session: ClientSession) throws(AgentAttachments.Taken) {
+        try attachments.claim(agentID: agentID, clientID: session.clientID)
+        host.recordDaemonEvent(kind: "agent.attached", agentID: agentID, message: "attached", payload: ["session_id": .string(session.clientID)])
+    }
+
+    /// Ends a connection's attachment, if it had one.
+    func detach(clientID: String) {
+        guard let agentID = attachments.release(clientID: clientID) else { return }
+        host.recordDaemonEvent(kind: "agent.detached", agentID: agentID, message: "detached", payload: ["session_id": .string(clientID)])
     }
 
     /// Registers the session for `host.event` notifications until it disconnects.
@@ -126,6 +172,7 @@ public final class ServerState: Sendable {
         let session = sessions.withLock { $0.removeValue(forKey: clientID) }
         subscribers.withLock { _ = $0.removeValue(forKey: clientID) }
         if session != nil { host.sessionClosed(clientID) }
+        detach(clientID: clientID)
         session?.close()
         return session
     }

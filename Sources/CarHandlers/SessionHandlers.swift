@@ -7,6 +7,7 @@ extension CarHandler {
         _ params: CarMethods.SessionAuth.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SessionAuth.Result {
         let session = context.session
+        if let agentID = params.agentId { return try await attachAgent(agentID, params, session) }
         guard let expected = state.config.authToken else {
             // Auth disabled: accept anything so clients that always authenticate keep one code path.
             let namespace = try await bindNamespace(params, session)
@@ -21,10 +22,6 @@ extension CarHandler {
             session.gate.authenticate(as: .host)
             return .init(authEnabled: true, memoryNamespace: namespace, ok: true, role: "host")
         }
-        if let agentID = params.agentId {
-            // Agent identities are minted by the supervisor; until it runs, no agent can bind.
-            throw Self.authFailed("unknown agent '\(agentID)': no supervised agent has that id")
-        }
         guard let token = params.token else {
             throw Self.authFailed("missing token")
         }
@@ -35,6 +32,36 @@ extension CarHandler {
         let namespace = try await bindNamespace(params, session)
         session.gate.authenticate(as: .session)
         return .init(authEnabled: true, memoryNamespace: namespace, ok: true)
+    }
+
+    /// `session.auth {token, agent_id}`: the token is checked against that agent's own token
+    /// (minted by the supervisor at upsert), never the daemon's, so the daemon token cannot
+    /// bind an identity and one agent's token cannot bind another. With auth disabled the
+    /// identity is still checked: the binding decides whose memory the connection gets.
+    private func attachAgent(_ agentID: String, _ params: CarMethods.SessionAuth.Params, _ session: ClientSession) async throws -> CarMethods.SessionAuth.Result {
+        guard let expected = state.supervisor?.token(forAgent: agentID) else {
+            throw Self.authFailed("unknown agent '\(agentID)': no supervised agent has that id")
+        }
+        guard let token = params.token, ConstantTime.equals(token, expected) else {
+            throw Self.authFailed("agent token mismatch for '\(agentID)'")
+        }
+        do {
+            try state.attach(agentID: agentID, session: session)
+        } catch {
+            throw Self.authFailed(error.description)
+        }
+        do {
+            // The namespace, when given too, decides the memory scope; the agent binding still
+            // governs identity.
+            let namespace = try await bindNamespace(params, session)
+            if namespace == nil { try await session.bindAgentMemory(agentID) }
+            session.gate.authenticate(as: .agent(id: agentID))
+            return .init(agentId: agentID, authEnabled: state.authEnabled, memoryNamespace: namespace, ok: true)
+        } catch {
+            // Nothing granted: the claim goes with the failed call.
+            state.detach(clientID: session.clientID)
+            throw (error as? RPCError) ?? RPCError(code: CarErrors.internalErrorCode, message: "agent memory: \(error)")
+        }
     }
 
     /// `memory_namespace` binds the now-authenticated connection to that namespace's graph

@@ -284,6 +284,20 @@ public final class HostState: Sendable {
         return event
     }
 
+    /// Records and broadcasts an event the daemon itself raises (a supervised agent started,
+    /// exited, attached): the kind must be in one of the daemon's namespaces, which clients can
+    /// never use, so subscribers can trust where it came from.
+    @discardableResult
+    public func recordDaemonEvent(kind: String, agentID: String?, message: String?, payload: JSONValue?) -> HostEvent {
+        precondition(!HostEventKinds.isClientKind(kind), "daemon event kinds live in the daemon's namespaces")
+        let now = RFC3339.now()
+        let event = state.withLock { s in
+            record(&s, kind: kind, agentID: agentID, message: message, payload: payload, at: now)
+        }
+        deliver()
+        return event
+    }
+
     /// The most recent `limit` events still in the ring, oldest first (ascending `seq`). `limit <= 0`
     /// gives none.
     public func events(limit: Int) -> [HostEvent] {

@@ -4,7 +4,9 @@ import CarHandlers
 import Glibc
 import CarIO
 import CarRPC
+import CarSupervisor
 import CarWebSocket
+import Dispatch
 
 /// Everything needed to run a daemon in a process: what the CLI builds from flags, and what
 /// an embedder or a test builds directly.
@@ -14,12 +16,16 @@ public struct DaemonConfiguration: Sendable {
     public var logger: Logger
     /// Where binary frames go (voice audio later); the default drops them.
     public var binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
+    /// The agent supervisor's files; nil supervises nothing (`agents.*` then say so).
+    public var agents: AgentsConfiguration?
 
     public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
+                agents: AgentsConfiguration? = nil,
                 binaryFrames: @escaping @Sendable (ClientSession, [UInt8]) -> Void = { _, _ in }) {
         self.transport = transport
         self.state = state
         self.logger = logger
+        self.agents = agents
         self.binaryFrames = binaryFrames
     }
 }
@@ -46,10 +52,43 @@ public final class CarDaemon: Sendable {
                                       log: { logger.info($0) })
     }
 
-    /// Binds the listeners and starts serving. Throws when the TCP address is taken or the
-    /// Unix socket cannot be bound.
+    /// Binds the listeners and starts serving, then boots the agent supervisor (its children
+    /// need the daemon's URL, so the port must be known). Throws when the TCP address is taken
+    /// or the Unix socket cannot be bound.
     public func start() throws -> BoundAddresses {
-        try server.start()
+        let addresses = try server.start()
+        if let agents = configuration.agents { bootSupervisor(agents, port: addresses.tcpPort) }
+        return addresses
+    }
+
+    /// Builds the supervisor on this loop (child exits arrive through pidfds in its epoll set,
+    /// timers on its heap), boots it and installs it. Boot reads the manifest and may start
+    /// auto_start agents; it finishes before `start` returns, so the first `agents.list` sees
+    /// them. A second daemon on the same manifest boots as an observer and says so.
+    private func bootSupervisor(_ agents: AgentsConfiguration, port: Int) {
+        let host = configuration.transport.bindHost
+        let urlHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
+        let state = self.state
+        let supervisor = Supervisor(
+            manifestPath: agents.manifestPath, logsDirectory: agents.logsDirectory, runDirectory: agents.runDirectory,
+            stateRoot: agents.stateRoot, daemonURL: "ws://\(urlHost):\(port)", baseEnvironment: agents.environment,
+            watcher: PidfdChildWatcher(loop: loop), scheduler: LoopSupervisorScheduler(loop: loop),
+            forbiddenCommandRoots: agents.forbiddenCommandRoots ?? Supervisor.scratchRoots,
+            onEvent: { [weak state] event in state?.agentEvent(event) })
+        Self.waitOnLoop(loop, bound: 30) { await supervisor.boot() }
+        for warning in supervisor.warnings { configuration.logger.warning(warning) }
+        state.installSupervisor(supervisor)
+    }
+
+    /// Runs `body` as a task on the loop and waits for it (at most `bound` seconds) on the
+    /// calling thread, which is never the loop's.
+    private static func waitOnLoop(_ loop: EventLoop, bound seconds: Double, _ body: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: loop) {
+            await body()
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + seconds)
     }
 
     /// Every request cancelled, close frames 1001 to every client, listeners closed, our
@@ -57,6 +96,9 @@ public final class CarDaemon: Sendable {
     /// loop stops (a handler that ignores cancellation past that is abandoned, and nothing it
     /// does afterwards reaches the stopped loop).
     public func shutdown() {
+        // Agents first, while the loop still notices their exits (bounded: each child gets
+        // its grace period, then SIGKILL).
+        if let supervisor = state.supervisor { Self.waitOnLoop(loop, bound: 15) { await supervisor.shutdown() } }
         handler.cancelAllRequests()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000

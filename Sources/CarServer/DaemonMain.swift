@@ -132,7 +132,12 @@ public enum DaemonMain {
         var configuration = DaemonConfiguration(
             transport: transport,
             state: stateConfig,
-            logger: logger)
+            logger: logger,
+            agents: AgentsConfiguration(
+                manifestPath: options.agentsManifest.map { paths.expand($0, home: environment["HOME"]) } ?? paths.agentsManifestPath,
+                logsDirectory: paths.agentLogsDirectory, runDirectory: paths.agentRunDirectory, stateRoot: paths.root,
+                // A child authenticates with its own token; the daemon's never reaches it.
+                environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }))
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)

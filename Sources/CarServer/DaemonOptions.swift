@@ -35,6 +35,9 @@ public struct DaemonOptions: Sendable, Equatable {
     public var authTimeoutSeconds: Double = 10
     /// `--allow-origin ORIGIN` (repeatable): browser origins admitted besides loopback ones.
     public var allowedOrigins: [String] = []
+    /// `--agents-manifest PATH` / `CAR_AGENTS_MANIFEST`: the supervised agents' manifest
+    /// (default `$CAR_HOME/agents.json`).
+    public var agentsManifest: String?
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -51,7 +54,7 @@ public struct DaemonOptions: Sendable, Equatable {
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
                           [--shared-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
-                          [--allow-origin ORIGIN]...
+                          [--allow-origin ORIGIN]... [--agents-manifest PATH]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
@@ -69,6 +72,9 @@ public struct DaemonOptions: Sendable, Equatable {
         Approvals: high-risk methods wait (CAR_APPROVAL_TIMEOUT, 60 s) for host.resolve_approval; --no-approvals
         or CAR_NO_APPROVALS=1 turns that off. CAR_HANDLER_TIMEOUT (seconds, default 1800) bounds every
         handler (-32004); CAR_INFERENCE_MAX_CONCURRENT overrides the inference admission permits.
+        Agents: the supervisor keeps the agents of $CAR_HOME/agents.json (--agents-manifest or
+        CAR_AGENTS_MANIFEST) running, logging to $CAR_HOME/logs/<id>.{stdout,stderr}.log; a second
+        daemon on the same manifest only observes it.
         """
 
     public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
@@ -112,6 +118,7 @@ public struct DaemonOptions: Sendable, Equatable {
             }
             options.toolTimeoutSeconds = seconds
         }
+        if let path = environment["CAR_AGENTS_MANIFEST"], !path.isEmpty { options.agentsManifest = path }
         do {
             options.journalLimits = try JournalLimits(environment: environment)
         } catch {
@@ -167,6 +174,8 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.authToken = token
             case "--journal-dir":
                 options.journalDirectory = try value(for: flag)
+            case "--agents-manifest":
+                options.agentsManifest = try value(for: flag)
             case "--max-message-bytes":
                 let text = try value(for: flag)
                 guard let bytes = Int(text), bytes >= 1024, bytes <= 1 << 30 else {

@@ -13,6 +13,13 @@ public struct StatePaths: Sendable, Equatable {
     public var hostTokenPath: String { tokenDirectory + "/host-token" }
     /// The approval-transport configuration (`messaging.*`).
     public var messagingConfigPath: String { root + "/messaging.json" }
+    /// The supervised agents' manifest, unless `--agents-manifest` names another.
+    public var agentsManifestPath: String { root + "/agents.json" }
+    /// Supervised agents' captured output: `<id>.stdout.log`, `<id>.stderr.log`.
+    public var agentLogsDirectory: String { root + "/logs" }
+    /// Records of running agent children (pid, start time), so a daemon that was killed does
+    /// not get a second copy started by the next one.
+    public var agentRunDirectory: String { root + "/run/agents" }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case relativeCarHome(String)

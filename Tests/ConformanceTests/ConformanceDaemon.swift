@@ -1,5 +1,6 @@
 import CarHandlers
 import CarServer
+import Foundation
 import Glibc
 
 /// One in-process daemon for the whole suite, started on an ephemeral port with the
@@ -19,10 +20,18 @@ actor ConformanceDaemon {
                                       memoryRoot: "/tmp/car-conformance-\(getpid())/memory")
         // Nobody approves in the suite: gated calls must come back -32003 quickly.
         state.approvalGate.timeout = .milliseconds(200)
+        // One supervised agent for the agents.* examples: /bin/true, never restarted.
+        let root = "/tmp/car-conformance-\(getpid())"
+        let manifest = root + "/agents.json"
+        mkdir(root, 0o700)
+        let entry = #"{"agents":[{"id":"conformance-agent","name":"Conformance","command":"/bin/true","restart":"never"}]}"#
+        FileManager.default.createFile(atPath: manifest, contents: Data(entry.utf8), attributes: [.posixPermissions: 0o600])
         let daemon = CarDaemon(configuration: DaemonConfiguration(
             transport: TransportConfig(bindHost: "127.0.0.1", port: 0, unixSocketPath: nil),
             state: state,
-            logger: Logger(minimum: .error)))
+            logger: Logger(minimum: .error),
+            agents: AgentsConfiguration(manifestPath: manifest, logsDirectory: root + "/logs", runDirectory: root + "/run/agents",
+                                        stateRoot: root, environment: [:])))
         let addresses = try daemon.start()
         running = (daemon, addresses.tcpPort)
         return (daemon, addresses.tcpPort)
