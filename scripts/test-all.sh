@@ -63,6 +63,13 @@ run "hostile clients: one check per way a hostile client broke the daemon (scrip
   scripts/hostile.sh "$BIN"
 run "robustness: random and mutated frames, batches and pre-auth traffic against the release build" \
   scripts/robustness.sh "$BIN"
+agents_lifecycle() {
+  # The agent program runs on the official client car-runtime 0.58.0 (python-env.sh's first venv).
+  local venv
+  venv=$(scripts/python-env.sh | head -n 1) && timeout 300 python3 scripts/agents/lifecycle.py "$BIN" "$venv/bin/python"
+}
+run "supervised agents end to end: life cycle, observer, crash loop, orphans, identity, memory crash safety" \
+  agents_lifecycle
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 

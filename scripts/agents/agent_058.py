@@ -4,7 +4,7 @@ The supervisor starts it with CAR_DAEMON_URL, CAR_AGENT_ID and CAR_AGENT_TOKEN s
 reads them itself, so its first call opens the connection with session.auth {token, agent_id}
 and the connection is bound to this agent. It records one fact in its (per-agent, persistent)
 memory, prints a line naming how many facts that memory now holds, and stays attached,
-pinging now and then, until it is stopped."""
+pinging now and then, until it is stopped (a daemon that dies does not end it)."""
 import json
 import os
 import sys
@@ -24,4 +24,7 @@ print(f"agent {agent} attached as pid {os.getpid()}; its memory holds {count} fa
 print(f"agent {agent} stderr check", file=sys.stderr, flush=True)
 while True:
     time.sleep(0.5)
-    rt.daemon_call("server.ping", "null")
+    try:
+        rt.daemon_call("server.ping", "null")
+    except Exception:
+        pass  # its daemon went away (killed): keep running, as a real agent would, until stopped

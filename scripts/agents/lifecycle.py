@@ -322,11 +322,11 @@ try:
             fail(f"round {round_number}: the agent's memory holds {count} facts, but {answered} writes plus 4 boots were answered")
         answered = count - 4
         # Pipelined, so writes are in flight (some logged, some not) when the daemon dies.
-        writes = 400
+        writes = 3000
         for index in range(writes):
             me.send_json({"jsonrpc": "2.0", "id": index, "method": "memory.add_fact",
                           "params": {"subject": f"storm-{round_number}-{index}", "body": "x" * 200, "kind": "pattern"}})
-        kill_after = 0.02 + 0.05 * round_number
+        kill_after = 0.01 + 0.03 * round_number
         started = time.monotonic()
         try:
             while time.monotonic() - started < kill_after:
