@@ -2,6 +2,7 @@
 //
 //     car-bench PORT                   (a release car-server on 127.0.0.1:PORT with --no-auth)
 //     car-bench memory PORT PID        the memory benchmark (MemoryBench.swift)
+//     car-bench memory-log PORT HOME   bound writes through the memory log (MemoryLogBench.swift)
 //
 // Measures, over one real WebSocket client (this process answers every callback at once):
 //   callback round trip   server sends tools.execute → we answer → server sends the next one,
@@ -99,8 +100,12 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory",
     try runMemoryBench(port: port, pid: pid)
     exit(0)
 }
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory-log", let port = Int(CommandLine.arguments[2]) {
+    try runMemoryLogBench(port: port, home: CommandLine.arguments[3])
+    exit(0)
+}
 guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1]) else {
-    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID")
+    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID | car-bench memory-log PORT CAR_HOME")
     exit(2)
 }
 var bench = try Bench(port: port)

@@ -67,7 +67,7 @@ public struct DaemonOptions: Sendable, Equatable {
         Journals: CAR_JOURNAL_MAX_FILES (default 1000) and CAR_JOURNAL_MAX_BYTES (default 268435456) cap
         the journals folder; closed journals beyond them are removed, oldest first.
         Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
-        {memory_namespace} binds a graph kept in memory/memory-namespaces/; --shared-memory gives all
+        {memory_namespace} binds a graph logged in memory/memory-namespaces/; --shared-memory gives all
         connections one graph (otherwise each connection has its own).
         Approvals: high-risk methods wait (CAR_APPROVAL_TIMEOUT, 60 s) for host.resolve_approval; --no-approvals
         or CAR_NO_APPROVALS=1 turns that off. CAR_HANDLER_TIMEOUT (seconds, default 1800) bounds every
