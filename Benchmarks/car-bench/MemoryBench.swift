@@ -6,6 +6,22 @@ import Glibc
 
 /// Facts that look like what agents store: a subject, a sentence, a vocabulary wide enough
 /// that a query touches a neighbourhood rather than the whole graph.
+/// Adds synthetic facts 0..<count over the wire in batches of 500 `memory.add_fact`, waiting
+/// for each batch's reply; `id` numbers the requests.
+func addSyntheticFacts(_ count: Int, through client: WebSocketTestClient, id: inout Int) throws {
+    for first in stride(from: 0, to: count, by: 500) {
+        var batch: [JSONValue] = []
+        for n in first..<min(first + 500, count) {
+            id += 1
+            let fact = syntheticFact(n)
+            batch.append(.object(["jsonrpc": "2.0", "id": .int(Int64(id)), "method": "memory.add_fact",
+                                  "params": .object(["subject": .string(fact.subject), "body": .string(fact.body), "kind": "pattern"])]))
+        }
+        try client.sendText(JSONWriter.string(.array(batch)))
+        guard let reply = try client.receiveJSONText(timeout: 60), reply.hasPrefix("[") else { throw BenchFailure(description: "batch reply") }
+    }
+}
+
 func syntheticFact(_ n: Int) -> (subject: String, body: String) {
     let topics = ["deploy", "billing", "auth", "search", "cache", "queue", "schema", "ui", "mobile", "logging",
                   "metrics", "backup", "email", "pricing", "onboarding", "export", "import", "sync", "audit", "tests"]
@@ -63,17 +79,7 @@ func runMemoryBench(port: Int, pid: Int32) throws {
     let rssBefore = rssKiB(pid: pid)
     started = now()
     var id = 0
-    for first in stride(from: 0, to: total, by: 500) {
-        var batch: [JSONValue] = []
-        for n in first..<min(first + 500, total) {
-            id += 1
-            let fact = syntheticFact(n)
-            batch.append(.object(["jsonrpc": "2.0", "id": .int(Int64(id)), "method": "memory.add_fact",
-                                  "params": .object(["subject": .string(fact.subject), "body": .string(fact.body), "kind": "pattern"])]))
-        }
-        try client.sendText(JSONWriter.string(.array(batch)))
-        guard let reply = try client.receiveJSONText(timeout: 60), reply.hasPrefix("[") else { throw BenchFailure(description: "batch reply") }
-    }
+    try addSyntheticFacts(total, through: client, id: &id)
     let wireAddSeconds = Double(now() - started) / 1e9
     func call(_ method: String, _ params: JSONValue) throws -> (JSONValue, Double) {
         id += 1

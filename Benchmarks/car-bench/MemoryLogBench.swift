@@ -31,17 +31,7 @@ func runMemoryLogBench(port: Int, home: String) throws {
         }
         /// Filled in batches of 500: their writes share appends, which keeps the fill quick.
         func fill(_ size: Int) throws {
-            for first in stride(from: 0, to: size, by: 500) {
-                var batch: [JSONValue] = []
-                for n in first..<min(first + 500, size) {
-                    id += 1
-                    let fact = syntheticFact(n)
-                    batch.append(.object(["jsonrpc": "2.0", "id": .int(Int64(id)), "method": "memory.add_fact",
-                                          "params": .object(["subject": .string(fact.subject), "body": .string(fact.body), "kind": "pattern"])]))
-                }
-                try client.sendText(JSONWriter.string(.array(batch)))
-                guard let reply = try client.receiveJSONText(timeout: 60), reply.hasPrefix("[") else { throw BenchFailure(description: "batch reply") }
-            }
+            try addSyntheticFacts(size, through: client, id: &id)
         }
     }
     let sizes = [1_000, 100_000]
