@@ -20,7 +20,7 @@ struct SearchTools {
         var truncated = false
         let summary = try DirectoryWalk.walk(root, bounds: bounds, operation: "find_files") { relative, _ in
             let subject = onPath ? relative : Self.name(of: relative)
-            guard fnmatch(pattern, subject, 0) == 0 else { return true }
+            guard fnmatch(pattern, subject, onPath ? FNM_PATHNAME : 0) == 0 else { return true }
             guard matches.count < limits.maxFindResults, bytes + relative.utf8.count <= limits.maxResultBytes else {
                 truncated = true
                 return false
