@@ -10,6 +10,8 @@ public final class Runtime: Sendable {
     public let state: StateStore
     public let eventLog: EventLog
     public let limits: ExecutionLimits
+    /// The built-in tools `agents.register_basics` enabled, which run in the daemon.
+    public let builtins = BuiltinToolSet()
 
     public init(eventLog: EventLog, state: StateStore = StateStore(), tools: ToolRegistry = ToolRegistry(),
                 policies: PolicyEngine = PolicyEngine(), limits: ExecutionLimits = ExecutionLimits()) {

@@ -32,8 +32,11 @@ extension CarHandler {
     ) async throws -> CarMethods.ProposalSubmit.Result {
         let proposal = try Self.readProposal(params.proposal)
         let runtime = try context.session.runtime()
-        let invoker = ToolCallbackInvoker(client: context.client, sessionID: params.sessionId,
-                                          defaultTimeout: state.config.toolTimeout, grace: state.config.callbackGrace)
+        let callbacks = ToolCallbackInvoker(client: context.client, sessionID: params.sessionId,
+                                            defaultTimeout: state.config.toolTimeout, grace: state.config.callbackGrace)
+        let invoker = SessionToolInvoker(runtime: runtime, builtins: BuiltinTools(),
+                                         approvals: HostApprovalGate(host: state.host, config: state.config.approvalGate),
+                                         clientID: context.session.clientID, remote: callbacks)
         let scope = params.scope.map { RuntimeScope(callerID: $0.callerId, tenantID: $0.tenantId, claims: $0.claims.map(JSONValue.object)) }
         do {
             try runtime.admit(proposal, session: params.sessionId)
