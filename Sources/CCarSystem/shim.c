@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,3 +18,6 @@ int car_pidfd_open(int pid, unsigned int flags) { return (int)syscall(SYS_pidfd_
 int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+/* The calling thread's kernel name (at most 15 bytes are kept): what top, perf and /proc show. */
+int car_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

@@ -1,3 +1,4 @@
+import CCarSystem
 import Dispatch
 import Foundation
 import Synchronization
@@ -56,7 +57,9 @@ public final class BlockingPool: Sendable {
         available = DispatchSemaphore(value: 0)
         for index in 0..<threadCount {
             let thread = Thread { [self] in
-                Thread.current.name = "\(name)-\(index)"
+                // Named through pthread (Linux keeps 15 bytes), which tools such as top and
+                // perf show; Foundation's Thread.name is not always the kernel's name.
+                _ = car_set_thread_name(String("\(name)-\(index)".utf8.prefix(15))!)
                 // On Linux `who` 0 is the calling thread, not the whole process.
                 if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
                 work()

@@ -19,4 +19,6 @@ int car_pidfd_open(int pid, unsigned int flags);
 /// posix_spawn_file_actions_addchdir_np (glibc 2.29), hidden behind _GNU_SOURCE.
 int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+int car_set_thread_name(const char *name);
+
 #endif
