@@ -43,11 +43,19 @@ final class Harness: Sendable {
     static let fastTiming = SupervisorTiming(stopGrace: .milliseconds(300), defaultBackoff: 0.05, backoffCap: 2,
                                              stableUptime: .seconds(30), defaultMaxRestarts: 3, killWait: .seconds(3))
 
-    func supervisor(manifest: String? = nil, timing: SupervisorTiming = Harness.fastTiming) -> Supervisor {
+    /// The scratch roots commands are refused under, less one that holds this checkout (a CI
+    /// clone under /tmp): the scripts the tests run live inside it. The refusal test asks for
+    /// the real list.
+    var commandRoots: [String] {
+        Supervisor.scratchRoots.filter { !Harness.packageRoot.hasPrefix($0 + "/") }
+    }
+
+    func supervisor(manifest: String? = nil, timing: SupervisorTiming = Harness.fastTiming,
+                    forbiddenCommandRoots: [String]? = nil) -> Supervisor {
         Supervisor(manifestPath: manifest ?? self.manifest, logsDirectory: root + "/logs", runDirectory: root + "/run",
                    stateRoot: root, daemonURL: "ws://127.0.0.1:9/", baseEnvironment: ["PATH": "/usr/bin:/bin"],
                    watcher: PidfdChildWatcher(loop: Harness.loop), scheduler: LoopSupervisorScheduler(loop: Harness.loop),
-                   timing: timing) { [self] event in
+                   forbiddenCommandRoots: forbiddenCommandRoots ?? commandRoots, timing: timing) { [self] event in
             events.withLock { $0.append((event, MonotonicClock.nanoseconds())) }
         }
     }

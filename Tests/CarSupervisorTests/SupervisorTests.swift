@@ -11,7 +11,7 @@ import Testing
 @Suite struct ValidationTests {
     @Test func refusalsNameThePathAndTheRule() async throws {
         let harness = Harness()
-        let supervisor = harness.supervisor()
+        let supervisor = harness.supervisor(forbiddenCommandRoots: Supervisor.scratchRoots)
         await supervisor.boot()
         #expect(supervisor.role == .owner)
 
