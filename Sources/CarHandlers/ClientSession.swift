@@ -136,6 +136,9 @@ public final class ClientSession: RPCSession {
         if closed { memoryScopes.release(binding) }
     }
 
+    /// Whether the connection has gone (`close()` ran).
+    public var isClosed: Bool { domain.withLock { $0.closed } }
+
     /// The namespace this connection's memory is bound to, if any.
     public var boundMemoryNamespace: String? { domain.withLock { $0.bound?.namespace } }
 

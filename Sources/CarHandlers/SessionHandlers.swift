@@ -7,6 +7,15 @@ extension CarHandler {
         _ params: CarMethods.SessionAuth.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SessionAuth.Result {
         let session = context.session
+        if case .agent(let bound) = session.gate.snapshot.role {
+            // An agent's identity holds for its connection's life: its claim, its memory and
+            // the chat routed to it must never change hands on a live connection.
+            guard params.agentId == bound, let token = params.token, let expected = state.supervisor?.token(forAgent: bound),
+                  ConstantTime.equals(token, expected) else {
+                throw Self.authFailed("this connection is bound to agent '\(bound)'; open a new connection to authenticate otherwise")
+            }
+            return .init(agentId: bound, authEnabled: state.authEnabled, memoryNamespace: session.boundMemoryNamespace, ok: true)
+        }
         if let agentID = params.agentId { return try await attachAgent(agentID, params, session) }
         guard let expected = state.config.authToken else {
             // Auth disabled: accept anything so clients that always authenticate keep one code path.
@@ -51,6 +60,9 @@ extension CarHandler {
             throw Self.authFailed(error.description)
         }
         do {
+            // Closed while this ran: its disconnect already released claims, so this one would
+            // be held forever.
+            if session.isClosed { throw Self.authFailed("the connection closed") }
             // The namespace, when given too, decides the memory scope; the agent binding still
             // governs identity.
             let namespace = try await bindNamespace(params, session)

@@ -91,8 +91,9 @@ class Daemon:
         self.port = free_port()
         self.log = open(os.path.join(home, f"daemon-{self.port}.log"), "w")
         self.process = subprocess.Popen(
-            [binary, "--auth-token", TOKEN, "--uds", "disabled", "--port", str(self.port), "--log-level", "info"],
-            env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin"},
+            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info"],
+            # The token through the environment: the agent checks it is not passed on to children.
+            env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", "CAR_AUTH_TOKEN": TOKEN},
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         daemons.append(self)
         wait_for(f"the daemon on port {self.port}", self.listening, 15)
@@ -176,8 +177,13 @@ def attached_run(c, facts):
 try:
     daemon = Daemon()
     host = daemon.host()
-    spec = {"id": AGENT, "name": "Acceptance agent", "command": agent_python,
-            "args": [os.path.join(here, "agent_058.py")], "cwd": home, "restart": "on_failure", "backoff_secs": 0}
+    # The venv's interpreter is a link that may sit under /tmp (a CI clone there), which the
+    # supervisor refuses: run the real interpreter with the venv's packages on its path.
+    site = subprocess.run([agent_python, "-c", "import car_runtime, os; print(os.path.dirname(os.path.dirname(car_runtime.__file__)))"],
+                          capture_output=True, text=True, timeout=60).stdout.strip()
+    spec = {"id": AGENT, "name": "Acceptance agent", "command": os.path.realpath(agent_python),
+            "args": [os.path.join(here, "agent_058.py")], "cwd": home, "env": {"PYTHONPATH": site},
+            "restart": "on_failure", "backoff_secs": 0}
 
     # Declared, not started.
     entry = call(host, "agents.upsert", spec)
@@ -211,8 +217,8 @@ try:
     if not isinstance(wrong, dict) or "mismatch" not in wrong["error"]["message"]:
         fail(f"a wrong agent token must be refused: {wrong}")
     daemon_token = daemon.client(token=TOKEN, agent_id=AGENT)
-    if not isinstance(daemon_token, dict):
-        fail("the daemon token must never bind an agent identity")
+    if not isinstance(daemon_token, dict) or "agent token mismatch" not in daemon_token["error"]["message"]:
+        fail(f"the daemon token must never bind an agent identity: {daemon_token}")
     unknown = daemon.client(token=agent_token(), agent_id="nobody")
     if not isinstance(unknown, dict):
         fail("an unknown agent_id must be refused")
@@ -232,6 +238,20 @@ try:
     if stopped["status"] != "stopped" or alive(second["pid"]) or agent_processes(AGENT):
         fail(f"after agents.stop no process may be left: {stopped}, left {agent_processes(AGENT)}")
     ok("stop: stopped, no process left")
+    detached = daemon.client(token=TOKEN, agent_id=AGENT)
+    if not isinstance(detached, dict) or "agent token mismatch" not in detached["error"]["message"]:
+        fail(f"the daemon token must not bind the agent even while nobody is attached as it: {detached}")
+    bound = daemon.client(token=agent_token(), agent_id=AGENT)
+    if isinstance(bound, dict):
+        fail(f"the agent's own token must bind it while it is detached: {bound}")
+    switched = bound.call("again", "session.auth", {"token": TOKEN})
+    if "error" not in switched or "bound to agent" not in switched["error"]["message"]:
+        fail(f"a connection bound to an agent must keep that identity: {switched}")
+    if not agent_entry(host)["attached"]:
+        fail("a refused re-auth must leave the agent attached")
+    bound.close()
+    wait_for("the agent detached after its connection closed", lambda: not agent_entry(host)["attached"], 5)
+    ok("the daemon token never binds the agent; a bound connection keeps its identity; closing detaches")
 
     # Daemon restart: manifest and memory intact.
     host.close()
@@ -313,6 +333,7 @@ try:
 
     # Crash safety of the per-agent memory log: kill -9 during a storm of writes.
     answered = 0
+    in_flight_rounds = 0
     for round_number in range(4):
         me = daemon.client(token=agent_token(), agent_id=AGENT)
         if isinstance(me, dict):
@@ -328,6 +349,7 @@ try:
                           "params": {"subject": f"storm-{round_number}-{index}", "body": "x" * 200, "kind": "pattern"}})
         kill_after = 0.01 + 0.03 * round_number
         started = time.monotonic()
+        answered_before = answered
         try:
             while time.monotonic() - started < kill_after:
                 reply = me.recv_json(timeout=max(0.001, kill_after - (time.monotonic() - started)))
@@ -338,14 +360,20 @@ try:
         finally:
             daemon.kill9()
             daemons.remove(daemon)
+        # Some answered and some not: the kill landed among writes in flight.
+        if 0 < answered - answered_before < writes:
+            in_flight_rounds += 1
         daemon = Daemon()
     me = daemon.client(token=agent_token(), agent_id=AGENT)
     if isinstance(me, dict):
         fail(f"the agent's memory log did not load after the last crash: {me}")
+    if not in_flight_rounds:
+        fail("no crash round had writes in flight when the daemon was killed: the storm proved nothing")
     final_count = call(me, "memory.fact_count", {})
     if final_count < answered + 4:
         fail(f"after the crashes the agent's memory holds {final_count} facts; {answered} writes plus 4 boots were answered")
-    ok(f"kill -9 during memory writes, 4 rounds: every answered write survived ({final_count} facts, {answered} storm writes answered)")
+    ok(f"kill -9 during memory writes, 4 rounds ({in_flight_rounds} with writes in flight): every answered write survived "
+       f"({final_count} facts, {answered} storm writes answered)")
 finally:
     for d in daemons:
         if d.process.poll() is None:
