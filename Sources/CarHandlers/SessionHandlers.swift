@@ -48,8 +48,13 @@ extension CarHandler {
     /// bind an identity and one agent's token cannot bind another. With auth disabled the
     /// identity is still checked: the binding decides whose memory the connection gets.
     private func attachAgent(_ agentID: String, _ params: CarMethods.SessionAuth.Params, _ session: ClientSession) async throws -> CarMethods.SessionAuth.Result {
-        guard let expected = state.supervisor?.token(forAgent: agentID) else {
+        guard let supervisor = state.supervisor, let expected = supervisor.token(forAgent: agentID) else {
             throw Self.authFailed("unknown agent '\(agentID)': no supervised agent has that id")
+        }
+        // Only the daemon that supervises an agent owns its memory log: two daemons appending
+        // to one log would interleave it.
+        guard supervisor.role == .owner else {
+            throw Self.authFailed("this car-server is observe-only for \(supervisor.manifestPath); attach agent '\(agentID)' to the daemon that owns it")
         }
         guard let token = params.token, ConstantTime.equals(token, expected) else {
             throw Self.authFailed("agent token mismatch for '\(agentID)'")
