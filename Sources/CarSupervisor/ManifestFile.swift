@@ -1,6 +1,7 @@
 import CarFiles
 import CarJSON
 import Glibc
+import Synchronization
 
 /// `agents.json`: `{"agents": [spec + "token", ...], ...}`. Keys a newer daemon wrote are kept,
 /// at the top level and in each agent. Written atomically with mode 0600 (it holds the tokens).
@@ -87,16 +88,22 @@ struct ManifestFile {
 
 /// `<run>/<id>.json` while a child runs: its pid and kernel start time, so a daemon started after
 /// a killed one recognises the child that outlived it (and never starts a second copy).
+/// Writes and removals go through `io`, so a removal that checks the pid it is for cannot
+/// interleave with the write of a replacement's record.
 struct RunRecord: Equatable {
     var pid: Int32
     var startTime: UInt64
+
+    static let io = Mutex(())
 
     static func path(directory: String, id: String) -> String { directory + "/" + id + ".json" }
 
     func write(directory: String, id: String) throws(AgentError) {
         let value: JSONValue = .object(["pid": .int(Int64(pid)), "start_time": .string(String(startTime))])
         do {
-            try FileSystem.writeAtomically(Array(JSONWriter.string(value).utf8), to: Self.path(directory: directory, id: id), mode: 0o600)
+            try Self.io.withLock { _ in
+                try FileSystem.writeAtomically(Array(JSONWriter.string(value).utf8), to: Self.path(directory: directory, id: id), mode: 0o600)
+            }
         } catch {
             throw .io("cannot write the run record: \(error)")
         }
@@ -111,7 +118,16 @@ struct RunRecord: Equatable {
     }
 
     static func remove(directory: String, id: String) {
-        FileSystem.remove(path(directory: directory, id: id))
+        io.withLock { _ in FileSystem.remove(path(directory: directory, id: id)) }
+    }
+
+    /// Removes the record only while it still names `pid`: the exit of one process never
+    /// deletes the record of the agent's next one (a restart may have written it already).
+    static func remove(directory: String, id: String, ifPID pid: Int32) {
+        io.withLock { _ in
+            guard read(directory: directory, id: id)?.pid == pid else { return }
+            FileSystem.remove(path(directory: directory, id: id))
+        }
     }
 
     /// Field 22 of /proc/<pid>/stat (clock ticks after boot); nil when the process is gone.

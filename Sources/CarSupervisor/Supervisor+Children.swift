@@ -103,7 +103,7 @@ extension Supervisor {
                     var status: Int32 = 0
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 } }
-                RunRecord.remove(directory: runDirectory, id: id)
+                RunRecord.remove(directory: runDirectory, id: id, ifPID: pid)
                 state.withLock { state in
                     guard state.slots[id]?.pid == pid else { return }
                     state.slots[id]!.pid = nil
@@ -204,7 +204,8 @@ extension Supervisor {
             return next
         }
         let directory = runDirectory
-        Task { _ = try? await onPool { Result { () throws(AgentError) in RunRecord.remove(directory: directory, id: id) } } }
+        // Only if the record still names this process: a restart may have written its successor's.
+        Task { _ = try? await onPool { Result { () throws(AgentError) in RunRecord.remove(directory: directory, id: id, ifPID: pid) } } }
         switch next {
         case .nothing:
             break

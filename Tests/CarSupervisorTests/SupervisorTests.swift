@@ -326,6 +326,27 @@ import Testing
         #expect(await eventually(timeout: 2) { !processGroupAlive(resumed.pid!) })
     }
 
+    @Test func lateExitOfTheOldProcessKeepsTheReplacementsRunRecord() async throws {
+        let harness = Harness()
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("svc", harness.script("agent.sh", "exec sleep 30")))
+        let old = try #require(try await supervisor.start(id: "svc").pid)
+        let new = try #require(try await supervisor.restart(id: "svc").pid)
+        #expect(new != old)
+        let run = harness.root + "/run"
+        #expect(RunRecord.read(directory: run, id: "svc")?.pid == new)
+        // The old process's exit handling, landing after the replacement wrote its record (what
+        // the detached unlink of a restart's exit did under pool load): the record must stay.
+        supervisor.finishExit(id: "svc", pid: old, code: nil, signal: SIGTERM)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(RunRecord.read(directory: run, id: "svc")?.pid == new)
+        // The exit of the process it names still removes it.
+        _ = try await supervisor.stop(id: "svc", kill: true)
+        #expect(await eventually { RunRecord.read(directory: run, id: "svc") == nil })
+        await supervisor.shutdown()
+    }
+
     @Test func staleRunRecordIsIgnored() async throws {
         let harness = Harness()
         let command = harness.script("agent.sh", "exec sleep 30")
