@@ -215,22 +215,27 @@ extension Supervisor {
     /// Stops the agent if it runs, then forgets it. False when it was not in the manifest.
     public func remove(id: String) async throws(AgentError) -> Bool {
         try requireOwner()
-        return try await serialized(id) { () async throws(AgentError) -> Bool in
-            guard state.withLock({ $0.slots[id] != nil }) else { return false }
-            _ = try await stopHoldingGate(id, kill: false)
-            state.withLock { state in
-                guard let slot = state.slots.removeValue(forKey: id) else { return }
-                slot.cancelBackoff?()
-                slot.cancelStable?()
-                state.order.removeAll { $0 == id }
-                for (ticket, waiter) in state.waiters where waiter.id == id {
-                    state.waiters[ticket] = nil
-                    waiter.cancelTimer?()
-                    waiter.continuation.resume(returning: .failure(.notFound(id)))
+        do {
+            return try await serialized(id) { () async throws(AgentError) -> Bool in
+                guard state.withLock({ $0.slots[id] != nil }) else { return false }
+                _ = try await stopHoldingGate(id, kill: false)
+                state.withLock { state in
+                    guard let slot = state.slots.removeValue(forKey: id) else { return }
+                    slot.cancelBackoff?()
+                    slot.cancelStable?()
+                    state.order.removeAll { $0 == id }
+                    for (ticket, waiter) in state.waiters where waiter.id == id {
+                        state.waiters[ticket] = nil
+                        waiter.cancelTimer?()
+                        waiter.continuation.resume(returning: .failure(.notFound(id)))
+                    }
                 }
+                try await persist()
+                return true
             }
-            try await persist()
-            return true
+        } catch where error.kind == .notFound && state.withLock({ $0.slots[id] == nil }) {
+            // Refused by `serialized` (no gate is made for an agent that is not there).
+            return false
         }
     }
 

@@ -112,7 +112,8 @@ public final class Supervisor: Sendable {
         var order: [String] = []
         var slots: [String: Slot] = [:]
         var manifestExtra: [String: JSONValue] = [:]
-        var gates: [String: AgentGate] = [:]
+        /// Only while an operation holds or waits for the gate (`users`): dropped when idle.
+        var gates: [String: (gate: AgentGate, users: Int)] = [:]
         var waiters: [Int: Waiter] = [:]
         var nextTicket = 0
         var warnings: [String] = []
@@ -190,18 +191,26 @@ public final class Supervisor: Sendable {
         guard !shuttingDown else { throw .io("the supervisor is shutting down") }
     }
 
-    func gate(_ id: String) -> AgentGate {
-        state.withLock { state in
-            if let gate = state.gates[id] { return gate }
+    /// Runs `body` holding the agent's gate. An unknown agent is refused before a gate is made
+    /// for it (unless an operation on it, a remove, is still in progress); a gate nobody holds
+    /// or waits for is dropped, so the table never outgrows the operations in flight.
+    func serialized<T>(_ id: String, _ body: () async throws(AgentError) -> T) async throws(AgentError) -> T {
+        let gate: AgentGate = try state.withLock { state throws(AgentError) -> AgentGate in
+            if let entry = state.gates[id] {
+                state.gates[id]!.users += 1
+                return entry.gate
+            }
+            guard state.slots[id] != nil else { throw .notFound(id) }
             let gate = AgentGate()
-            state.gates[id] = gate
+            state.gates[id] = (gate, 1)
             return gate
         }
-    }
-
-    /// Runs `body` holding the agent's gate.
-    func serialized<T>(_ id: String, _ body: () async throws(AgentError) -> T) async throws(AgentError) -> T {
-        let gate = gate(id)
+        defer {
+            state.withLock { state in
+                state.gates[id]!.users -= 1
+                if state.gates[id]!.users == 0 { state.gates[id] = nil }
+            }
+        }
         try await gate.acquire(id: id)
         defer { gate.release() }
         return try await body()

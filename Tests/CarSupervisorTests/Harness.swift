@@ -51,11 +51,11 @@ final class Harness: Sendable {
     }
 
     func supervisor(manifest: String? = nil, timing: SupervisorTiming = Harness.fastTiming,
-                    forbiddenCommandRoots: [String]? = nil) -> Supervisor {
+                    forbiddenCommandRoots: [String]? = nil, pool: BlockingPool = .shared) -> Supervisor {
         Supervisor(manifestPath: manifest ?? self.manifest, logsDirectory: root + "/logs", runDirectory: root + "/run",
                    stateRoot: root, daemonURL: "ws://127.0.0.1:9/", baseEnvironment: ["PATH": "/usr/bin:/bin"],
                    watcher: PidfdChildWatcher(loop: Harness.loop), scheduler: LoopSupervisorScheduler(loop: Harness.loop),
-                   forbiddenCommandRoots: forbiddenCommandRoots ?? commandRoots, timing: timing) { [self] event in
+                   pool: pool, forbiddenCommandRoots: forbiddenCommandRoots ?? commandRoots, timing: timing) { [self] event in
             events.withLock { $0.append((event, MonotonicClock.nanoseconds())) }
         }
     }
@@ -103,4 +103,23 @@ func eventually(timeout: Double = 5, _ condition: () async -> Bool) async -> Boo
         try? await Task.sleep(for: .milliseconds(20))
     }
     return await condition()
+}
+
+/// Holds every thread of `pool` until `release()`: jobs queue behind it, in order.
+final class PoolBlocker: Sendable {
+    let pool: BlockingPool
+    private let gate = DispatchSemaphore(value: 0)
+
+    init(_ pool: BlockingPool) async {
+        self.pool = pool
+        for _ in 0..<pool.threadCount {
+            let gate = gate
+            Task { try await pool.run { gate.wait() } }
+        }
+        _ = await eventually { pool.busyCount == pool.threadCount }
+    }
+
+    func release() {
+        for _ in 0..<pool.threadCount { gate.signal() }
+    }
 }

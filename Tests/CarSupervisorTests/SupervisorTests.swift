@@ -347,6 +347,29 @@ import Testing
         await supervisor.shutdown()
     }
 
+    @Test func gatesAreNotMadeForUnknownAgentsAndDroppedWhenIdle() async throws {
+        let harness = Harness()
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        for index in 0..<5000 {
+            do {
+                _ = try await supervisor.start(id: "ghost-\(index)")
+                Issue.record("an unknown agent started")
+            } catch {
+                #expect(error.kind == .notFound)
+            }
+        }
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        _ = try await supervisor.upsert(harness.spec("a", harness.script("agent.sh", "exec sleep 30")))
+        _ = try await supervisor.start(id: "a")
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        _ = try await supervisor.stop(id: "a", kill: true)
+        #expect(try await supervisor.remove(id: "a"))
+        #expect(try await supervisor.remove(id: "a") == false)
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        await supervisor.shutdown()
+    }
+
     @Test func staleRunRecordIsIgnored() async throws {
         let harness = Harness()
         let command = harness.script("agent.sh", "exec sleep 30")
