@@ -104,7 +104,7 @@ extension Supervisor {
     /// takes at most one grace plus the kill wait), ends pending waits, releases the lock.
     /// Children of an earlier daemon (`blocked_by_pid`) are left alone.
     public func shutdown() async {
-        let running: [String] = state.withLock { state in
+        let agents: [String] = state.withLock { state in
             state.shuttingDown = true
             for id in state.order {
                 state.slots[id]?.cancelBackoff?()
@@ -116,11 +116,18 @@ extension Supervisor {
                 waiter.cancelTimer?()
                 waiter.continuation.resume(returning: .failure(.io("the supervisor is shutting down")))
             }
-            return state.order.filter { state.slots[$0]?.pid != nil }
+            return state.order
         }
+        // Every agent through its gate, so a spawn in progress (pid still nil) is waited out and
+        // then stopped; a spawn that gets the gate after this point refuses (spawnChild).
         await withTaskGroup(of: Void.self) { group in
-            for id in running {
-                group.addTask { [self] in _ = try? await serialized(id) { () async throws(AgentError) in try await stopHoldingGate(id, kill: false) } }
+            for id in agents {
+                group.addTask { [self] in
+                    _ = try? await serialized(id) { () async throws(AgentError) in
+                        guard state.withLock({ $0.slots[id]?.pid != nil }) else { return }
+                        _ = try await stopHoldingGate(id, kill: false)
+                    }
+                }
             }
         }
         state.withLock { state in

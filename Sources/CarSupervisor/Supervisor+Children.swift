@@ -64,9 +64,16 @@ extension Supervisor {
 
     /// Spawns the agent whose slot the caller set to `starting`, holding its gate.
     func spawnChild(_ id: String) async throws(AgentError) -> ManagedAgent {
-        guard let (spec, token) = state.withLock({ state in state.slots[id].map { ($0.spec, $0.token) } }) else {
-            throw .notFound(id)
+        let found: (AgentSpec, String)? = try state.withLock { state throws(AgentError) in
+            guard state.shuttingDown else { return state.slots[id].map { ($0.spec, $0.token) } }
+            // Checked holding the gate, which shutdown takes for every agent after setting the flag.
+            if state.slots[id] != nil {
+                state.slots[id]!.status = .stopped
+                state.notify(id)
+            }
+            throw .io("the supervisor is shutting down")
         }
+        guard let (spec, token) = found else { throw .notFound(id) }
         let outcome: Result<Spawned, AgentError>
         do {
             outcome = .success(try await onPool { [self] in spawnBlocking(spec: spec, token: token) })

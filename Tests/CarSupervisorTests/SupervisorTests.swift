@@ -347,6 +347,42 @@ import Testing
         await supervisor.shutdown()
     }
 
+    @Test func shutdownWaitsOutASpawnInProgressAndStopsIt() async throws {
+        let harness = Harness()
+        let pool = BlockingPool(threads: 1, maxQueued: 64)
+        let supervisor = harness.supervisor(pool: pool)
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("svc", harness.script("agent.sh", "exec sleep 30")))
+        let blocker = await PoolBlocker(pool)
+        // A start whose spawn waits on the pool (holding the gate, pid nil), and a restart queued
+        // on the gate behind it; then shutdown.
+        let starting = Task { try await supervisor.start(id: "svc") }
+        #expect(await eventually { pool.queuedCount == 1 })
+        #expect(try await supervisor.list().first?.status == .starting)
+        let restarting = Task { try await supervisor.restart(id: "svc") }
+        #expect(await eventually { supervisor.state.withLock { $0.gates["svc"]?.users } == 2 })
+        let returned = Mutex(false)
+        let shutdown = Task {
+            await supervisor.shutdown()
+            returned.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!returned.withLock { $0 }, "shutdown returned while a spawn was in progress")
+        blocker.release()
+        await shutdown.value
+        let pid = try #require(try await starting.value.pid)
+        // The child the start spawned is gone once shutdown returned; the restart spawned none.
+        #expect(!processGroupAlive(pid))
+        do {
+            _ = try await restarting.value
+            Issue.record("the restart should refuse during shutdown")
+        } catch let error as AgentError {
+            #expect(error.description.contains("shutting down"))
+        }
+        #expect(harness.startedEvents("svc").count == 1)
+        for started in harness.startedEvents("svc") { kill(-started.pid, SIGKILL) }
+    }
+
     @Test func gatesAreNotMadeForUnknownAgentsAndDroppedWhenIdle() async throws {
         let harness = Harness()
         let supervisor = harness.supervisor()
