@@ -11,7 +11,6 @@ extension Supervisor {
     /// are in `warnings`. Call once.
     public func boot() async {
         struct Loaded: Sendable {
-            var lockFD: Int32?
             var manifest = ManifestFile()
             var orphans: [String: RunRecord] = [:]
             var warnings: [String] = []
@@ -20,20 +19,33 @@ extension Supervisor {
         let manifestPath = manifestPath
         let lockPath = lockPath
         let runDirectory = runDirectory
+        // The lock first, on its own: once it is held this supervisor is the owner (`role` says
+        // so at once), while the manifest is still loading (mutations refuse until it is).
+        let lockFD: Int32?
+        do {
+            lockFD = try await onPool { .success(Result { () throws(AgentError) in try ManifestLock.acquire(lockPath) }) }.get()
+        } catch {
+            state.withLock { state in
+                state.booted = true
+                state.warnings.append("supervisor: \(error.description); agents.* is observe-only")
+            }
+            return
+        }
+        guard let lockFD else {
+            state.withLock { state in
+                state.booted = true
+                state.warnings.append("supervisor: another car-server holds the lock \(lockPath); agents.* is observe-only here (list and health read \(manifestPath))")
+            }
+            return
+        }
+        state.withLock { state in
+            state.lockFD = lockFD
+            state.role = .owner
+        }
         let loaded: Loaded
         do {
             loaded = try await onPool {
                 var loaded = Loaded()
-                do throws(AgentError) {
-                    loaded.lockFD = try ManifestLock.acquire(lockPath)
-                } catch {
-                    loaded.warnings.append("supervisor: \(error.description); agents.* is observe-only")
-                    return .success(loaded)
-                }
-                guard loaded.lockFD != nil else {
-                    loaded.warnings.append("supervisor: another car-server holds the lock \(lockPath); agents.* is observe-only here (list and health read \(manifestPath))")
-                    return .success(loaded)
-                }
                 do throws(AgentError) {
                     loaded.manifest = try ManifestFile.read(manifestPath)
                 } catch {
@@ -41,7 +53,7 @@ extension Supervisor {
                     rename(manifestPath, aside)
                     loaded.warnings.append("supervisor: \(error.description); moved it to \(aside) and started with no agents")
                 }
-                for index in loaded.manifest.entries.indices where loaded.manifest.entries[index].token == nil {
+                for index in loaded.manifest.entries.indices where !Self.tokenIsUsable(loaded.manifest.entries[index].token) {
                     loaded.manifest.entries[index].token = RandomToken.urlSafe()
                     loaded.minted = true
                 }
@@ -60,15 +72,15 @@ extension Supervisor {
             state.withLock { state in
                 state.booted = true
                 state.warnings.append("supervisor: boot failed: \(error.description); agents.* is observe-only")
+                if let fd = state.lockFD { ManifestLock.release(fd) }
+                state.lockFD = nil
+                state.role = .observer
             }
             return
         }
         state.withLock { state in
             state.booted = true
             state.warnings += loaded.warnings
-            guard let fd = loaded.lockFD else { return }
-            state.lockFD = fd
-            state.role = .owner
             state.manifestExtra = loaded.manifest.extra
             for entry in loaded.manifest.entries {
                 var slot = Slot(spec: entry.spec, token: entry.token ?? RandomToken.urlSafe())
@@ -79,8 +91,8 @@ extension Supervisor {
                 state.order.append(entry.spec.id)
                 state.slots[entry.spec.id] = slot
             }
+            state.loaded = true
         }
-        guard loaded.lockFD != nil else { return }
         if loaded.minted { try? await persist() }
         for (id, record) in loaded.orphans {
             do {
@@ -134,13 +146,14 @@ extension Supervisor {
             if let fd = state.lockFD { ManifestLock.release(fd) }
             state.lockFD = nil
             state.role = .observer
+            state.loaded = false
         }
     }
 
     // MARK: Reading
 
     public func list() async throws(AgentError) -> [ManagedAgent] {
-        if role == .owner {
+        if state.withLock({ $0.loaded }) {
             return state.withLock { state in state.order.compactMap { state.slots[$0]?.snapshot } }
         }
         let path = manifestPath
@@ -149,7 +162,7 @@ extension Supervisor {
 
     public func health() async throws(AgentError) -> [AgentHealth] {
         let specs: [AgentSpec]
-        if role == .owner {
+        if state.withLock({ $0.loaded }) {
             specs = state.withLock { state in state.order.compactMap { state.slots[$0]?.spec } }
         } else {
             let path = manifestPath
@@ -206,6 +219,7 @@ extension Supervisor {
         let snapshot: ManagedAgent = try state.withLock { state throws(AgentError) in
             if state.slots[checked.id] != nil {
                 state.slots[checked.id]!.spec = checked
+                if !Self.tokenIsUsable(state.slots[checked.id]!.token) { state.slots[checked.id]!.token = RandomToken.urlSafe() }
             } else {
                 guard state.order.count < Self.maxAgents else {
                     throw AgentError(.limit, "the manifest already holds \(Self.maxAgents) agents; remove one first")

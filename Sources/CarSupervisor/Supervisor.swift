@@ -107,6 +107,8 @@ public final class Supervisor: Sendable {
     struct State {
         var role: ManifestRole = .observer
         var booted = false
+        /// The manifest is in `slots`: set by boot after the lock (`role` is owner before it).
+        var loaded = false
         var shuttingDown = false
         var lockFD: Int32?
         var order: [String] = []
@@ -165,8 +167,15 @@ public final class Supervisor: Sendable {
 
     public var lockPath: String { manifestPath + ".lock" }
 
-    /// `observer` until `boot` took the lock.
+    /// `owner` from the moment `boot` holds the lock (even while it still loads the manifest
+    /// and starts agents), `observer` otherwise.
     public var role: ManifestRole { state.withLock { $0.role } }
+
+    /// A token minted now is 43 characters; a manifest token that is missing, empty or shorter
+    /// (hand-edited) is replaced by a fresh one.
+    static let tokenLength = RandomToken.urlSafe().utf8.count
+
+    static func tokenIsUsable(_ token: String?) -> Bool { (token?.utf8.count ?? 0) >= tokenLength }
 
     /// What boot found worth logging: observer mode, a corrupt manifest set aside, orphans, auto_start failures.
     public var warnings: [String] { state.withLock { $0.warnings } }
@@ -186,9 +195,10 @@ public final class Supervisor: Sendable {
     }
 
     func requireOwner() throws(AgentError) {
-        let (role, shuttingDown) = state.withLock { ($0.role, $0.shuttingDown) }
+        let (role, loaded, shuttingDown) = state.withLock { ($0.role, $0.loaded, $0.shuttingDown) }
         guard role == .owner else { throw .observeOnly(manifestPath) }
         guard !shuttingDown else { throw .io("the supervisor is shutting down") }
+        guard loaded else { throw .io("the supervisor is still loading its manifest; try again") }
     }
 
     /// Runs `body` holding the agent's gate. An unknown agent is refused before a gate is made

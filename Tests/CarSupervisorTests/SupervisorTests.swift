@@ -108,22 +108,23 @@ import Testing
     @Test func keepsUnknownKeysAndIsPrivate() async throws {
         let harness = Harness()
         let command = harness.script("ok.sh", "exit 0")
+        let kept = String(repeating: "k", count: 43)
         let original: JSONValue = .object([
             "schema": .int(9),
             "agents": .array([.object(["id": .string("old"), "name": .string("Old"), "command": .string(command),
-                                       "token": .string("kept-token"), "newer_field": .object(["x": .bool(true)])])]),
+                                       "token": .string(kept), "newer_field": .object(["x": .bool(true)])])]),
         ])
         try FileSystem.writeAtomically(Array(JSONWriter.string(original).utf8), to: harness.manifest, mode: 0o644)
         let supervisor = harness.supervisor()
         await supervisor.boot()
-        #expect(supervisor.token(forAgent: "old") == "kept-token")
+        #expect(supervisor.token(forAgent: "old") == kept)
         _ = try await supervisor.upsert(harness.spec("new", command))
         let written = try JSONParser.parse(FileSystem.readWhole(harness.manifest, limit: 1 << 20))
         #expect(written["schema"] == .int(9))
         let agents = try #require(written["agents"]?.arrayValue)
         #expect(agents.count == 2)
         #expect(agents[0]["newer_field"] == .object(["x": .bool(true)]))
-        #expect(agents[0]["token"] == .string("kept-token"))
+        #expect(agents[0]["token"] == .string(kept))
         #expect(agents[1]["token"]?.stringValue?.utf8.count == 43)
         var info = stat()
         stat(harness.manifest, &info)
@@ -132,6 +133,53 @@ import Testing
         #expect(try await supervisor.remove(id: "old") == false)
         #expect(try await supervisor.list().map(\.spec.id) == ["new"])
         await supervisor.shutdown()
+    }
+
+    @Test func emptyOrShortTokensAreReplacedAtBoot() async throws {
+        let harness = Harness()
+        let command = harness.script("ok.sh", "exit 0")
+        let good = String(repeating: "g", count: 43)
+        let agents: [JSONValue] = [("empty", ""), ("short", "abc"), ("good", good)].map { id, token in
+            .object(["id": .string(id), "command": .string(command), "token": .string(token)])
+        }
+        try FileSystem.writeAtomically(Array(JSONWriter.string(.object(["agents": .array(agents)])).utf8), to: harness.manifest, mode: 0o600)
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        #expect(supervisor.token(forAgent: "good") == good)
+        for id in ["empty", "short"] {
+            let token = try #require(supervisor.token(forAgent: id))
+            #expect(token.utf8.count == 43, "\(id)")
+        }
+        let written = try JSONParser.parse(FileSystem.readWhole(harness.manifest, limit: 1 << 20))
+        let tokens = try #require(written["agents"]?.arrayValue).compactMap { $0["token"]?.stringValue }
+        #expect(tokens.map(\.utf8.count) == [43, 43, 43])
+        #expect(tokens[0] == supervisor.token(forAgent: "empty"))
+        await supervisor.shutdown()
+    }
+
+    @Test func roleIsOwnerOnceTheLockIsHeldWhileBootStillLoads() async throws {
+        let harness = Harness()
+        // A FIFO as the manifest: boot's read blocks until the test writes it.
+        #expect(mkfifo(harness.manifest, 0o600) == 0)
+        let supervisor = harness.supervisor()
+        let booting = Task { await supervisor.boot() }
+        #expect(await eventually { supervisor.role == .owner })
+        do {
+            _ = try await supervisor.upsert(harness.spec("a", harness.script("ok.sh", "exit 0")))
+            Issue.record("a mutation before the manifest is loaded must refuse")
+        } catch {
+            #expect(error.description.contains("still loading"))
+        }
+        let writer = open(harness.manifest, O_WRONLY)
+        #expect(writer >= 0)
+        let body = Array(#"{"agents": []}"#.utf8)
+        _ = body.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+        close(writer)
+        await booting.value
+        #expect(supervisor.role == .owner)
+        #expect(try await supervisor.list().isEmpty)
+        await supervisor.shutdown()
+        #expect(supervisor.role == .observer)
     }
 
     @Test func secondSupervisorObservesOnly() async throws {
