@@ -469,6 +469,67 @@ import Testing
         await second.shutdown()
     }
 
+    @Test func liveRunRecordWithAnotherStartTimeIsIgnored() async throws {
+        // A reused pid: the recorded pid is alive (this test process) but started at another time.
+        let harness = Harness()
+        let command = harness.script("agent.sh", "exec sleep 30")
+        let first = harness.supervisor()
+        await first.boot()
+        _ = try await first.upsert(harness.spec("svc", command))
+        await first.shutdown()
+        let ours = try #require(RunRecord.startTime(of: getpid()))
+        try RunRecord(pid: getpid(), startTime: ours + 1).write(directory: harness.root + "/run", id: "svc")
+        let second = harness.supervisor()
+        await second.boot()
+        let agent = try #require(try await second.list().first)
+        #expect(agent.status == .stopped)
+        #expect(agent.blockedByPID == nil)
+        #expect(!FileSystem.exists(harness.root + "/run/svc.json"))
+        #expect(try await second.start(id: "svc").status == .running)
+        await second.shutdown()
+    }
+
+    @Test func childSignalMaskIsEmptyAndSigtermDefaultWhenTheSpawningThreadBlocksIt() async throws {
+        let harness = Harness()
+        // Pool threads made by a thread that blocks SIGTERM inherit the block, as the daemon's do.
+        let made = Mutex<BlockingPool?>(nil)
+        let thread = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            made.withLock { $0 = BlockingPool(threads: 1, maxQueued: 16) }
+        }
+        thread.start()
+        #expect(await eventually { made.withLock { $0 != nil } })
+        let pool = try #require(made.withLock { $0 })
+        let blocked = try await pool.run { () -> Bool in
+            var current = sigset_t()
+            pthread_sigmask(SIG_BLOCK, nil, &current)
+            return sigismember(&current, SIGTERM) == 1
+        }
+        #expect(blocked, "the spawning thread should block SIGTERM")
+        // SIGTERM ignored in this process during the spawn: the child must still get the default.
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        var previous = sigaction()
+        sigaction(SIGTERM, &ignore, &previous)
+        defer { sigaction(SIGTERM, &previous, nil) }
+        let supervisor = harness.supervisor(pool: pool)
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("mask", harness.script("mask.sh", "grep -E '^Sig(Blk|Ign):' /proc/self/status\nexec sleep 30")))
+        _ = try await supervisor.start(id: "mask")
+        #expect(await eventually { (try? await supervisor.tailLog(id: "mask", lines: 0, offset: 0, stream: "stdout"))?.stdout.count == 2 })
+        let lines = try await supervisor.tailLog(id: "mask", lines: 0, offset: 0, stream: "stdout").stdout
+        let sigterm: UInt64 = 1 << (UInt64(SIGTERM) - 1)
+        for name in ["SigBlk", "SigIgn"] {
+            let line = try #require(lines.first { $0.hasPrefix(name + ":") }, "\(name) in \(lines)")
+            let mask = try #require(UInt64(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces), radix: 16))
+            #expect(mask & sigterm == 0, "\(line)")
+        }
+        await supervisor.shutdown()
+    }
+
     @Test func waitTimesOutSucceedsAndCancels() async throws {
         let harness = Harness()
         let supervisor = harness.supervisor()
