@@ -1,3 +1,4 @@
+import CCarSystem
 import CarFiles
 import CarJSON
 import Glibc
@@ -141,11 +142,6 @@ struct RunRecord: Equatable {
         return UInt64(String(decoding: fields[19], as: UTF8.self))
     }
 
-    /// True when the recorded process still runs (the same process, not a reused pid).
-    var isAlive: Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        return Self.startTime(of: pid) == startTime
-    }
 }
 
 /// `flock(LOCK_EX | LOCK_NB)` on `<manifest>.lock`, held for the supervisor's life; the kernel
@@ -175,5 +171,61 @@ enum ManifestLock {
     static func release(_ fd: Int32) {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+}
+
+/// A live process of an earlier daemon, held by a pidfd: signals reach that process and never
+/// one that reused its pid. The pidfd is opened before the start time is compared, and the
+/// process is checked to be alive after, so it certainly refers to the recorded process.
+final class PinnedProcess: Sendable {
+    let pid: Int32
+    /// It led its process group at boot (our children do): the group is signalled with it.
+    let leadsGroup: Bool
+    private let fd: Mutex<Int32>
+
+    private init(pid: Int32, fd: Int32, leadsGroup: Bool) {
+        self.pid = pid
+        self.leadsGroup = leadsGroup
+        self.fd = Mutex(fd)
+    }
+
+    deinit { close() }
+
+    /// nil when the recorded process is gone (or its pid now names another process). Blocking.
+    static func open(_ record: RunRecord) -> PinnedProcess? {
+        let fd = car_pidfd_open(record.pid, 0)
+        guard fd >= 0 else { return nil }
+        let leads = getpgid(record.pid) == record.pid
+        guard RunRecord.startTime(of: record.pid) == record.startTime, car_pidfd_send_signal(fd, 0) == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        return PinnedProcess(pid: record.pid, fd: fd, leadsGroup: leads)
+    }
+
+    /// Runs `body` with the open pidfd (nil when it was closed).
+    func withDescriptor<T>(_ body: (Int32) -> T) -> T? {
+        fd.withLock { fd in fd >= 0 ? body(fd) : nil }
+    }
+
+    /// The process, then its group while the leader still lives (it pins the group id).
+    func signal(_ number: Int32) {
+        fd.withLock { fd in
+            guard fd >= 0, car_pidfd_send_signal(fd, number) == 0 else { return }
+            if leadsGroup { kill(-pid, number) }
+        }
+    }
+
+    /// After its exit: SIGKILL to what is left of its group (as for our own children), then the pidfd closed.
+    func exited() {
+        if leadsGroup { kill(-pid, SIGKILL) }
+        close()
+    }
+
+    func close() {
+        fd.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
     }
 }

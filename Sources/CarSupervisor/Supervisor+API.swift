@@ -12,7 +12,7 @@ extension Supervisor {
     public func boot() async {
         struct Loaded: Sendable {
             var manifest = ManifestFile()
-            var orphans: [String: RunRecord] = [:]
+            var orphans: [String: PinnedProcess] = [:]
             var warnings: [String] = []
             var minted = false
         }
@@ -59,8 +59,8 @@ extension Supervisor {
                 }
                 for entry in loaded.manifest.entries {
                     guard let record = RunRecord.read(directory: runDirectory, id: entry.spec.id) else { continue }
-                    if record.isAlive {
-                        loaded.orphans[entry.spec.id] = record
+                    if let orphan = PinnedProcess.open(record) {
+                        loaded.orphans[entry.spec.id] = orphan
                         loaded.warnings.append("supervisor: agent '\(entry.spec.id)' is still running as pid \(record.pid), left by an earlier car-server; not starting a second copy (backoff, blocked_by_pid)")
                     } else {
                         RunRecord.remove(directory: runDirectory, id: entry.spec.id)
@@ -87,6 +87,7 @@ extension Supervisor {
                 if let orphan = loaded.orphans[entry.spec.id] {
                     slot.status = .backoff
                     slot.blockedByPID = orphan.pid
+                    slot.orphan = orphan
                 }
                 state.order.append(entry.spec.id)
                 state.slots[entry.spec.id] = slot
@@ -94,13 +95,13 @@ extension Supervisor {
             state.loaded = true
         }
         if loaded.minted { try? await persist() }
-        for (id, record) in loaded.orphans {
-            do {
-                try watcher.watch(pid: record.pid) { [self] in childExited(id: id, pid: record.pid, ours: false) }
-            } catch {
-                // Gone between the check and the watch (ESRCH), or no pidfd: supervise it now.
-                childExited(id: id, pid: record.pid, ours: false)
+        for (id, orphan) in loaded.orphans {
+            let pid = orphan.pid
+            let watching = orphan.withDescriptor { fd in
+                (try? watcher.watch(pidfd: fd) { [self] in childExited(id: id, pid: pid, ours: false) }) != nil
             }
+            // The pidfd could not be watched: supervise the agent now rather than never.
+            if watching != true { childExited(id: id, pid: pid, ours: false) }
         }
         let autoStart = state.withLock { state in state.order.filter { state.slots[$0]?.spec.autoStart == true && state.slots[$0]?.blockedByPID == nil } }
         for id in autoStart {

@@ -50,7 +50,9 @@ public struct SupervisorTiming: Sendable {
 ///   the agent in `backoff` with `blocked_by_pid`; nothing is spawned. When it exits, the agent is
 ///   started again if it is `auto_start` or its policy is not `never` (the exit status of a process
 ///   that is not our child cannot be collected, so it counts as a failure); otherwise `stopped`.
-///   `stop` on such an agent signals that process.
+///   `stop` on such an agent signals that process through the pidfd opened at boot (before its
+///   start time was compared), never a later process with its pid; when it exits, what is left
+///   of its process group is SIGKILLed.
 public final class Supervisor: Sendable {
     public let manifestPath: String
     public let logsDirectory: String
@@ -80,6 +82,8 @@ public final class Supervisor: Sendable {
         var restartCount = 0
         var startedAt: Double?
         var blockedByPID: Int32?
+        /// The process `blockedByPID` names, held by its pidfd.
+        var orphan: PinnedProcess?
         var sessionID: String?
         var stopRequested = false
         /// Bumped by every start, stop and remove: a backoff timer armed before does nothing.

@@ -454,6 +454,40 @@ import Testing
         await supervisor.shutdown()
     }
 
+    @Test func orphanIsHeldByPidfdAndItsGroupIsKilledWhenItExits() async throws {
+        let harness = Harness()
+        let command = harness.script("group.sh", "sleep 30 &\nwait")
+        let first = harness.supervisor()
+        await first.boot()
+        _ = try await first.upsert(harness.spec("svc", command, restart: .never))
+        _ = try await first.upsert(harness.spec("other", command, restart: .never))
+        await first.shutdown()
+        var orphans: [String: Int32] = [:]
+        for id in ["svc", "other"] {
+            let pid = try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+            orphans[id] = pid
+            try RunRecord(pid: pid, startTime: try #require(RunRecord.startTime(of: pid))).write(directory: harness.root + "/run", id: id)
+        }
+        try await Task.sleep(for: .milliseconds(100)) // the scripts' sleep children exist
+        let second = harness.supervisor()
+        await second.boot()
+        #expect(try await second.list().map(\.blockedByPID) == [orphans["svc"], orphans["other"]])
+        // The leader dies (not through us): what is left of its group is killed too.
+        let svc = orphans["svc"]!
+        kill(svc, SIGKILL)
+        #expect(await eventually { (try? await second.list().first?.status) == .stopped })
+        #expect(await eventually(timeout: 2) { !processGroupAlive(svc) })
+        // stop on an orphan signals it through its pidfd (and its group).
+        let other = orphans["other"]!
+        #expect(try await second.stop(id: "other", kill: false).status == .stopped)
+        #expect(await eventually(timeout: 2) { !processGroupAlive(other) })
+        for pid in [svc, other] {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        await second.shutdown()
+    }
+
     @Test func staleRunRecordIsIgnored() async throws {
         let harness = Harness()
         let command = harness.script("agent.sh", "exec sleep 30")
