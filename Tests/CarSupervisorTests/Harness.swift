@@ -68,6 +68,21 @@ final class Harness: Sendable {
         return path
     }
 
+    /// A child of the test in its own group, as an earlier daemon's agent; retries ETXTBSY (a
+    /// script just written is open in another test's child between its fork and exec).
+    func spawnOrphan(_ command: String) throws -> Int32 {
+        var attempt = 0
+        while true {
+            do {
+                return try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+            } catch {
+                attempt += 1
+                guard error.code == ETXTBSY, attempt < 20 else { throw error }
+                usleep(20_000)
+            }
+        }
+    }
+
     func spec(_ id: String, _ command: String, restart: RestartPolicy = .onFailure, maxRestarts: Int? = nil,
               backoff: Double? = nil, autoStart: Bool = false) -> AgentSpec {
         AgentSpec(id: id, name: id, command: command, restart: restart, maxRestarts: maxRestarts, backoffSecs: backoff, autoStart: autoStart)

@@ -345,7 +345,7 @@ import Testing
         _ = try await first.upsert(harness.spec("svc", command, autoStart: true))
         await first.shutdown()
 
-        let orphan = try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+        let orphan = try harness.spawnOrphan(command)
         try await Task.sleep(for: .milliseconds(50))
         let record = RunRecord(pid: orphan, startTime: try #require(RunRecord.startTime(of: orphan)))
         try record.write(directory: harness.root + "/run", id: "svc")
@@ -464,7 +464,7 @@ import Testing
         await first.shutdown()
         var orphans: [String: Int32] = [:]
         for id in ["svc", "other"] {
-            let pid = try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+            let pid = try harness.spawnOrphan(command)
             orphans[id] = pid
             try RunRecord(pid: pid, startTime: try #require(RunRecord.startTime(of: pid))).write(directory: harness.root + "/run", id: id)
         }
