@@ -42,7 +42,7 @@ let package = Package(
         // The approval-transport configuration (messaging.json), pairing and channel liveness.
         .target(name: "CarMessaging", dependencies: ["CarIO", "CarJSON", "CarFiles", "CarWebSocket"]),
         // The agent supervisor: manifest, exclusive lock, children and their status machine, logs.
-        .target(name: "CarSupervisor", dependencies: ["CarIO", "CarJSON", "CarFiles"]),
+        .target(name: "CarSupervisor", dependencies: ["CarIO", "CarJSON", "CarFiles", "CCarSystem"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.

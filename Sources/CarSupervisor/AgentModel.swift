@@ -280,6 +280,8 @@ public struct AgentError: Error, Sendable, CustomStringConvertible, Equatable {
 /// killed daemon): a pidfd works for any pid. `onExit` is called once, on any thread.
 public protocol ChildWatcher: Sendable {
     func watch(pid: Int32, onExit: @escaping @Sendable () -> Void) throws
+    /// The same for a pidfd the caller owns (it keeps it; the watcher watches a duplicate).
+    func watch(pidfd: Int32, onExit: @escaping @Sendable () -> Void) throws
 }
 
 /// Timers (backoff, stop grace, wait timeouts, the uptime that resets the restart counter),

@@ -1,6 +1,8 @@
+import CCarSystem
 import CarFiles
 import CarJSON
 import Glibc
+import Synchronization
 
 /// `agents.json`: `{"agents": [spec + "token", ...], ...}`. Keys a newer daemon wrote are kept,
 /// at the top level and in each agent. Written atomically with mode 0600 (it holds the tokens).
@@ -87,16 +89,22 @@ struct ManifestFile {
 
 /// `<run>/<id>.json` while a child runs: its pid and kernel start time, so a daemon started after
 /// a killed one recognises the child that outlived it (and never starts a second copy).
+/// Writes and removals go through `io`, so a removal that checks the pid it is for cannot
+/// interleave with the write of a replacement's record.
 struct RunRecord: Equatable {
     var pid: Int32
     var startTime: UInt64
+
+    static let io = Mutex(())
 
     static func path(directory: String, id: String) -> String { directory + "/" + id + ".json" }
 
     func write(directory: String, id: String) throws(AgentError) {
         let value: JSONValue = .object(["pid": .int(Int64(pid)), "start_time": .string(String(startTime))])
         do {
-            try FileSystem.writeAtomically(Array(JSONWriter.string(value).utf8), to: Self.path(directory: directory, id: id), mode: 0o600)
+            try Self.io.withLock { _ in
+                try FileSystem.writeAtomically(Array(JSONWriter.string(value).utf8), to: Self.path(directory: directory, id: id), mode: 0o600)
+            }
         } catch {
             throw .io("cannot write the run record: \(error)")
         }
@@ -111,7 +119,16 @@ struct RunRecord: Equatable {
     }
 
     static func remove(directory: String, id: String) {
-        FileSystem.remove(path(directory: directory, id: id))
+        io.withLock { _ in FileSystem.remove(path(directory: directory, id: id)) }
+    }
+
+    /// Removes the record only while it still names `pid`: the exit of one process never
+    /// deletes the record of the agent's next one (a restart may have written it already).
+    static func remove(directory: String, id: String, ifPID pid: Int32) {
+        io.withLock { _ in
+            guard read(directory: directory, id: id)?.pid == pid else { return }
+            FileSystem.remove(path(directory: directory, id: id))
+        }
     }
 
     /// Field 22 of /proc/<pid>/stat (clock ticks after boot); nil when the process is gone.
@@ -125,11 +142,6 @@ struct RunRecord: Equatable {
         return UInt64(String(decoding: fields[19], as: UTF8.self))
     }
 
-    /// True when the recorded process still runs (the same process, not a reused pid).
-    var isAlive: Bool {
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        return Self.startTime(of: pid) == startTime
-    }
 }
 
 /// `flock(LOCK_EX | LOCK_NB)` on `<manifest>.lock`, held for the supervisor's life; the kernel
@@ -159,5 +171,61 @@ enum ManifestLock {
     static func release(_ fd: Int32) {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+}
+
+/// A live process of an earlier daemon, held by a pidfd: signals reach that process and never
+/// one that reused its pid. The pidfd is opened before the start time is compared, and the
+/// process is checked to be alive after, so it certainly refers to the recorded process.
+final class PinnedProcess: Sendable {
+    let pid: Int32
+    /// It led its process group at boot (our children do): the group is signalled with it.
+    let leadsGroup: Bool
+    private let fd: Mutex<Int32>
+
+    private init(pid: Int32, fd: Int32, leadsGroup: Bool) {
+        self.pid = pid
+        self.leadsGroup = leadsGroup
+        self.fd = Mutex(fd)
+    }
+
+    deinit { close() }
+
+    /// nil when the recorded process is gone (or its pid now names another process). Blocking.
+    static func open(_ record: RunRecord) -> PinnedProcess? {
+        let fd = car_pidfd_open(record.pid, 0)
+        guard fd >= 0 else { return nil }
+        let leads = getpgid(record.pid) == record.pid
+        guard RunRecord.startTime(of: record.pid) == record.startTime, car_pidfd_send_signal(fd, 0) == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        return PinnedProcess(pid: record.pid, fd: fd, leadsGroup: leads)
+    }
+
+    /// Runs `body` with the open pidfd (nil when it was closed).
+    func withDescriptor<T>(_ body: (Int32) -> T) -> T? {
+        fd.withLock { fd in fd >= 0 ? body(fd) : nil }
+    }
+
+    /// The process, then its group while the leader still lives (it pins the group id).
+    func signal(_ number: Int32) {
+        fd.withLock { fd in
+            guard fd >= 0, car_pidfd_send_signal(fd, number) == 0 else { return }
+            if leadsGroup { kill(-pid, number) }
+        }
+    }
+
+    /// After its exit: SIGKILL to what is left of its group (as for our own children), then the pidfd closed.
+    func exited() {
+        if leadsGroup { kill(-pid, SIGKILL) }
+        close()
+    }
+
+    func close() {
+        fd.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
     }
 }

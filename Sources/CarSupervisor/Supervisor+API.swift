@@ -11,29 +11,41 @@ extension Supervisor {
     /// are in `warnings`. Call once.
     public func boot() async {
         struct Loaded: Sendable {
-            var lockFD: Int32?
             var manifest = ManifestFile()
-            var orphans: [String: RunRecord] = [:]
+            var orphans: [String: PinnedProcess] = [:]
             var warnings: [String] = []
             var minted = false
         }
         let manifestPath = manifestPath
         let lockPath = lockPath
         let runDirectory = runDirectory
+        // The lock first, on its own: once it is held this supervisor is the owner (`role` says
+        // so at once), while the manifest is still loading (mutations refuse until it is).
+        let lockFD: Int32?
+        do {
+            lockFD = try await onPool { .success(Result { () throws(AgentError) in try ManifestLock.acquire(lockPath) }) }.get()
+        } catch {
+            state.withLock { state in
+                state.booted = true
+                state.warnings.append("supervisor: \(error.description); agents.* is observe-only")
+            }
+            return
+        }
+        guard let lockFD else {
+            state.withLock { state in
+                state.booted = true
+                state.warnings.append("supervisor: another car-server holds the lock \(lockPath); agents.* is observe-only here (list and health read \(manifestPath))")
+            }
+            return
+        }
+        state.withLock { state in
+            state.lockFD = lockFD
+            state.role = .owner
+        }
         let loaded: Loaded
         do {
             loaded = try await onPool {
                 var loaded = Loaded()
-                do throws(AgentError) {
-                    loaded.lockFD = try ManifestLock.acquire(lockPath)
-                } catch {
-                    loaded.warnings.append("supervisor: \(error.description); agents.* is observe-only")
-                    return .success(loaded)
-                }
-                guard loaded.lockFD != nil else {
-                    loaded.warnings.append("supervisor: another car-server holds the lock \(lockPath); agents.* is observe-only here (list and health read \(manifestPath))")
-                    return .success(loaded)
-                }
                 do throws(AgentError) {
                     loaded.manifest = try ManifestFile.read(manifestPath)
                 } catch {
@@ -41,14 +53,14 @@ extension Supervisor {
                     rename(manifestPath, aside)
                     loaded.warnings.append("supervisor: \(error.description); moved it to \(aside) and started with no agents")
                 }
-                for index in loaded.manifest.entries.indices where loaded.manifest.entries[index].token == nil {
+                for index in loaded.manifest.entries.indices where !Self.tokenIsUsable(loaded.manifest.entries[index].token) {
                     loaded.manifest.entries[index].token = RandomToken.urlSafe()
                     loaded.minted = true
                 }
                 for entry in loaded.manifest.entries {
                     guard let record = RunRecord.read(directory: runDirectory, id: entry.spec.id) else { continue }
-                    if record.isAlive {
-                        loaded.orphans[entry.spec.id] = record
+                    if let orphan = PinnedProcess.open(record) {
+                        loaded.orphans[entry.spec.id] = orphan
                         loaded.warnings.append("supervisor: agent '\(entry.spec.id)' is still running as pid \(record.pid), left by an earlier car-server; not starting a second copy (backoff, blocked_by_pid)")
                     } else {
                         RunRecord.remove(directory: runDirectory, id: entry.spec.id)
@@ -60,35 +72,36 @@ extension Supervisor {
             state.withLock { state in
                 state.booted = true
                 state.warnings.append("supervisor: boot failed: \(error.description); agents.* is observe-only")
+                if let fd = state.lockFD { ManifestLock.release(fd) }
+                state.lockFD = nil
+                state.role = .observer
             }
             return
         }
         state.withLock { state in
             state.booted = true
             state.warnings += loaded.warnings
-            guard let fd = loaded.lockFD else { return }
-            state.lockFD = fd
-            state.role = .owner
             state.manifestExtra = loaded.manifest.extra
             for entry in loaded.manifest.entries {
                 var slot = Slot(spec: entry.spec, token: entry.token ?? RandomToken.urlSafe())
                 if let orphan = loaded.orphans[entry.spec.id] {
                     slot.status = .backoff
                     slot.blockedByPID = orphan.pid
+                    slot.orphan = orphan
                 }
                 state.order.append(entry.spec.id)
                 state.slots[entry.spec.id] = slot
             }
+            state.loaded = true
         }
-        guard loaded.lockFD != nil else { return }
         if loaded.minted { try? await persist() }
-        for (id, record) in loaded.orphans {
-            do {
-                try watcher.watch(pid: record.pid) { [self] in childExited(id: id, pid: record.pid, ours: false) }
-            } catch {
-                // Gone between the check and the watch (ESRCH), or no pidfd: supervise it now.
-                childExited(id: id, pid: record.pid, ours: false)
+        for (id, orphan) in loaded.orphans {
+            let pid = orphan.pid
+            let watching = orphan.withDescriptor { fd in
+                (try? watcher.watch(pidfd: fd) { [self] in childExited(id: id, pid: pid, ours: false) }) != nil
             }
+            // The pidfd could not be watched: supervise the agent now rather than never.
+            if watching != true { childExited(id: id, pid: pid, ours: false) }
         }
         let autoStart = state.withLock { state in state.order.filter { state.slots[$0]?.spec.autoStart == true && state.slots[$0]?.blockedByPID == nil } }
         for id in autoStart {
@@ -104,7 +117,7 @@ extension Supervisor {
     /// takes at most one grace plus the kill wait), ends pending waits, releases the lock.
     /// Children of an earlier daemon (`blocked_by_pid`) are left alone.
     public func shutdown() async {
-        let running: [String] = state.withLock { state in
+        let agents: [String] = state.withLock { state in
             state.shuttingDown = true
             for id in state.order {
                 state.slots[id]?.cancelBackoff?()
@@ -116,24 +129,32 @@ extension Supervisor {
                 waiter.cancelTimer?()
                 waiter.continuation.resume(returning: .failure(.io("the supervisor is shutting down")))
             }
-            return state.order.filter { state.slots[$0]?.pid != nil }
+            return state.order
         }
+        // Every agent through its gate, so a spawn in progress (pid still nil) is waited out and
+        // then stopped; a spawn that gets the gate after this point refuses (spawnChild).
         await withTaskGroup(of: Void.self) { group in
-            for id in running {
-                group.addTask { [self] in _ = try? await serialized(id) { () async throws(AgentError) in try await stopHoldingGate(id, kill: false) } }
+            for id in agents {
+                group.addTask { [self] in
+                    _ = try? await serialized(id) { () async throws(AgentError) in
+                        guard state.withLock({ $0.slots[id]?.pid != nil }) else { return }
+                        _ = try await stopHoldingGate(id, kill: false)
+                    }
+                }
             }
         }
         state.withLock { state in
             if let fd = state.lockFD { ManifestLock.release(fd) }
             state.lockFD = nil
             state.role = .observer
+            state.loaded = false
         }
     }
 
     // MARK: Reading
 
     public func list() async throws(AgentError) -> [ManagedAgent] {
-        if role == .owner {
+        if state.withLock({ $0.loaded }) {
             return state.withLock { state in state.order.compactMap { state.slots[$0]?.snapshot } }
         }
         let path = manifestPath
@@ -142,7 +163,7 @@ extension Supervisor {
 
     public func health() async throws(AgentError) -> [AgentHealth] {
         let specs: [AgentSpec]
-        if role == .owner {
+        if state.withLock({ $0.loaded }) {
             specs = state.withLock { state in state.order.compactMap { state.slots[$0]?.spec } }
         } else {
             let path = manifestPath
@@ -199,6 +220,7 @@ extension Supervisor {
         let snapshot: ManagedAgent = try state.withLock { state throws(AgentError) in
             if state.slots[checked.id] != nil {
                 state.slots[checked.id]!.spec = checked
+                if !Self.tokenIsUsable(state.slots[checked.id]!.token) { state.slots[checked.id]!.token = RandomToken.urlSafe() }
             } else {
                 guard state.order.count < Self.maxAgents else {
                     throw AgentError(.limit, "the manifest already holds \(Self.maxAgents) agents; remove one first")
@@ -215,22 +237,27 @@ extension Supervisor {
     /// Stops the agent if it runs, then forgets it. False when it was not in the manifest.
     public func remove(id: String) async throws(AgentError) -> Bool {
         try requireOwner()
-        return try await serialized(id) { () async throws(AgentError) -> Bool in
-            guard state.withLock({ $0.slots[id] != nil }) else { return false }
-            _ = try await stopHoldingGate(id, kill: false)
-            state.withLock { state in
-                guard let slot = state.slots.removeValue(forKey: id) else { return }
-                slot.cancelBackoff?()
-                slot.cancelStable?()
-                state.order.removeAll { $0 == id }
-                for (ticket, waiter) in state.waiters where waiter.id == id {
-                    state.waiters[ticket] = nil
-                    waiter.cancelTimer?()
-                    waiter.continuation.resume(returning: .failure(.notFound(id)))
+        do {
+            return try await serialized(id) { () async throws(AgentError) -> Bool in
+                guard state.withLock({ $0.slots[id] != nil }) else { return false }
+                _ = try await stopHoldingGate(id, kill: false)
+                state.withLock { state in
+                    guard let slot = state.slots.removeValue(forKey: id) else { return }
+                    slot.cancelBackoff?()
+                    slot.cancelStable?()
+                    state.order.removeAll { $0 == id }
+                    for (ticket, waiter) in state.waiters where waiter.id == id {
+                        state.waiters[ticket] = nil
+                        waiter.cancelTimer?()
+                        waiter.continuation.resume(returning: .failure(.notFound(id)))
+                    }
                 }
+                try await persist()
+                return true
             }
-            try await persist()
-            return true
+        } catch where error.kind == .notFound && state.withLock({ $0.slots[id] == nil }) {
+            // Refused by `serialized` (no gate is made for an agent that is not there).
+            return false
         }
     }
 

@@ -64,9 +64,16 @@ extension Supervisor {
 
     /// Spawns the agent whose slot the caller set to `starting`, holding its gate.
     func spawnChild(_ id: String) async throws(AgentError) -> ManagedAgent {
-        guard let (spec, token) = state.withLock({ state in state.slots[id].map { ($0.spec, $0.token) } }) else {
-            throw .notFound(id)
+        let found: (AgentSpec, String)? = try state.withLock { state throws(AgentError) in
+            guard state.shuttingDown else { return state.slots[id].map { ($0.spec, $0.token) } }
+            // Checked holding the gate, which shutdown takes for every agent after setting the flag.
+            if state.slots[id] != nil {
+                state.slots[id]!.status = .stopped
+                state.notify(id)
+            }
+            throw .io("the supervisor is shutting down")
         }
+        guard let (spec, token) = found else { throw .notFound(id) }
         let outcome: Result<Spawned, AgentError>
         do {
             outcome = .success(try await onPool { [self] in spawnBlocking(spec: spec, token: token) })
@@ -103,7 +110,7 @@ extension Supervisor {
                     var status: Int32 = 0
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 } }
-                RunRecord.remove(directory: runDirectory, id: id)
+                RunRecord.remove(directory: runDirectory, id: id, ifPID: pid)
                 state.withLock { state in
                     guard state.slots[id]?.pid == pid else { return }
                     state.slots[id]!.pid = nil
@@ -163,9 +170,12 @@ extension Supervisor {
     func finishExit(id: String, pid: Int32, code: Int32?, signal: Int32?) {
         onEvent(.exited(id: id, pid: pid, code: code, signal: signal))
         enum Next { case nothing, restart(epoch: Int, delay: Double), resume(epoch: Int) }
+        var orphan: PinnedProcess?
         let next: Next = state.withLock { state in
             guard var slot = state.slots[id], slot.pid == pid || slot.blockedByPID == pid else { return .nothing }
             let wasOrphan = slot.blockedByPID == pid
+            if wasOrphan { orphan = slot.orphan }
+            slot.orphan = nil
             slot.pid = nil
             slot.blockedByPID = nil
             slot.cancelStable?()
@@ -203,8 +213,10 @@ extension Supervisor {
             state.notify(id)
             return next
         }
+        orphan?.exited()
         let directory = runDirectory
-        Task { _ = try? await onPool { Result { () throws(AgentError) in RunRecord.remove(directory: directory, id: id) } } }
+        // Only if the record still names this process: a restart may have written its successor's.
+        Task { _ = try? await onPool { Result { () throws(AgentError) in RunRecord.remove(directory: directory, id: id, ifPID: pid) } } }
         switch next {
         case .nothing:
             break
@@ -244,7 +256,8 @@ extension Supervisor {
     func stopHoldingGate(_ id: String, kill hard: Bool) async throws(AgentError) -> ManagedAgent {
         let ticket: Int
         let target: Int32
-        enum Plan { case done(ManagedAgent), signal(Int32, Int) }
+        let orphan: PinnedProcess?
+        enum Plan { case done(ManagedAgent), signal(Int32, Int, PinnedProcess?) }
         let plan: Plan = try state.withLock { state throws(AgentError) -> Plan in
             guard var slot = state.slots[id] else { throw .notFound(id) }
             slot.epoch += 1
@@ -261,13 +274,23 @@ extension Supervisor {
             slot.stopRequested = true
             let ticket = state.ticket()
             state.slots[id] = slot
-            return .signal(pid, ticket)
+            return .signal(pid, ticket, slot.pid == nil ? slot.orphan : nil)
         }
         switch plan {
         case .done(let snapshot): return snapshot
-        case .signal(let pid, let number):
+        case .signal(let pid, let number, let pinned):
             target = pid
             ticket = number
+            orphan = pinned
+        }
+        // Our child by pid (its zombie pins the pid until we reap it); an orphan through its pidfd.
+        let send: @Sendable (Int32) -> Void = { number in
+            if let orphan {
+                orphan.signal(number)
+            } else {
+                kill(-target, number)
+                kill(target, number)
+            }
         }
         let exited: Bool = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let registered = state.withLock { state -> Bool in
@@ -279,17 +302,12 @@ extension Supervisor {
                 continuation.resume(returning: true)
                 return
             }
-            let first = hard ? SIGKILL : SIGTERM
-            kill(-target, first)
-            kill(target, first)
+            send(hard ? SIGKILL : SIGTERM)
             var cancels: [@Sendable () -> Void] = []
             if !hard {
                 cancels.append(scheduler.schedule(after: timing.stopGrace) { [self] in
                     let alive = state.withLock { $0.slots[id]?.exitWaiters[ticket] != nil }
-                    if alive {
-                        kill(-target, SIGKILL)
-                        kill(target, SIGKILL)
-                    }
+                    if alive { send(SIGKILL) }
                 })
             }
             let bound = (hard ? .zero : timing.stopGrace) + timing.killWait

@@ -50,7 +50,9 @@ public struct SupervisorTiming: Sendable {
 ///   the agent in `backoff` with `blocked_by_pid`; nothing is spawned. When it exits, the agent is
 ///   started again if it is `auto_start` or its policy is not `never` (the exit status of a process
 ///   that is not our child cannot be collected, so it counts as a failure); otherwise `stopped`.
-///   `stop` on such an agent signals that process.
+///   `stop` on such an agent signals that process through the pidfd opened at boot (before its
+///   start time was compared), never a later process with its pid; when it exits, what is left
+///   of its process group is SIGKILLed.
 public final class Supervisor: Sendable {
     public let manifestPath: String
     public let logsDirectory: String
@@ -80,6 +82,8 @@ public final class Supervisor: Sendable {
         var restartCount = 0
         var startedAt: Double?
         var blockedByPID: Int32?
+        /// The process `blockedByPID` names, held by its pidfd.
+        var orphan: PinnedProcess?
         var sessionID: String?
         var stopRequested = false
         /// Bumped by every start, stop and remove: a backoff timer armed before does nothing.
@@ -107,12 +111,15 @@ public final class Supervisor: Sendable {
     struct State {
         var role: ManifestRole = .observer
         var booted = false
+        /// The manifest is in `slots`: set by boot after the lock (`role` is owner before it).
+        var loaded = false
         var shuttingDown = false
         var lockFD: Int32?
         var order: [String] = []
         var slots: [String: Slot] = [:]
         var manifestExtra: [String: JSONValue] = [:]
-        var gates: [String: AgentGate] = [:]
+        /// Only while an operation holds or waits for the gate (`users`): dropped when idle.
+        var gates: [String: (gate: AgentGate, users: Int)] = [:]
         var waiters: [Int: Waiter] = [:]
         var nextTicket = 0
         var warnings: [String] = []
@@ -164,8 +171,15 @@ public final class Supervisor: Sendable {
 
     public var lockPath: String { manifestPath + ".lock" }
 
-    /// `observer` until `boot` took the lock.
+    /// `owner` from the moment `boot` holds the lock (even while it still loads the manifest
+    /// and starts agents), `observer` otherwise.
     public var role: ManifestRole { state.withLock { $0.role } }
+
+    /// A token minted now is 43 characters; a manifest token that is missing, empty or shorter
+    /// (hand-edited) is replaced by a fresh one.
+    static let tokenLength = RandomToken.urlSafe().utf8.count
+
+    static func tokenIsUsable(_ token: String?) -> Bool { (token?.utf8.count ?? 0) >= tokenLength }
 
     /// What boot found worth logging: observer mode, a corrupt manifest set aside, orphans, auto_start failures.
     public var warnings: [String] { state.withLock { $0.warnings } }
@@ -185,23 +199,32 @@ public final class Supervisor: Sendable {
     }
 
     func requireOwner() throws(AgentError) {
-        let (role, shuttingDown) = state.withLock { ($0.role, $0.shuttingDown) }
+        let (role, loaded, shuttingDown) = state.withLock { ($0.role, $0.loaded, $0.shuttingDown) }
         guard role == .owner else { throw .observeOnly(manifestPath) }
         guard !shuttingDown else { throw .io("the supervisor is shutting down") }
+        guard loaded else { throw .io("the supervisor is still loading its manifest; try again") }
     }
 
-    func gate(_ id: String) -> AgentGate {
-        state.withLock { state in
-            if let gate = state.gates[id] { return gate }
+    /// Runs `body` holding the agent's gate. An unknown agent is refused before a gate is made
+    /// for it (unless an operation on it, a remove, is still in progress); a gate nobody holds
+    /// or waits for is dropped, so the table never outgrows the operations in flight.
+    func serialized<T>(_ id: String, _ body: () async throws(AgentError) -> T) async throws(AgentError) -> T {
+        let gate: AgentGate = try state.withLock { state throws(AgentError) -> AgentGate in
+            if let entry = state.gates[id] {
+                state.gates[id]!.users += 1
+                return entry.gate
+            }
+            guard state.slots[id] != nil else { throw .notFound(id) }
             let gate = AgentGate()
-            state.gates[id] = gate
+            state.gates[id] = (gate, 1)
             return gate
         }
-    }
-
-    /// Runs `body` holding the agent's gate.
-    func serialized<T>(_ id: String, _ body: () async throws(AgentError) -> T) async throws(AgentError) -> T {
-        let gate = gate(id)
+        defer {
+            state.withLock { state in
+                state.gates[id]!.users -= 1
+                if state.gates[id]!.users == 0 { state.gates[id] = nil }
+            }
+        }
         try await gate.acquire(id: id)
         defer { gate.release() }
         return try await body()

@@ -51,11 +51,11 @@ final class Harness: Sendable {
     }
 
     func supervisor(manifest: String? = nil, timing: SupervisorTiming = Harness.fastTiming,
-                    forbiddenCommandRoots: [String]? = nil) -> Supervisor {
+                    forbiddenCommandRoots: [String]? = nil, pool: BlockingPool = .shared) -> Supervisor {
         Supervisor(manifestPath: manifest ?? self.manifest, logsDirectory: root + "/logs", runDirectory: root + "/run",
                    stateRoot: root, daemonURL: "ws://127.0.0.1:9/", baseEnvironment: ["PATH": "/usr/bin:/bin"],
                    watcher: PidfdChildWatcher(loop: Harness.loop), scheduler: LoopSupervisorScheduler(loop: Harness.loop),
-                   forbiddenCommandRoots: forbiddenCommandRoots ?? commandRoots, timing: timing) { [self] event in
+                   pool: pool, forbiddenCommandRoots: forbiddenCommandRoots ?? commandRoots, timing: timing) { [self] event in
             events.withLock { $0.append((event, MonotonicClock.nanoseconds())) }
         }
     }
@@ -66,6 +66,21 @@ final class Harness: Sendable {
         FileManager.default.createFile(atPath: path, contents: Data(("#!/bin/sh\n" + body + "\n").utf8))
         chmod(path, 0o755)
         return path
+    }
+
+    /// A child of the test in its own group, as an earlier daemon's agent; retries ETXTBSY (a
+    /// script just written is open in another test's child between its fork and exec).
+    func spawnOrphan(_ command: String) throws -> Int32 {
+        var attempt = 0
+        while true {
+            do {
+                return try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+            } catch {
+                attempt += 1
+                guard error.code == ETXTBSY, attempt < 20 else { throw error }
+                usleep(20_000)
+            }
+        }
     }
 
     func spec(_ id: String, _ command: String, restart: RestartPolicy = .onFailure, maxRestarts: Int? = nil,
@@ -103,4 +118,23 @@ func eventually(timeout: Double = 5, _ condition: () async -> Bool) async -> Boo
         try? await Task.sleep(for: .milliseconds(20))
     }
     return await condition()
+}
+
+/// Holds every thread of `pool` until `release()`: jobs queue behind it, in order.
+final class PoolBlocker: Sendable {
+    let pool: BlockingPool
+    private let gate = DispatchSemaphore(value: 0)
+
+    init(_ pool: BlockingPool) async {
+        self.pool = pool
+        for _ in 0..<pool.threadCount {
+            let gate = gate
+            Task { try await pool.run { gate.wait() } }
+        }
+        _ = await eventually { pool.busyCount == pool.threadCount }
+    }
+
+    func release() {
+        for _ in 0..<pool.threadCount { gate.signal() }
+    }
 }

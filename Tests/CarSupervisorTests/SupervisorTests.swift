@@ -108,22 +108,23 @@ import Testing
     @Test func keepsUnknownKeysAndIsPrivate() async throws {
         let harness = Harness()
         let command = harness.script("ok.sh", "exit 0")
+        let kept = String(repeating: "k", count: 43)
         let original: JSONValue = .object([
             "schema": .int(9),
             "agents": .array([.object(["id": .string("old"), "name": .string("Old"), "command": .string(command),
-                                       "token": .string("kept-token"), "newer_field": .object(["x": .bool(true)])])]),
+                                       "token": .string(kept), "newer_field": .object(["x": .bool(true)])])]),
         ])
         try FileSystem.writeAtomically(Array(JSONWriter.string(original).utf8), to: harness.manifest, mode: 0o644)
         let supervisor = harness.supervisor()
         await supervisor.boot()
-        #expect(supervisor.token(forAgent: "old") == "kept-token")
+        #expect(supervisor.token(forAgent: "old") == kept)
         _ = try await supervisor.upsert(harness.spec("new", command))
         let written = try JSONParser.parse(FileSystem.readWhole(harness.manifest, limit: 1 << 20))
         #expect(written["schema"] == .int(9))
         let agents = try #require(written["agents"]?.arrayValue)
         #expect(agents.count == 2)
         #expect(agents[0]["newer_field"] == .object(["x": .bool(true)]))
-        #expect(agents[0]["token"] == .string("kept-token"))
+        #expect(agents[0]["token"] == .string(kept))
         #expect(agents[1]["token"]?.stringValue?.utf8.count == 43)
         var info = stat()
         stat(harness.manifest, &info)
@@ -132,6 +133,53 @@ import Testing
         #expect(try await supervisor.remove(id: "old") == false)
         #expect(try await supervisor.list().map(\.spec.id) == ["new"])
         await supervisor.shutdown()
+    }
+
+    @Test func emptyOrShortTokensAreReplacedAtBoot() async throws {
+        let harness = Harness()
+        let command = harness.script("ok.sh", "exit 0")
+        let good = String(repeating: "g", count: 43)
+        let agents: [JSONValue] = [("empty", ""), ("short", "abc"), ("good", good)].map { id, token in
+            .object(["id": .string(id), "command": .string(command), "token": .string(token)])
+        }
+        try FileSystem.writeAtomically(Array(JSONWriter.string(.object(["agents": .array(agents)])).utf8), to: harness.manifest, mode: 0o600)
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        #expect(supervisor.token(forAgent: "good") == good)
+        for id in ["empty", "short"] {
+            let token = try #require(supervisor.token(forAgent: id))
+            #expect(token.utf8.count == 43, "\(id)")
+        }
+        let written = try JSONParser.parse(FileSystem.readWhole(harness.manifest, limit: 1 << 20))
+        let tokens = try #require(written["agents"]?.arrayValue).compactMap { $0["token"]?.stringValue }
+        #expect(tokens.map(\.utf8.count) == [43, 43, 43])
+        #expect(tokens[0] == supervisor.token(forAgent: "empty"))
+        await supervisor.shutdown()
+    }
+
+    @Test func roleIsOwnerOnceTheLockIsHeldWhileBootStillLoads() async throws {
+        let harness = Harness()
+        // A FIFO as the manifest: boot's read blocks until the test writes it.
+        #expect(mkfifo(harness.manifest, 0o600) == 0)
+        let supervisor = harness.supervisor()
+        let booting = Task { await supervisor.boot() }
+        #expect(await eventually { supervisor.role == .owner })
+        do {
+            _ = try await supervisor.upsert(harness.spec("a", harness.script("ok.sh", "exit 0")))
+            Issue.record("a mutation before the manifest is loaded must refuse")
+        } catch {
+            #expect(error.description.contains("still loading"))
+        }
+        let writer = open(harness.manifest, O_WRONLY)
+        #expect(writer >= 0)
+        let body = Array(#"{"agents": []}"#.utf8)
+        _ = body.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+        close(writer)
+        await booting.value
+        #expect(supervisor.role == .owner)
+        #expect(try await supervisor.list().isEmpty)
+        await supervisor.shutdown()
+        #expect(supervisor.role == .observer)
     }
 
     @Test func secondSupervisorObservesOnly() async throws {
@@ -297,7 +345,7 @@ import Testing
         _ = try await first.upsert(harness.spec("svc", command, autoStart: true))
         await first.shutdown()
 
-        let orphan = try ChildSpawn.spawn(ChildSpawn.Options(executable: command, arguments: [], newProcessGroup: true))
+        let orphan = try harness.spawnOrphan(command)
         try await Task.sleep(for: .milliseconds(50))
         let record = RunRecord(pid: orphan, startTime: try #require(RunRecord.startTime(of: orphan)))
         try record.write(directory: harness.root + "/run", id: "svc")
@@ -326,6 +374,120 @@ import Testing
         #expect(await eventually(timeout: 2) { !processGroupAlive(resumed.pid!) })
     }
 
+    @Test func lateExitOfTheOldProcessKeepsTheReplacementsRunRecord() async throws {
+        let harness = Harness()
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("svc", harness.script("agent.sh", "exec sleep 30")))
+        let old = try #require(try await supervisor.start(id: "svc").pid)
+        let new = try #require(try await supervisor.restart(id: "svc").pid)
+        #expect(new != old)
+        let run = harness.root + "/run"
+        #expect(RunRecord.read(directory: run, id: "svc")?.pid == new)
+        // The old process's exit handling, landing after the replacement wrote its record (what
+        // the detached unlink of a restart's exit did under pool load): the record must stay.
+        supervisor.finishExit(id: "svc", pid: old, code: nil, signal: SIGTERM)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(RunRecord.read(directory: run, id: "svc")?.pid == new)
+        // The exit of the process it names still removes it.
+        _ = try await supervisor.stop(id: "svc", kill: true)
+        #expect(await eventually { RunRecord.read(directory: run, id: "svc") == nil })
+        await supervisor.shutdown()
+    }
+
+    @Test func shutdownWaitsOutASpawnInProgressAndStopsIt() async throws {
+        let harness = Harness()
+        let pool = BlockingPool(threads: 1, maxQueued: 64)
+        let supervisor = harness.supervisor(pool: pool)
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("svc", harness.script("agent.sh", "exec sleep 30")))
+        let blocker = await PoolBlocker(pool)
+        // A start whose spawn waits on the pool (holding the gate, pid nil), and a restart queued
+        // on the gate behind it; then shutdown.
+        let starting = Task { try await supervisor.start(id: "svc") }
+        #expect(await eventually { pool.queuedCount == 1 })
+        #expect(try await supervisor.list().first?.status == .starting)
+        let restarting = Task { try await supervisor.restart(id: "svc") }
+        #expect(await eventually { supervisor.state.withLock { $0.gates["svc"]?.users } == 2 })
+        let returned = Mutex(false)
+        let shutdown = Task {
+            await supervisor.shutdown()
+            returned.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!returned.withLock { $0 }, "shutdown returned while a spawn was in progress")
+        blocker.release()
+        await shutdown.value
+        let pid = try #require(try await starting.value.pid)
+        // The child the start spawned is gone once shutdown returned; the restart spawned none.
+        #expect(!processGroupAlive(pid))
+        do {
+            _ = try await restarting.value
+            Issue.record("the restart should refuse during shutdown")
+        } catch let error as AgentError {
+            #expect(error.description.contains("shutting down"))
+        }
+        #expect(harness.startedEvents("svc").count == 1)
+        for started in harness.startedEvents("svc") { kill(-started.pid, SIGKILL) }
+    }
+
+    @Test func gatesAreNotMadeForUnknownAgentsAndDroppedWhenIdle() async throws {
+        let harness = Harness()
+        let supervisor = harness.supervisor()
+        await supervisor.boot()
+        for index in 0..<5000 {
+            do {
+                _ = try await supervisor.start(id: "ghost-\(index)")
+                Issue.record("an unknown agent started")
+            } catch {
+                #expect(error.kind == .notFound)
+            }
+        }
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        _ = try await supervisor.upsert(harness.spec("a", harness.script("agent.sh", "exec sleep 30")))
+        _ = try await supervisor.start(id: "a")
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        _ = try await supervisor.stop(id: "a", kill: true)
+        #expect(try await supervisor.remove(id: "a"))
+        #expect(try await supervisor.remove(id: "a") == false)
+        #expect(supervisor.state.withLock { $0.gates.count } == 0)
+        await supervisor.shutdown()
+    }
+
+    @Test func orphanIsHeldByPidfdAndItsGroupIsKilledWhenItExits() async throws {
+        let harness = Harness()
+        let command = harness.script("group.sh", "sleep 30 &\nwait")
+        let first = harness.supervisor()
+        await first.boot()
+        _ = try await first.upsert(harness.spec("svc", command, restart: .never))
+        _ = try await first.upsert(harness.spec("other", command, restart: .never))
+        await first.shutdown()
+        var orphans: [String: Int32] = [:]
+        for id in ["svc", "other"] {
+            let pid = try harness.spawnOrphan(command)
+            orphans[id] = pid
+            try RunRecord(pid: pid, startTime: try #require(RunRecord.startTime(of: pid))).write(directory: harness.root + "/run", id: id)
+        }
+        try await Task.sleep(for: .milliseconds(100)) // the scripts' sleep children exist
+        let second = harness.supervisor()
+        await second.boot()
+        #expect(try await second.list().map(\.blockedByPID) == [orphans["svc"], orphans["other"]])
+        // The leader dies (not through us): what is left of its group is killed too.
+        let svc = orphans["svc"]!
+        kill(svc, SIGKILL)
+        #expect(await eventually { (try? await second.list().first?.status) == .stopped })
+        #expect(await eventually(timeout: 2) { !processGroupAlive(svc) })
+        // stop on an orphan signals it through its pidfd (and its group).
+        let other = orphans["other"]!
+        #expect(try await second.stop(id: "other", kill: false).status == .stopped)
+        #expect(await eventually(timeout: 2) { !processGroupAlive(other) })
+        for pid in [svc, other] {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        await second.shutdown()
+    }
+
     @Test func staleRunRecordIsIgnored() async throws {
         let harness = Harness()
         let command = harness.script("agent.sh", "exec sleep 30")
@@ -339,6 +501,67 @@ import Testing
         #expect(try await second.list().first?.status == .stopped)
         #expect(!FileSystem.exists(harness.root + "/run/svc.json"))
         await second.shutdown()
+    }
+
+    @Test func liveRunRecordWithAnotherStartTimeIsIgnored() async throws {
+        // A reused pid: the recorded pid is alive (this test process) but started at another time.
+        let harness = Harness()
+        let command = harness.script("agent.sh", "exec sleep 30")
+        let first = harness.supervisor()
+        await first.boot()
+        _ = try await first.upsert(harness.spec("svc", command))
+        await first.shutdown()
+        let ours = try #require(RunRecord.startTime(of: getpid()))
+        try RunRecord(pid: getpid(), startTime: ours + 1).write(directory: harness.root + "/run", id: "svc")
+        let second = harness.supervisor()
+        await second.boot()
+        let agent = try #require(try await second.list().first)
+        #expect(agent.status == .stopped)
+        #expect(agent.blockedByPID == nil)
+        #expect(!FileSystem.exists(harness.root + "/run/svc.json"))
+        #expect(try await second.start(id: "svc").status == .running)
+        await second.shutdown()
+    }
+
+    @Test func childSignalMaskIsEmptyAndSigtermDefaultWhenTheSpawningThreadBlocksIt() async throws {
+        let harness = Harness()
+        // Pool threads made by a thread that blocks SIGTERM inherit the block, as the daemon's do.
+        let made = Mutex<BlockingPool?>(nil)
+        let thread = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            made.withLock { $0 = BlockingPool(threads: 1, maxQueued: 16) }
+        }
+        thread.start()
+        #expect(await eventually { made.withLock { $0 != nil } })
+        let pool = try #require(made.withLock { $0 })
+        let blocked = try await pool.run { () -> Bool in
+            var current = sigset_t()
+            pthread_sigmask(SIG_BLOCK, nil, &current)
+            return sigismember(&current, SIGTERM) == 1
+        }
+        #expect(blocked, "the spawning thread should block SIGTERM")
+        // SIGTERM ignored in this process during the spawn: the child must still get the default.
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        var previous = sigaction()
+        sigaction(SIGTERM, &ignore, &previous)
+        defer { sigaction(SIGTERM, &previous, nil) }
+        let supervisor = harness.supervisor(pool: pool)
+        await supervisor.boot()
+        _ = try await supervisor.upsert(harness.spec("mask", harness.script("mask.sh", "grep -E '^Sig(Blk|Ign):' /proc/self/status\nexec sleep 30")))
+        _ = try await supervisor.start(id: "mask")
+        #expect(await eventually { (try? await supervisor.tailLog(id: "mask", lines: 0, offset: 0, stream: "stdout"))?.stdout.count == 2 })
+        let lines = try await supervisor.tailLog(id: "mask", lines: 0, offset: 0, stream: "stdout").stdout
+        let sigterm: UInt64 = 1 << (UInt64(SIGTERM) - 1)
+        for name in ["SigBlk", "SigIgn"] {
+            let line = try #require(lines.first { $0.hasPrefix(name + ":") }, "\(name) in \(lines)")
+            let mask = try #require(UInt64(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces), radix: 16))
+            #expect(mask & sigterm == 0, "\(line)")
+        }
+        await supervisor.shutdown()
     }
 
     @Test func waitTimesOutSucceedsAndCancels() async throws {

@@ -16,6 +16,10 @@ int car_accept4(int fd, int flags);
 /// The descriptor is close-on-exec.
 int car_pidfd_open(int pid, unsigned int flags);
 
+/// pidfd_send_signal(2) (Linux 5.1, syscall 424): signals the process the pidfd refers to, never
+/// a later process that reused its pid (ESRCH once it is gone). Signal 0 checks it still exists.
+int car_pidfd_send_signal(int pidfd, int sig);
+
 /// posix_spawn_file_actions_addchdir_np (glibc 2.29), hidden behind _GNU_SOURCE.
 int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 

@@ -28,6 +28,17 @@ public final class PidfdChildWatcher: ChildWatcher {
             }
             throw Failure(description: "pidfd_open(\(pid)): \(String(cString: strerror(code)))")
         }
+        register(fd, onExit)
+    }
+
+    /// Watches a duplicate of `pidfd` (the caller keeps and closes its own).
+    public func watch(pidfd: Int32, onExit: @escaping @Sendable () -> Void) throws {
+        let fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0)
+        guard fd >= 0 else { throw Failure(description: "cannot duplicate pidfd \(pidfd): \(String(cString: strerror(errno)))") }
+        register(fd, onExit)
+    }
+
+    private func register(_ fd: Int32, _ onExit: @escaping @Sendable () -> Void) {
         let loop = loop
         let register: @Sendable () -> Void = {
             let watch = PidfdWatch(fd: fd, loop: loop, onExit: onExit)
