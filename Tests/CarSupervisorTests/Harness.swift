@@ -111,7 +111,10 @@ func processGroupAlive(_ pgid: Int32) -> Bool {
     return false
 }
 
-func eventually(timeout: Double = 5, _ condition: () async -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `timeout` seconds pass. The bound is generous because
+/// in the full suite other tests block the cooperative pool for seconds at a time; a condition
+/// that holds costs no waiting.
+func eventually(timeout: Double = 30, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if await condition() { return true }

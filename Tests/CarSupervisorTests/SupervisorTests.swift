@@ -161,9 +161,13 @@ import Testing
         let harness = Harness()
         // A FIFO as the manifest: boot's read blocks until the test writes it.
         #expect(mkfifo(harness.manifest, 0o600) == 0)
-        let supervisor = harness.supervisor()
+        // A pool of its own: the shared one may be queued deep with other suites' file work
+        // (10,000 journals closing), and the FIFO read holds one of its threads.
+        let supervisor = harness.supervisor(pool: BlockingPool(threads: 2, maxQueued: 64))
         let booting = Task { await supervisor.boot() }
-        #expect(await eventually { supervisor.role == .owner })
+        // Generous: in the full suite, tests that block their threads can delay this task's
+        // start by many seconds (the cooperative pool has one thread per core).
+        #expect(await eventually(timeout: 60) { supervisor.role == .owner })
         do {
             _ = try await supervisor.upsert(harness.spec("a", harness.script("ok.sh", "exit 0")))
             Issue.record("a mutation before the manifest is loaded must refuse")
@@ -184,7 +188,8 @@ import Testing
 
     @Test func secondSupervisorObservesOnly() async throws {
         let harness = Harness()
-        let command = harness.script("ok.sh", "sleep 5")
+        // Long enough to outlast the test on a loaded machine; shutdown stops it.
+        let command = harness.script("ok.sh", "sleep 120")
         let owner = harness.supervisor()
         await owner.boot()
         _ = try await owner.upsert(harness.spec("a", command))
