@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "CarMessaging", dependencies: ["CarIO", "CarJSON", "CarFiles", "CarWebSocket"]),
         // The agent supervisor: manifest, exclusive lock, children and their status machine, logs.
         .target(name: "CarSupervisor", dependencies: ["CarIO", "CarJSON", "CarFiles", "CCarSystem"]),
+        // Chat sessions and their routing state (agents.chat), request validation, standing goals.
+        .target(name: "CarChat", dependencies: ["CarJSON", "CarFiles"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
         .testTarget(name: "CarSupervisorTests", dependencies: ["CarSupervisor", "CarServer", "CarIO", "CarJSON", "CarFiles"]),
+        .testTarget(name: "CarChatTests", dependencies: ["CarChat", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(
