@@ -47,10 +47,18 @@ public final class GoalStore: Sendable {
     /// The generation last written; held while writing so writes are serialized.
     private let writer = Mutex<UInt64>(0)
 
+    /// Moves the unreadable file aside (`rename`; a test seam).
+    private let moveAside: @Sendable (String, String) -> Int32
+
     /// No I/O: call `load()` (on the blocking pool) before serving.
-    public init(path: String, maxGoals: Int = ChatLimits.maxGoals) {
+    public convenience init(path: String, maxGoals: Int = ChatLimits.maxGoals) {
+        self.init(path: path, maxGoals: maxGoals, moveAside: { Glibc.rename($0, $1) })
+    }
+
+    init(path: String, maxGoals: Int, moveAside: @escaping @Sendable (String, String) -> Int32) {
         self.path = path
         self.maxGoals = max(1, maxGoals)
+        self.moveAside = moveAside
     }
 
     /// Reads the file (blocking). A missing file is an empty store.
@@ -92,10 +100,10 @@ public final class GoalStore: Sendable {
     private func unreadable(_ report: inout LoadReport, _ problem: String) -> LoadReport {
         report.problem = problem
         let aside = "\(path).unreadable-\(RFC3339.nowMicros() / 1000)"
-        if rename(path, aside) == 0 {
+        if moveAside(path, aside) == 0 {
             report.movedAside = aside
         } else {
-            let why = "\(path) is unreadable (\(problem)) and could not be moved aside: \(String(cString: strerror(errno))); goals will not be saved"
+            let why = "\(path) is unreadable (\(problem)) and could not be moved aside (errno \(errno)); goals will not be saved"
             report.problem = why
             state.withLock { $0.readOnly = why }
         }
