@@ -157,4 +157,21 @@ private func open(_ t: ChatSessions, _ id: String, host: String = "h1", agent: S
         #expect(json["agent_client_id"] == "ag1")
         #expect(json["created_at"] == "1970-01-01T00:00:00Z" || json["created_at"]?.stringValue?.hasPrefix("1970-01-01T00:00:00") == true)
     }
+
+    @Test func concurrentAdmissionsAreAllCounted() async throws {
+        let t = ChatSessions()
+        for i in 0..<10 { try open(t, "s\(i)", host: "h\(i)", agent: "ag\(i)") }
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<10 {
+                group.addTask {
+                    for _ in 0..<1_000 { _ = t.admit(from: "ag\(i)", sessionID: "s\(i)", kind: "token") }
+                    _ = t.admit(from: "intruder", sessionID: "s\(i)", kind: "token")
+                    _ = t.admit(from: "ag\(i)", sessionID: "s\(i)", kind: "done")
+                }
+            }
+        }
+        #expect(t.deliveredCount == 10_010)
+        #expect(t.dropCounts()[.wrongSender] == 10)
+        #expect(t.count == 0)
+    }
 }
