@@ -184,14 +184,6 @@ extension Supervisor {
         state.withLock { state in state.role == .owner ? state.slots[id]?.token : nil }
     }
 
-    /// A session bound (`sessionID`) or unbound (nil) the agent's identity.
-    public func setAttachment(agentID: String, sessionID: String?) {
-        state.withLock { state in
-            guard state.slots[agentID] != nil else { return }
-            state.slots[agentID]!.sessionID = sessionID
-        }
-    }
-
     // MARK: Changing
 
     /// Validates (id, command, cwd; `interpreter` resolved on PATH into `command`), mints a token

@@ -84,7 +84,6 @@ public final class Supervisor: Sendable {
         var blockedByPID: Int32?
         /// The process `blockedByPID` names, held by its pidfd.
         var orphan: PinnedProcess?
-        var sessionID: String?
         var stopRequested = false
         /// Bumped by every start, stop and remove: a backoff timer armed before does nothing.
         var epoch = 0
@@ -95,9 +94,11 @@ public final class Supervisor: Sendable {
         /// Their grace and bound timers.
         var cancelStop: [Int: @Sendable () -> Void] = [:]
 
+        /// Without its attachment: which connection an agent is attached through is the
+        /// daemon's to know (its connections), and the adapter fills it in.
         var snapshot: ManagedAgent {
             ManagedAgent(spec: spec, status: status, pid: pid, lastExitCode: lastExitCode, restartCount: restartCount,
-                         startedAt: startedAt, blockedByPID: blockedByPID, attached: sessionID != nil, sessionID: sessionID)
+                         startedAt: startedAt, blockedByPID: blockedByPID)
         }
     }
 
