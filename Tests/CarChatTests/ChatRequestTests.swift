@@ -2,19 +2,6 @@ import CarJSON
 import Testing
 @testable import CarChat
 
-private func refusal(_ body: () throws -> Void) -> ChatError? {
-    do {
-        try body()
-        Issue.record("expected a ChatError")
-        return nil
-    } catch {
-        guard let chatError = error as? ChatError else {
-            Issue.record("expected a ChatError, got \(error)")
-            return nil
-        }
-        return chatError
-    }
-}
 
 private func chat(_ extra: [String: JSONValue]) throws(ChatError) -> ChatRequest {
     var params: [String: JSONValue] = ["agent_id": "a1", "prompt": "hi"]

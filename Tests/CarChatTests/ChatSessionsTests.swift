@@ -2,19 +2,6 @@ import CarJSON
 import Testing
 @testable import CarChat
 
-private func refusal(_ body: () throws -> Void) -> ChatError? {
-    do {
-        try body()
-        Issue.record("expected a ChatError")
-        return nil
-    } catch {
-        guard let chatError = error as? ChatError else {
-            Issue.record("expected a ChatError, got \(error)")
-            return nil
-        }
-        return chatError
-    }
-}
 
 private func open(_ t: ChatSessions, _ id: String, host: String = "h1", agent: String = "ag1", now: Int64 = 1_000) throws(ChatError) {
     try t.open(sessionID: id, agentID: "agent", hostClientID: host, agentClientID: agent, now: now)

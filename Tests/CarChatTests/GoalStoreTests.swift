@@ -14,16 +14,6 @@ private func fileJSON(_ path: String) throws -> JSONValue {
     try JSONParser.parse(try FileSystem.readWhole(path, limit: 1 << 24))
 }
 
-private func refusal(_ body: () throws -> Void) -> ChatError? {
-    do {
-        try body()
-        Issue.record("expected a ChatError")
-        return nil
-    } catch {
-        return error as? ChatError
-    }
-}
-
 @Suite struct GoalStoreTests {
     @Test func setStatusClearAllAndPersistence() throws {
         let path = temporaryDirectory() + "/home/chat-goals.json"
