@@ -38,6 +38,9 @@ public struct ChatSession: Sendable, Hashable {
     public var agentClientID: String
     public var createdAt: Int64
     public var lastEventAt: Int64
+    /// Which opening of `sessionID` this is (unique per table): a host may reuse a session id
+    /// for its next turn, and work for the old turn (a late ack) must not end the new one.
+    public var turn: UInt64 = 0
 
     public var json: JSONValue {
         .object(["session_id": .string(sessionID), "agent_id": .string(agentID),
@@ -75,6 +78,7 @@ public final class ChatSessions: Sendable {
         var byAgent: [String: Set<String>] = [:]
         var drops: [ChatDropReason: Int] = [:]
         var delivered = 0
+        var nextTurn: UInt64 = 1
     }
 
     public let maxSessions: Int
@@ -92,13 +96,19 @@ public final class ChatSessions: Sendable {
     @discardableResult
     public func open(sessionID: String, agentID: String, hostClientID: String, agentClientID: String,
                      now: Int64 = RFC3339.nowMicros()) throws(ChatError) -> ChatSession? {
+        try openTurn(sessionID: sessionID, agentID: agentID, hostClientID: hostClientID, agentClientID: agentClientID, now: now).replaced
+    }
+
+    /// `open`, answering the opened session too (its `turn` names this opening).
+    public func openTurn(sessionID: String, agentID: String, hostClientID: String, agentClientID: String,
+                         now: Int64 = RFC3339.nowMicros()) throws(ChatError) -> (opened: ChatSession, replaced: ChatSession?) {
         try ChatLimits.check(sessionID, "session_id", ChatLimits.idBytes)
         try ChatLimits.check(agentID, "agent_id", ChatLimits.idBytes)
         try ChatLimits.check(hostClientID, "host client id", ChatLimits.idBytes)
         try ChatLimits.check(agentClientID, "agent client id", ChatLimits.idBytes)
-        let session = ChatSession(sessionID: sessionID, agentID: agentID, hostClientID: hostClientID,
+        var session = ChatSession(sessionID: sessionID, agentID: agentID, hostClientID: hostClientID,
                                   agentClientID: agentClientID, createdAt: now, lastEventAt: now)
-        let result: Result<ChatSession?, ChatError> = state.withLock { s in
+        let result: Result<(ChatSession, ChatSession?), ChatError> = state.withLock { s in
             let previous = s.sessions[sessionID]
             if let previous {
                 guard previous.hostClientID == hostClientID else {
@@ -113,12 +123,15 @@ public final class ChatSessions: Sendable {
                 }
             }
             if let previous { Self.remove(&s, previous.sessionID) }
+            session.turn = s.nextTurn
+            s.nextTurn += 1
             s.sessions[sessionID] = session
             s.byHost[hostClientID, default: []].insert(sessionID)
             s.byAgent[agentClientID, default: []].insert(sessionID)
-            return .success(previous)
+            return .success((session, previous))
         }
-        return try result.get()
+        let (opened, replaced) = try result.get()
+        return (opened, replaced)
     }
 
     /// Routes one `agent.chat.event` from `connectionID`. Delivered events refresh
@@ -177,6 +190,16 @@ public final class ChatSessions: Sendable {
         state.withLock { s in Self.remove(&s, sessionID) }
     }
 
+    /// Ends that turn of the session only: nil (nothing ended) when the session has ended or
+    /// was reopened since.
+    @discardableResult
+    public func end(sessionID: String, turn: UInt64) -> ChatSession? {
+        state.withLock { s in
+            guard s.sessions[sessionID]?.turn == turn else { return nil }
+            return Self.remove(&s, sessionID)
+        }
+    }
+
     /// The host connection closed: its sessions are removed and returned (send
     /// `agent.chat.cancel` to each one's `agentClientID`).
     public func hostClosed(_ clientID: String) -> [ChatSession] {
@@ -212,6 +235,11 @@ public final class ChatSessions: Sendable {
     }
 
     public var count: Int { state.withLock { $0.sessions.count } }
+
+    /// Every session in flight, oldest first.
+    public func all() -> [ChatSession] {
+        state.withLock { s in s.sessions.values.sorted { ($0.createdAt, $0.sessionID) < ($1.createdAt, $1.sessionID) } }
+    }
 
     public func sessions(forHost clientID: String) -> [ChatSession] {
         state.withLock { s in (s.byHost[clientID] ?? []).sorted().compactMap { s.sessions[$0] } }

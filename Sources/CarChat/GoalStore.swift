@@ -5,10 +5,11 @@ import Synchronization
 
 /// Standing goals (`goal.set` / `goal.status` / `goal.clear`) by chat `session_id`, kept in one
 /// JSON file (`$CAR_HOME/chat-goals.json`): `{"version": 1, "goals": [ChatGoalState...]}`.
+/// Without a path (an embedder, a test) the goals live in memory only.
 ///
-/// Blocking: `load`, `set`, `clear`, `clearAll` and `apply` read or rewrite the file
+/// Blocking: `load`, `set`, `clear`, `clearAll`, `apply` and `persist` read or rewrite the file
 /// synchronously (`FileSystem.writeAtomically`: temp file, fsync, rename) — call them on the
-/// blocking pool, never on the event loop. `status` and `all` only read memory.
+/// blocking pool, never on the event loop. `status`, `all` and `applyInMemory` only touch memory.
 ///
 /// Every change updates memory under the lock, then writes the whole table; writes are
 /// serialized and a write never replaces a newer one, so the file ends with the newest state.
@@ -41,7 +42,7 @@ public final class GoalStore: Sendable {
         var readOnly: String?
     }
 
-    public let path: String
+    public let path: String?
     public let maxGoals: Int
     private let state = Mutex(Inner())
     /// The generation last written; held while writing so writes are serialized.
@@ -51,11 +52,11 @@ public final class GoalStore: Sendable {
     private let moveAside: @Sendable (String, String) -> Int32
 
     /// No I/O: call `load()` (on the blocking pool) before serving.
-    public convenience init(path: String, maxGoals: Int = ChatLimits.maxGoals) {
+    public convenience init(path: String?, maxGoals: Int = ChatLimits.maxGoals) {
         self.init(path: path, maxGoals: maxGoals, moveAside: { Glibc.rename($0, $1) })
     }
 
-    init(path: String, maxGoals: Int, moveAside: @escaping @Sendable (String, String) -> Int32) {
+    init(path: String?, maxGoals: Int, moveAside: @escaping @Sendable (String, String) -> Int32) {
         self.path = path
         self.maxGoals = max(1, maxGoals)
         self.moveAside = moveAside
@@ -65,6 +66,7 @@ public final class GoalStore: Sendable {
     @discardableResult
     public func load() -> LoadReport {
         var report = LoadReport()
+        guard let path else { return report }
         let bytes: [UInt8]
         do {
             bytes = try FileSystem.readWhole(path, limit: ChatLimits.goalsFileBytes)
@@ -98,6 +100,7 @@ public final class GoalStore: Sendable {
     }
 
     private func unreadable(_ report: inout LoadReport, _ problem: String) -> LoadReport {
+        guard let path else { return report }
         report.problem = problem
         let aside = "\(path).unreadable-\(RFC3339.nowMicros() / 1000)"
         if moveAside(path, aside) == 0 {
@@ -174,6 +177,30 @@ public final class GoalStore: Sendable {
         return updated
     }
 
+    /// `apply` without the write, for the event relay, which must not block: the change is in
+    /// memory (so `status` shows it at once) and `persist()` later writes it, together with any
+    /// other change made meanwhile. Applied in the order the events arrive. Returns the
+    /// updated goal; nil when the session has none or the kind does not touch goals.
+    public func applyInMemory(sessionID: String, kind: ChatEventKind, delta: JSONValue?,
+                              now: String = RFC3339.now()) -> ChatGoalState? {
+        state.withLock { s in
+            guard s.readOnly == nil, var goal = s.goals[sessionID], goal.apply(kind: kind, delta: delta, at: now) else { return nil }
+            s.goals[sessionID] = goal
+            s.generation += 1
+            return goal
+        }
+    }
+
+    /// Writes the table if it changed since the last write (after `applyInMemory`). Blocking.
+    public func persist() throws(ChatError) {
+        let snapshot: (UInt64, [ChatGoalState])? = state.withLock { s in
+            guard s.readOnly == nil else { return nil }
+            return (s.generation, s.goals.values.sorted { $0.sessionID < $1.sessionID })
+        }
+        guard let (generation, goals) = snapshot else { return }
+        try write(generation, goals)
+    }
+
     /// Runs `change` under the lock; when it reports a change, writes the table.
     private func mutate(_ change: (inout [String: ChatGoalState]) throws(ChatError) -> Bool) throws(ChatError) {
         let snapshot: Result<(UInt64, [ChatGoalState])?, ChatError> = state.withLock { s in
@@ -187,6 +214,12 @@ public final class GoalStore: Sendable {
             return .success((s.generation, s.goals.values.sorted { $0.sessionID < $1.sessionID }))
         }
         guard let (generation, goals) = try snapshot.get() else { return }
+        try write(generation, goals)
+    }
+
+    /// Writes one snapshot unless a newer one was written already.
+    private func write(_ generation: UInt64, _ goals: [ChatGoalState]) throws(ChatError) {
+        guard let path else { return }
         let bytes = JSONWriter.bytes(.object(["version": .int(1), "goals": .array(goals.map(\.json))]))
         let failure: FileSystem.Failure? = writer.withLock { (written: inout UInt64) -> FileSystem.Failure? in
             guard generation > written else { return nil }

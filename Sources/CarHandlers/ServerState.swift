@@ -54,6 +54,8 @@ public struct ServerStateConfig: Sendable {
     /// What this platform can do for messaging channels; an embedder on another platform
     /// passes its own.
     public var messagingTransport: any MessagingTransport = UnavailableMessagingTransport()
+    /// Chat routing: its timeouts and the standing goals' file.
+    public var chat = ChatRelay.Config()
 
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
                 toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
@@ -83,8 +85,10 @@ public final class ServerState: Sendable {
     public let journals: JournalFolder?
     /// Which connection each supervised agent is attached through.
     public let attachments = AgentAttachments()
+    /// Chat turns between host connections and supervised agents (`agents.chat`, `goal.*`).
+    public let chat: ChatRelay
     private let installedSupervisor = Mutex<Supervisor?>(nil)
-    private let sessions = Mutex<[String: ClientSession]>([:])
+    private let sessions = SessionRegistry()
     /// Connections that called `host.subscribe`; each gets every host event.
     private let subscribers = Mutex<[String: ClientSession]>([:])
 
@@ -95,6 +99,7 @@ public final class ServerState: Sendable {
         self.messaging = MessagingConfigStore(path: config.messagingConfigPath, transport: config.messagingTransport)
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
                                             envOverride: config.inferencePermitsOverride != nil)
+        self.chat = ChatRelay(config: config.chat, sessions: sessions, pool: memoryScopes.pool)
         host.onEvent { [weak self] event in self?.broadcast(event) }
     }
 
@@ -163,25 +168,27 @@ public final class ServerState: Sendable {
     public func createSession(clientID: String, peer: any RPCPeer) -> ClientSession {
         let session = ClientSession(clientID: clientID, gate: SessionGate(authEnabled: authEnabled, hostRoleEnforced: config.hostToken != nil), peer: peer,
                                     journals: journals, memoryScopes: memoryScopes)
-        sessions.withLock { $0[clientID] = session }
+        sessions.insert(session)
         return session
     }
 
     @discardableResult
     public func removeSession(clientID: String) -> ClientSession? {
-        let session = sessions.withLock { $0.removeValue(forKey: clientID) }
+        let session = sessions.remove(clientID)
         subscribers.withLock { _ = $0.removeValue(forKey: clientID) }
         if session != nil { host.sessionClosed(clientID) }
         detach(clientID: clientID)
+        // After the session left the registry, so nothing more is relayed to it.
+        chat.connectionClosed(clientID)
         session?.close()
         return session
     }
 
     public func session(clientID: String) -> ClientSession? {
-        sessions.withLock { $0[clientID] }
+        sessions.session(clientID)
     }
 
-    public var sessionCount: Int { sessions.withLock { $0.count } }
+    public var sessionCount: Int { sessions.count }
 
-    public var sessionIDs: [String] { sessions.withLock { Array($0.keys) } }
+    public var sessionIDs: [String] { sessions.clientIDs }
 }

@@ -138,6 +138,10 @@ public final class RPCDispatcher<Session: RPCSession>: Sendable {
             return answer(id, RPCError(code: code, message: prefix + invalid.message))
         case let error as RPCError:
             return answer(id, error)
+        case is CancellationError:
+            // The connection went (or the deadline passed) while the handler waited: nobody
+            // is left to read this, and it is no fault to log.
+            return answer(id, RPCError(code: RPCErrorCode.internalError, message: "internal error: cancelled"))
         default:
             log("handler for \(descriptor.name) failed: \(failure)")
             return answer(id, RPCError(code: RPCErrorCode.internalError, message: "internal error"))

@@ -61,6 +61,27 @@ public struct RPCRoute<Session: RPCSession>: Sendable {
             return .null
         }
     }
+
+    /// A notification whose handler never waits (a relay that must keep the sender's order):
+    /// the dispatcher runs it on the caller's thread when nothing else of the connection runs.
+    public init<M: RPCNotificationMethod>(
+        _ method: M.Type,
+        inline handler: @escaping @Sendable (M.Params, RPCContext<Session>) throws -> Void
+    ) {
+        self.descriptor = M.descriptor
+        let run: InvokeInline = { params, context in
+            try handler(try ParamsCoding.decode(M.Params.self, from: params), context)
+            return .null
+        }
+        self.invokeInline = run
+        self.invoke = { params, context, beforeHandler in
+            if let beforeHandler {
+                _ = try ParamsCoding.decode(M.Params.self, from: params)
+                try await beforeHandler()
+            }
+            return try run(params, context)
+        }
+    }
 }
 
 /// A params value that did not match the method's schema. Kept apart from errors a handler

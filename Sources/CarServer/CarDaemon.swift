@@ -7,6 +7,7 @@ import CarRPC
 import CarSupervisor
 import CarWebSocket
 import Dispatch
+import Synchronization
 
 /// Everything needed to run a daemon in a process: what the CLI builds from flags, and what
 /// an embedder or a test builds directly.
@@ -38,6 +39,8 @@ public final class CarDaemon: Sendable {
     private let loop: EventLoop
     private let handler: RPCConnectionHandler
     private let server: WebSocketServer
+    /// Ends chat turns whose agent went silent; runs from `start` to `shutdown`.
+    private let chatSweeper = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -56,9 +59,37 @@ public final class CarDaemon: Sendable {
     /// need the daemon's URL, so the port must be known). Throws when the TCP address is taken
     /// or the Unix socket cannot be bound.
     public func start() throws -> BoundAddresses {
+        loadChatGoals()
         let addresses = try server.start()
         if let agents = configuration.agents { bootSupervisor(agents, port: addresses.tcpPort) }
+        startChatSweeper()
         return addresses
+    }
+
+    /// Standing goals are read before the first connection (on the calling thread, never the
+    /// loop's); what was wrong with the file is logged.
+    private func loadChatGoals() {
+        let logger = configuration.logger
+        state.chat.onWarning { logger.warning($0) }
+        let report = state.chat.loadGoals()
+        if let aside = report.movedAside {
+            logger.warning("\(state.chat.goals.path ?? "chat goals") did not parse (\(report.problem ?? "unreadable")); moved it to \(aside) and started with no standing goals")
+        } else if let problem = report.problem {
+            logger.warning(problem)
+        }
+        if report.reactivated > 0 { logger.info("\(report.reactivated) standing goal(s) were running when the daemon stopped; now active") }
+    }
+
+    private func startChatSweeper() {
+        let chat = state.chat
+        let interval = chat.sweepInterval
+        let task = Task(executorPreference: loop) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                chat.sweep()
+            }
+        }
+        chatSweeper.withLock { $0 = task }
     }
 
     /// Builds the supervisor on this loop (child exits arrive through pidfds in its epoll set,
@@ -99,6 +130,7 @@ public final class CarDaemon: Sendable {
         // Agents first, while the loop still notices their exits (bounded: each child gets
         // its grace period, then SIGKILL).
         if let supervisor = state.supervisor { Self.waitOnLoop(loop, bound: 15) { await supervisor.shutdown() } }
+        chatSweeper.withLock { $0 }?.cancel()
         handler.cancelAllRequests()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000

@@ -126,6 +126,10 @@ public enum DaemonMain {
         stateConfig.authTimeout = SaturatingTime.duration(seconds: options.authTimeoutSeconds)
         stateConfig.inferencePermits = options.inferencePermits.flatMap(Int.init)
         stateConfig.inferencePermitsOverride = options.inferencePermits
+        // Beside the journal directory, as the reference derives it.
+        stateConfig.chat.goalsPath = FileSystem.parent(of: journal) + "/chat-goals.json"
+        stateConfig.chat.ackTimeout = SaturatingTime.duration(seconds: options.chatAckTimeoutSeconds)
+        stateConfig.chat.silenceLimit = SaturatingTime.duration(seconds: options.chatSilenceTimeoutSeconds)
         if options.approvalsDisabled {
             logger.warning("approvals disabled (--no-approvals): high-risk methods run without asking a person")
         }

@@ -38,6 +38,12 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `--agents-manifest PATH` / `CAR_AGENTS_MANIFEST`: the supervised agents' manifest
     /// (default `$CAR_HOME/agents.json`).
     public var agentsManifest: String?
+    /// `CAR_CHAT_ACK_TIMEOUT`: seconds an agent has to accept a chat turn or answer an
+    /// approval (default 10).
+    public var chatAckTimeoutSeconds: Double = 10
+    /// `CAR_CHAT_SILENCE_TIMEOUT`: seconds a chat turn may go without an agent event before
+    /// it is ended with an error to its host (default 600).
+    public var chatSilenceTimeoutSeconds: Double = 600
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -75,7 +81,18 @@ public struct DaemonOptions: Sendable, Equatable {
         Agents: the supervisor keeps the agents of $CAR_HOME/agents.json (--agents-manifest or
         CAR_AGENTS_MANIFEST) running, logging to $CAR_HOME/logs/<id>.{stdout,stderr}.log; a second
         daemon on the same manifest only observes it.
+        Chat: agents.chat waits CAR_CHAT_ACK_TIMEOUT (10 s) for an agent to accept a turn and ends a
+        turn silent for CAR_CHAT_SILENCE_TIMEOUT (600 s); standing goals live in $CAR_HOME/chat-goals.json.
         """
+
+    /// A positive, finite number of seconds from `name`; nil when unset or blank.
+    private static func positiveSeconds(_ name: String, in environment: [String: String]) throws(UsageError) -> Double? {
+        guard let text = environment[name]?.trimmingWhitespace(), !text.isEmpty else { return nil }
+        guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+            throw UsageError(description: "\(name): '\(text)' is not a positive number of seconds")
+        }
+        return seconds
+    }
 
     public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Command {
         var options = DaemonOptions()
@@ -88,37 +105,19 @@ public struct DaemonOptions: Sendable, Equatable {
         if environment["CAR_NO_APPROVALS"] == "1" || environment["CAR_NO_APPROVALS"]?.lowercased() == "true" {
             options.approvalsDisabled = true
         }
-        if let text = environment["CAR_APPROVAL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
-            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                throw UsageError(description: "CAR_APPROVAL_TIMEOUT: '\(text)' is not a positive number of seconds")
-            }
-            options.approvalTimeoutSeconds = seconds
-        }
-        if let text = environment["CAR_HANDLER_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
-            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                throw UsageError(description: "CAR_HANDLER_TIMEOUT: '\(text)' is not a positive number of seconds")
-            }
-            options.handlerTimeoutSeconds = seconds
-        }
+        if let seconds = try positiveSeconds("CAR_APPROVAL_TIMEOUT", in: environment) { options.approvalTimeoutSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_HANDLER_TIMEOUT", in: environment) { options.handlerTimeoutSeconds = seconds }
         if let text = environment["CAR_INFERENCE_MAX_CONCURRENT"]?.trimmingWhitespace(), !text.isEmpty {
             guard let permits = Int(text), permits > 0 else {
                 throw UsageError(description: "CAR_INFERENCE_MAX_CONCURRENT: '\(text)' is not a positive integer")
             }
             options.inferencePermits = String(permits)
         }
-        if let text = environment["CAR_AUTH_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
-            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                throw UsageError(description: "CAR_AUTH_TIMEOUT: '\(text)' is not a positive number of seconds")
-            }
-            options.authTimeoutSeconds = seconds
-        }
-        if let text = environment["CAR_TOOL_TIMEOUT"]?.trimmingWhitespace(), !text.isEmpty {
-            guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                throw UsageError(description: "CAR_TOOL_TIMEOUT: '\(text)' is not a positive number of seconds")
-            }
-            options.toolTimeoutSeconds = seconds
-        }
+        if let seconds = try positiveSeconds("CAR_AUTH_TIMEOUT", in: environment) { options.authTimeoutSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_TOOL_TIMEOUT", in: environment) { options.toolTimeoutSeconds = seconds }
         if let path = environment["CAR_AGENTS_MANIFEST"], !path.isEmpty { options.agentsManifest = path }
+        if let seconds = try positiveSeconds("CAR_CHAT_ACK_TIMEOUT", in: environment) { options.chatAckTimeoutSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_CHAT_SILENCE_TIMEOUT", in: environment) { options.chatSilenceTimeoutSeconds = seconds }
         do {
             options.journalLimits = try JournalLimits(environment: environment)
         } catch {

@@ -184,6 +184,11 @@ extension Supervisor {
         state.withLock { state in state.role == .owner ? state.slots[id]?.token : nil }
     }
 
+    /// Whether the manifest this daemon owns has agent `id` (false on an observer).
+    public func contains(agent id: String) -> Bool {
+        state.withLock { state in state.role == .owner && state.slots[id] != nil }
+    }
+
     // MARK: Changing
 
     /// Validates (id, command, cwd; `interpreter` resolved on PATH into `command`), mints a token

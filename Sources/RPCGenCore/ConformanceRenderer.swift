@@ -66,9 +66,14 @@ struct ConformanceRenderer {
         // A host-only method refuses other sessions the way the reference daemon does: its
         // generic internal-error code, with a message naming the host token.
         let hostRoleCode = spec.errors.first { $0.name == "InternalError" }?.code ?? -32603
+        // A notification is answered by nothing, whatever it carries; refused before auth, it
+        // still ends the connection.
+        let notification = method.kind == .notification
         for example in method.examples {
             let expect: String
-            if let error = example.error {
+            if notification {
+                expect = ".noReply"
+            } else if let error = example.error {
                 expect = ".error(code: \(error.code), message: \(error.message.map(SwiftWriter.literal) ?? "nil"), mentions: nil, closes: false)"
             } else if let result = example.result {
                 expect = ".result(\(SwiftWriter.literal(result.rendered())))"
@@ -79,20 +84,20 @@ struct ConformanceRenderer {
             }
             let before = example.before.enumerated().map { beforeRequest($1.method, params: $1.params, step: $0) }
             out.append(caseLiteral("\(method.name)/example:\(example.name)", method, setup: setup,
-                                   request: request(method, params: example.params), expect: expect, before: before))
+                                   request: request(method, params: example.params, id: !notification), expect: expect, before: before))
         }
         let base = method.examples.first(where: { $0.error == nil })?.params
             ?? (method.approval == "gated" ? method.examples.first?.params : nil)
         guard let base else { return out }
         if method.auth != "none" {
-            out.append(caseLiteral("\(method.name)/pre-auth", method, setup: ".fresh", request: request(method, params: base),
-                                   expect: ".error(code: -32001, message: nil, mentions: nil, closes: true)"))
+            out.append(caseLiteral("\(method.name)/pre-auth", method, setup: ".fresh", request: request(method, params: base, id: !notification),
+                                   expect: notification ? ".closes" : ".error(code: -32001, message: nil, mentions: nil, closes: true)"))
         }
-        if method.auth == "host" {
+        if method.auth == "host" && !notification {
             out.append(caseLiteral("\(method.name)/not-host", method, setup: ".authenticated", request: request(method, params: base),
                                    expect: ".error(code: \(hostRoleCode), message: nil, mentions: \"host_token\", closes: false)"))
         }
-        if method.handshake == "required" {
+        if method.handshake == "required" && !notification {
             let unnegotiated = method.auth == "host" ? ".host" : ".authenticated"
             out.append(caseLiteral("\(method.name)/before-handshake", method, setup: unnegotiated, request: request(method, params: base),
                                    expect: ".error(code: -32005, message: nil, mentions: nil, closes: false)"))
@@ -104,17 +109,16 @@ struct ConformanceRenderer {
         guard let properties = topLevelProperties(method.params), case .object(let members) = base else { return out }
         for property in properties {
             let field = SwiftWriter.literal("'\(property.name)'")
+            let refused = notification ? ".noReply" : ".error(code: \(paramsCode), message: nil, mentions: \(field), closes: false)"
             if property.required {
                 let without = SpecJSON.object(members.filter { $0.key != property.name })
                 out.append(caseLiteral("\(method.name)/missing:\(property.name)", method, setup: setup,
-                                       request: request(method, params: without),
-                                       expect: ".error(code: \(paramsCode), message: nil, mentions: \(field), closes: false)"))
+                                       request: request(method, params: without, id: !notification), expect: refused))
             }
             if let wrong = wrongValue(for: property.schema) {
                 let replaced = SpecJSON.object(members.filter { $0.key != property.name } + [(property.name, wrong)])
                 out.append(caseLiteral("\(method.name)/wrong-type:\(property.name)", method, setup: setup,
-                                       request: request(method, params: replaced),
-                                       expect: ".error(code: \(paramsCode), message: nil, mentions: \(field), closes: false)"))
+                                       request: request(method, params: replaced, id: !notification), expect: refused))
             }
         }
         return out

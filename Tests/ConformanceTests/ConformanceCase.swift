@@ -28,6 +28,9 @@ struct ConformanceCase: Sendable, CustomStringConvertible {
         case error(code: Int, message: String?, mentions: String?, closes: Bool)
         /// Sent as a notification: nothing may come back.
         case noReply
+        /// Nothing may come back, and the server must close the connection (a notification
+        /// before auth).
+        case closes
     }
 
     let name: String

@@ -24,7 +24,9 @@ actor ConformanceDaemon {
         let root = "/tmp/car-conformance-\(getpid())"
         let manifest = root + "/agents.json"
         mkdir(root, 0o700)
-        let entry = #"{"agents":[{"id":"conformance-agent","name":"Conformance","command":"/bin/true","restart":"never"}]}"#
+        // And one the suite attaches to itself, for the agents.chat examples.
+        let entry = #"{"agents":[{"id":"conformance-agent","name":"Conformance","command":"/bin/true","restart":"never"},"#
+            + #"{"id":"\#(ConformanceChatAgent.id)","name":"Chat","command":"/bin/true","restart":"never","token":"\#(ConformanceChatAgent.token)"}]}"#
         FileManager.default.createFile(atPath: manifest, contents: Data(entry.utf8), attributes: [.posixPermissions: 0o600])
         let daemon = CarDaemon(configuration: DaemonConfiguration(
             transport: TransportConfig(bindHost: "127.0.0.1", port: 0, unixSocketPath: nil),
@@ -33,6 +35,7 @@ actor ConformanceDaemon {
             agents: AgentsConfiguration(manifestPath: manifest, logsDirectory: root + "/logs", runDirectory: root + "/run/agents",
                                         stateRoot: root, environment: [:])))
         let addresses = try daemon.start()
+        try ConformanceChatAgent.start(port: addresses.tcpPort)
         running = (daemon, addresses.tcpPort)
         return (daemon, addresses.tcpPort)
     }

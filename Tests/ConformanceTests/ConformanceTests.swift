@@ -24,6 +24,8 @@ struct ConformanceTests {
             try client.sendText(#"{"id":"after","jsonrpc":"2.0","method":"server.ping","params":null}"#)
             let reply = try Session.reply(client)
             #expect(reply["id"] == .string("after"), "a notification got a reply: \(reply)")
+        case .closes:
+            #expect(Session.closesSoon(client), "the server must close an unauthenticated connection")
         case .result(let expected):
             let reply = try Session.reply(client)
             #expect(reply["error"] == nil, "unexpected error: \(reply)")
