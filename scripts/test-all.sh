@@ -70,6 +70,13 @@ agents_lifecycle() {
 }
 run "supervised agents end to end: life cycle, observer, crash loop, orphans, identity, memory crash safety" \
   agents_lifecycle
+chat_acceptance() {
+  # The chat agent runs on the official client car-runtime 0.58.0, supervised by the daemon.
+  local venv
+  venv=$(scripts/python-env.sh | head -n 1) && timeout 300 python3 scripts/chat/acceptance.py "$BIN" "$venv/bin/python"
+}
+run "agent chat routing end to end: streams, two hosts, cancel, approvals, injection, dead and silent agents, goals" \
+  chat_acceptance
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 

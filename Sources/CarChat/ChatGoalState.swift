@@ -88,7 +88,7 @@ public struct ChatGoalState: Sendable, Hashable {
         switch kind {
         case .goalEvaluated:
             status = .running
-            if case .object(let d)? = delta {
+            if case .object(let d)? = Self.verdict(delta) {
                 switch d["iteration"] {
                 case .int(let n)?: lastIteration = Int(clamping: n)
                 case .double(let x)? where x.isFinite && abs(x) < 1e15: lastIteration = Int(x)
@@ -107,6 +107,15 @@ public struct ChatGoalState: Sendable, Hashable {
         }
         updatedAt = now
         return true
+    }
+
+    /// The verifier's `{iteration, met, grounded, reason}`: the delta itself, or the JSON text
+    /// of one (the official Python client's `chat_event` can only send a string). Text past
+    /// `verdictTextBytes` is not read.
+    static func verdict(_ delta: JSONValue?) -> JSONValue? {
+        guard case .string(let text)? = delta else { return delta }
+        guard text.utf8.count <= ChatLimits.verdictTextBytes, text.utf8.first == UInt8(ascii: "{") else { return nil }
+        return try? JSONParser.parse(Array(text.utf8))
     }
 
     static func message(_ delta: JSONValue?) -> String? {

@@ -24,6 +24,8 @@ public enum ChatLimits {
     public static let maxIterationsRange = 1...50
     /// A goal's kept `last_reason` and `terminal_message`.
     public static let goalTextBytes = 4 << 10
+    /// A `goal_evaluated` delta sent as JSON text is read only up to this size.
+    public static let verdictTextBytes = 64 << 10
 
     /// In-flight sessions in all, and per host connection.
     public static let maxSessions = 10_000

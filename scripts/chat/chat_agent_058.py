@@ -6,10 +6,14 @@ register_chat_handler (the client acks agent.chat itself) and are answered with 
 What a turn does depends on its prompt:
 
     stream N TAG   N token events "TAG:i " (i = 0..N-1), then done
+    slow N TAG     the same, 50 ms apart; once cancelled it sends one more token and stops
     approval       approval_pending {approval_id}, then waits (20 s at most) for the host's
                    agents.chat.approve, which arrives as agent.chat.approve through
-                   register_daemon_handler; then one token "decision=<decision>" and done
+                   register_daemon_handler; then one token "decision=<decision>" and done.
+                   Before waiting it tries to approve its own prompt through agents.chat.approve
+                   and prints what the daemon said ("self-approve: ...")
     goal           goal_evaluated {iteration 1, met, grounded, reason}, then done
+    goalhang       goal_evaluated {iteration 2, met false, ...}, then nothing
     hang           one token, then nothing (the host cancels, or the daemon's silence limit ends it)
     die            one token, then the process exits (status 3) mid-turn
     anything else  one token echoing the prompt, then done
@@ -28,6 +32,7 @@ agent = os.environ.get("CAR_AGENT_ID", "")
 assert agent and os.environ.get("CAR_AGENT_TOKEN"), "the supervisor must give CAR_AGENT_ID and CAR_AGENT_TOKEN"
 
 decisions = {}
+cancelled = set()
 decided = threading.Condition()
 rt = None
 
@@ -41,7 +46,9 @@ def on_approve(params_json):
 
 
 def on_cancel(params_json):
-    print(f"cancelled {json.loads(params_json).get('session_id')}", flush=True)
+    sid = json.loads(params_json).get("session_id")
+    cancelled.add(sid)
+    print(f"cancelled {sid}", flush=True)
     return json.dumps({"cancelled": True})
 
 
@@ -50,13 +57,23 @@ def on_turn(params_json):
     print(f"turn {json.dumps(params, sort_keys=True)}", flush=True)
     sid, words = params["session_id"], params.get("prompt", "").split()
     command = words[0] if words else ""
-    if command == "stream":
+    if command in ("stream", "slow"):
         count, tag = int(words[1]), words[2]
         for i in range(count):
             rt.chat_event(sid, "token", f"{tag}:{i} ")
+            if command == "slow":
+                time.sleep(0.05)
+                if sid in cancelled:  # a slow turn stops when cancelled (its later events still go out once)
+                    rt.chat_event(sid, "token", "after cancel")
+                    return
         rt.chat_event(sid, "done", None)
     elif command == "approval":
         rt.chat_event(sid, "approval_pending", json.dumps({"approval_id": "ap-1", "action": "write the file"}))
+        try:
+            answer = rt.daemon_call("agents.chat.approve", json.dumps({"session_id": sid, "approval_id": "ap-1", "decision": True}))
+            print(f"self-approve: allowed {answer}", flush=True)
+        except Exception as error:  # the daemon refuses: an agent never approves its own prompt
+            print(f"self-approve: refused {error}", flush=True)
         with decided:
             decided.wait_for(lambda: sid in decisions, timeout=20)
             decision = decisions.pop(sid, "none")
@@ -65,6 +82,8 @@ def on_turn(params_json):
     elif command == "goal":
         rt.chat_event(sid, "goal_evaluated", json.dumps({"iteration": 1, "met": True, "grounded": True, "reason": "check passed"}))
         rt.chat_event(sid, "done", "all green")
+    elif command == "goalhang":
+        rt.chat_event(sid, "goal_evaluated", json.dumps({"iteration": 2, "met": False, "grounded": False, "reason": "tests still failing"}))
     elif command == "hang":
         rt.chat_event(sid, "token", "thinking")
     elif command == "die":
