@@ -25,5 +25,9 @@ int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const c
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
+int car_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
 /* The calling thread's kernel name (at most 15 bytes are kept): what top, perf and /proc show. */
 int car_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

@@ -43,6 +43,9 @@ public final class ChatRelay: Sendable {
     /// A goals write is queued on the pool and has not yet taken its snapshot.
     private let persistQueued = Atomic<Bool>(false)
     private let warn = Mutex<@Sendable (String) -> Void>({ _ in })
+    /// Where the relay's own tasks run (the ack waits, the cancels): the daemon's event loop,
+    /// so a busy cooperative pool never delays sending a turn to its agent.
+    private let executor = Mutex<(any TaskExecutor)?>(nil)
 
     init(config: Config, sessions registry: SessionRegistry, pool: BlockingPool) {
         self.config = config
@@ -55,6 +58,15 @@ public final class ChatRelay: Sendable {
     /// Where problems no caller hears about go (a failed goals write): the daemon's log.
     public func onWarning(_ body: @escaping @Sendable (String) -> Void) {
         warn.withLock { $0 = body }
+    }
+
+    /// Runs the relay's tasks on `executor` (the daemon's loop) rather than the global pool.
+    public func runTasks(on executor: any TaskExecutor) {
+        self.executor.withLock { $0 = executor }
+    }
+
+    private func task(_ body: sending @escaping @isolated(any) () async -> Void) {
+        Task(executorPreference: executor.withLock { $0 }, operation: body)
     }
 
     /// Reads the goals file. Blocking: call it before serving, off the loop.
@@ -82,7 +94,7 @@ public final class ChatRelay: Sendable {
             prompt: request.prompt, sessionId: request.sessionID)
         let proxy = CarClientProxy(peer: agent.peer)
         let timeout = config.ackTimeout
-        Task { [self] in
+        task { [self] in
             do {
                 let ack = try await proxy.agentChat(params, id: proxy.nextCallID(), timeout: timeout)
                 if !ack.accepted { end(turn, .agentRefused, "agent '\(turn.agentID)' refused the turn (accepted: false)") }
@@ -195,7 +207,7 @@ public final class ChatRelay: Sendable {
         guard let agent = registry.session(session.agentClientID) else { return }
         let proxy = CarClientProxy(peer: agent.peer)
         let timeout = config.ackTimeout
-        Task { _ = try? await proxy.agentChatCancel(.init(sessionId: session.sessionID), id: proxy.nextCallID(), timeout: timeout) }
+        task { _ = try? await proxy.agentChatCancel(.init(sessionId: session.sessionID), id: proxy.nextCallID(), timeout: timeout) }
     }
 
     // MARK: Standing goals
@@ -210,7 +222,7 @@ public final class ChatRelay: Sendable {
     /// One queued write covers every change made before it takes its snapshot.
     private func schedulePersist() {
         guard goals.path != nil, !persistQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        Task { [self] in
+        task { [self] in
             do {
                 try await pool.run { [self] in
                     persistQueued.store(false, ordering: .releasing)

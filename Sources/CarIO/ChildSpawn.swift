@@ -73,6 +73,10 @@ public enum ChildSpawn {
             case .descriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, target)
             }
         }
+        // After the dup2s: a child holds its three streams and nothing else of ours (a log or
+        // socket opened without close-on-exec, a file another thread is writing).
+        let closing = car_spawn_file_actions_addclosefrom(&actions, 3)
+        if closing != 0 { throw Failure(description: "cannot prepare the child's descriptors: \(String(cString: strerror(closing)))", code: closing) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -47,6 +47,7 @@ public final class CarDaemon: Sendable {
         self.state = ServerState(config: configuration.state)
         let logger = configuration.logger
         self.loop = EventLoop(stallLog: { logger.warning($0) })
+        state.chat.runTasks(on: loop)
         let dispatcher = CarHandler(state: state).makeDispatcher(
             approvals: HostApprovalGate(host: state.host, config: state.config.approvalGate), log: { logger.error($0) })
         self.handler = RPCConnectionHandler(state: state, dispatcher: dispatcher, executor: loop, logger: logger,

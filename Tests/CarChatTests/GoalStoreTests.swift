@@ -42,6 +42,40 @@ private func fileJSON(_ path: String) throws -> JSONValue {
         #expect(try fileJSON(path)["goals"] == .array([]))
     }
 
+    @Test func inMemoryChangesAreWrittenByTheNextPersist() throws {
+        let path = temporaryDirectory() + "/chat-goals.json"
+        let store = GoalStore(path: path)
+        store.load()
+        try store.set(sessionID: "s", goal: try ChatGoal(check: "x"))
+        // The official client's chat_event sends the verdict as JSON text.
+        let running = try #require(store.applyInMemory(sessionID: "s", kind: .goalEvaluated,
+            delta: .string(#"{"iteration": 3, "met": false, "grounded": false, "reason": "red"}"#)))
+        #expect(running.status == .running && running.lastIteration == 3 && running.lastReason == "red")
+        #expect(store.status(sessionID: "s")?.status == .running, "visible before any write")
+        #expect(try fileJSON(path)["goals"]?[0]?["status"] == "active", "nothing written yet")
+        #expect(store.applyInMemory(sessionID: "s", kind: .token, delta: "hi") == nil)
+        #expect(store.applyInMemory(sessionID: "none", kind: .done, delta: nil) == nil)
+        _ = store.applyInMemory(sessionID: "s", kind: .done, delta: "all green")
+        try store.persist()
+        let written = try fileJSON(path)["goals"]?[0]
+        #expect(written?["status"] == "completed" && written?["last_iteration"] == 3 && written?["terminal_message"] == "all green")
+        // Text that is not a JSON object, or too long, is no verdict (the status still moves).
+        try store.set(sessionID: "t", goal: try ChatGoal(check: "y"))
+        let plain = try #require(store.applyInMemory(sessionID: "t", kind: .goalEvaluated, delta: "iteration 4"))
+        #expect(plain.status == .running && plain.lastIteration == nil)
+        let huge = "{\"iteration\": 9, \"pad\": \"" + String(repeating: "p", count: ChatLimits.verdictTextBytes) + "\"}"
+        #expect(store.applyInMemory(sessionID: "t", kind: .goalEvaluated, delta: .string(huge))?.lastIteration == nil)
+    }
+
+    @Test func aStoreWithoutAPathKeepsGoalsInMemory() throws {
+        let store = GoalStore(path: nil)
+        #expect(store.load() == GoalStore.LoadReport())
+        try store.set(sessionID: "s", goal: try ChatGoal(check: "x"))
+        _ = store.applyInMemory(sessionID: "s", kind: .done, delta: nil)
+        try store.persist()
+        #expect(store.status(sessionID: "s")?.status == .completed)
+    }
+
     @Test func eventsUpdateTheGoal() throws {
         let path = temporaryDirectory() + "/chat-goals.json"
         let store = GoalStore(path: path)

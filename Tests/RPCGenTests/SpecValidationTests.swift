@@ -128,7 +128,7 @@ struct SpecValidationTests {
         #expect(auth["x-auth"]?.string == "none")
         #expect(auth["paramStructure"]?.string == "by-name")
         let outbound = document["x-server-to-client-methods"]?.array?.compactMap { $0["name"]?.string } ?? []
-        #expect(Set(outbound) == ["tools.execute", "tools.cancel", "host.event"])
+        #expect(Set(outbound) == ["tools.execute", "tools.cancel", "host.event", "agent.chat", "agent.chat.cancel", "agent.chat.approve", "agents.chat.event"])
     }
 
     @Test func inlineHandlersCannotWait() throws {

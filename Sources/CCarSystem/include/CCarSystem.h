@@ -23,6 +23,11 @@ int car_pidfd_send_signal(int pidfd, int sig);
 /// posix_spawn_file_actions_addchdir_np (glibc 2.29), hidden behind _GNU_SOURCE.
 int car_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): the child closes every descriptor
+/// from `lowest` up, so nothing but its standard streams is inherited, whatever another thread
+/// of ours has open without close-on-exec at that moment.
+int car_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
+
 int car_set_thread_name(const char *name);
 
 #endif
