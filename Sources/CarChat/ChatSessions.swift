@@ -41,12 +41,17 @@ public struct ChatSession: Sendable, Hashable {
     /// Which opening of `sessionID` this is (unique per table): a host may reuse a session id
     /// for its next turn, and work for the old turn (a late ack) must not end the new one.
     public var turn: UInt64 = 0
+    /// The agent's last event was `approval_pending`: the turn waits for a person, so its
+    /// silence is not the agent's and the sweeper leaves it alone until the next event or the
+    /// host's answer (`touch`).
+    public var awaitingApproval = false
 
     public var json: JSONValue {
         .object(["session_id": .string(sessionID), "agent_id": .string(agentID),
                  "host_client_id": .string(hostClientID), "agent_client_id": .string(agentClientID),
                  "created_at": .string(RFC3339.format(micros: createdAt)),
-                 "last_event_at": .string(RFC3339.format(micros: lastEventAt))])
+                 "last_event_at": .string(RFC3339.format(micros: lastEventAt)),
+                 "awaiting_approval": .bool(awaitingApproval)])
     }
 }
 
@@ -148,6 +153,7 @@ public final class ChatSessions: Sendable {
                 return .deliver(hostClientID: session.hostClientID, kind: kind, ended: true)
             }
             s.sessions[sessionID]?.lastEventAt = max(session.lastEventAt, now)
+            s.sessions[sessionID]?.awaitingApproval = kind == .approvalPending
             return .deliver(hostClientID: session.hostClientID, kind: kind, ended: false)
         }
     }
@@ -217,16 +223,26 @@ public final class ChatSessions: Sendable {
     }
 
     /// For the sweeper: sessions whose last event (or opening) is more than `silentLimit` before
-    /// `now`, removed and returned oldest first (send each host a terminal `error`, and the agent
-    /// `agent.chat.cancel`). Removal is atomic with the check, so an event racing the sweep
+    /// `now` and that are not waiting for a person's approval, removed and returned oldest first
+    /// (send each host a terminal `error`, and the agent `agent.chat.cancel`). Removal is atomic with the check, so an event racing the sweep
     /// either arrives first (and keeps the session) or drops.
     public func expired(now: Int64 = RFC3339.nowMicros(), silentLimit: Duration = ChatLimits.defaultSilentLimit) -> [ChatSession] {
         let cutoff = now - ChatLimits.micros(silentLimit)
         return state.withLock { s in
-            let stale = s.sessions.values.filter { $0.lastEventAt < cutoff }
+            let stale = s.sessions.values.filter { $0.lastEventAt < cutoff && !$0.awaitingApproval }
                 .sorted { ($0.lastEventAt, $0.sessionID) < ($1.lastEventAt, $1.sessionID) }
             for session in stale { Self.remove(&s, session.sessionID) }
             return stale
+        }
+    }
+
+    /// The host answered an approval of that turn: the silence clock starts again from `now`.
+    public func touch(sessionID: String, turn: UInt64, now: Int64 = RFC3339.nowMicros()) {
+        state.withLock { s in
+            guard var session = s.sessions[sessionID], session.turn == turn else { return }
+            session.lastEventAt = max(session.lastEventAt, now)
+            session.awaitingApproval = false
+            s.sessions[sessionID] = session
         }
     }
 

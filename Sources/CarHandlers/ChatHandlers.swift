@@ -54,6 +54,7 @@ extension CarHandler {
         let request = try ChatRelay.mapped { () throws(ChatError) in
             try GoalSetRequest(sessionID: params.sessionId, goal: params.goal, check: params.check, maxIterations: params.maxIterations)
         }
+        try state.chat.mayChangeGoals(context.session)
         let stored = try await state.chat.onPool { goals throws(ChatError) in try goals.set(sessionID: request.sessionID, goal: request.goal) }
         return .init(goal: stored.json, set: true)
     }
@@ -69,6 +70,7 @@ extension CarHandler {
     public func goalClear(
         _ params: CarMethods.GoalClear.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.GoalClear.Result {
+        try state.chat.mayChangeGoals(context.session)
         guard let sessionID = params.sessionId else {
             let count = try await state.chat.onPool { goals throws(ChatError) in try goals.clearAll() }
             return .init(cleared: .int(Int64(count)))

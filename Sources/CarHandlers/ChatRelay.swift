@@ -33,6 +33,8 @@ public final class ChatRelay: Sendable {
         case ackTimeout = "ack_timeout"
         case agentDisconnected = "agent_disconnected"
         case agentSilent = "agent_silent"
+        /// A host-role session cancelled another host's turn.
+        case cancelled
     }
 
     public let config: Config
@@ -46,6 +48,9 @@ public final class ChatRelay: Sendable {
     /// Where the relay's own tasks run (the ack waits, the cancels): the daemon's event loop,
     /// so a busy cooperative pool never delays sending a turn to its agent.
     private let executor = Mutex<(any TaskExecutor)?>(nil)
+    /// The daemon is stopping: the agents it stops end their turns, which says nothing about
+    /// the goals, so those endings leave standing goals as they are.
+    private let stopping = Atomic<Bool>(false)
 
     init(config: Config, sessions registry: SessionRegistry, pool: BlockingPool) {
         self.config = config
@@ -85,6 +90,15 @@ public final class ChatRelay: Sendable {
             try sessions.openTurn(sessionID: request.sessionID, agentID: request.agentID,
                                   hostClientID: host.clientID, agentClientID: agentClientID)
         }
+        // The host went while this request waited to run (its cleanup has run already, so the
+        // turn would live until the sweeper): take it back. Both run on the loop.
+        guard registry.session(host.clientID) === host else {
+            sessions.end(sessionID: turn.sessionID, turn: turn.turn)
+            if let replaced { cancelAtAgent(replaced) }
+            throw CarErrors.internalError("the connection closed before the turn could start")
+        }
+        // Tasks on the loop run in the order they are made, so the agent is told to drop the
+        // old turn before it hears of the new one, and hears of a turn before any cancel of it.
         if let replaced { cancelAtAgent(replaced) }
         // A standing goal rides along unless the turn has its own, or images (the two exclude
         // each other in one turn).
@@ -127,6 +141,10 @@ public final class ChatRelay: Sendable {
         do {
             let session = try sessions.cancel(sessionID: sessionID, by: caller.clientID, callerIsHostRole: caller.isHostRole)
             cancelAtAgent(session)
+            // Someone else ended the turn: its host must not wait for events that never come.
+            if session.hostClientID != caller.clientID {
+                tellHost(session, .cancelled, "the turn was cancelled by a host-management session", updatesGoal: false)
+            }
             return true
         } catch where error.kind == .notFound {
             return false
@@ -144,6 +162,8 @@ public final class ChatRelay: Sendable {
         guard let agent = registry.session(session.agentClientID) else {
             throw CarErrors.internalError("agent '\(session.agentID)' is no longer connected")
         }
+        // A person answered: the wait was theirs, and the agent's silence clock starts now.
+        sessions.touch(sessionID: session.sessionID, turn: session.turn)
         let proxy = CarClientProxy(peer: agent.peer)
         let params = CarMethods.AgentChatApprove.Params(approvalId: approvalID, decision: decision ?? .bool(false), sessionId: sessionID)
         do {
@@ -192,13 +212,30 @@ public final class ChatRelay: Sendable {
         if reason == .ackTimeout { cancelAtAgent(session) }
     }
 
-    private func tellHost(_ session: ChatSession, _ reason: EndReason, _ message: String) {
+    /// A terminal error from the daemon to the turn's host; unless the daemon is stopping, it
+    /// counts against the session's standing goal as the agent's own error would.
+    private func tellHost(_ session: ChatSession, _ reason: EndReason, _ message: String, updatesGoal: Bool = true) {
         let delta: JSONValue = .object(["message": .string(message), "reason": .string(reason.rawValue)])
         if let host = registry.session(session.hostClientID) {
             CarClientProxy(peer: host.peer).agentsChatEvent(
                 .init(agentId: session.agentID, delta: delta, kind: ChatEventKind.error.rawValue, sessionId: session.sessionID))
         }
-        noteGoal(session.sessionID, .error, delta)
+        if updatesGoal && !stopping.load(ordering: .acquiring) { noteGoal(session.sessionID, .error, delta) }
+    }
+
+    /// The daemon is about to stop its agents: from now on the turns they leave do not fail
+    /// their goals (a `running` goal then reloads as `active`).
+    public func daemonStopping() {
+        stopping.store(true, ordering: .releasing)
+    }
+
+    /// Writes the goals' last changes now (shutdown). Blocking.
+    public func flushGoals() {
+        do {
+            try goals.persist()
+        } catch {
+            warn.withLock { $0 }("standing goals were not saved: \(error)")
+        }
     }
 
     /// Best effort: the answer (often -32601 from an agent with no handler) is not awaited
@@ -232,6 +269,15 @@ public final class ChatRelay: Sendable {
                 persistQueued.store(false, ordering: .releasing)
                 warn.withLock { $0 }("standing goals were not saved: \(error)")
             }
+        }
+    }
+
+    /// Who may set or clear standing goals: hosts, never a supervised agent. A goal's check is a
+    /// command the agent of that session's next turn runs, so one agent must not be able to
+    /// plant one in another host's turn (or take a host's away).
+    func mayChangeGoals(_ caller: ClientSession) throws {
+        if case .agent(let id) = caller.gate.snapshot.role {
+            throw CarErrors.forbidden("standing goals are set by hosts; this connection is agent '\(id)'")
         }
     }
 

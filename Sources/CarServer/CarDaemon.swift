@@ -130,6 +130,7 @@ public final class CarDaemon: Sendable {
     public func shutdown() {
         // Agents first, while the loop still notices their exits (bounded: each child gets
         // its grace period, then SIGKILL).
+        state.chat.daemonStopping()
         if let supervisor = state.supervisor { Self.waitOnLoop(loop, bound: 15) { await supervisor.shutdown() } }
         chatSweeper.withLock { $0 }?.cancel()
         handler.cancelAllRequests()
@@ -137,6 +138,8 @@ public final class CarDaemon: Sendable {
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000
         while handler.runningRequests > 0, MonotonicClock.nanoseconds() < giveUp { usleep(5_000) }
         loop.shutdown()
+        // Whatever the relay changed since its last queued write (that write may not have run).
+        state.chat.flushGoals()
     }
 
     public var connectionCount: Int { server.connectionCount }

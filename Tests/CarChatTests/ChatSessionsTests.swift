@@ -137,6 +137,37 @@ private func open(_ t: ChatSessions, _ id: String, host: String = "h1", agent: S
         #expect(ChatLimits.defaultSilentLimit == .seconds(600))
     }
 
+    @Test func turnsNameEachOpeningSoALateEndSparesTheNextTurn() throws {
+        let t = ChatSessions()
+        let first = try t.openTurn(sessionID: "s", agentID: "agent", hostClientID: "h1", agentClientID: "ag1")
+        #expect(first.replaced == nil)
+        let second = try t.openTurn(sessionID: "s", agentID: "agent", hostClientID: "h1", agentClientID: "ag2")
+        #expect(second.replaced?.turn == first.opened.turn && second.opened.turn > first.opened.turn)
+        #expect(t.end(sessionID: "s", turn: first.opened.turn) == nil, "the old turn's late ack ends nothing")
+        #expect(t.session("s")?.agentClientID == "ag2")
+        #expect(t.end(sessionID: "s", turn: second.opened.turn)?.agentClientID == "ag2")
+        #expect(t.count == 0)
+    }
+
+    @Test func anApprovalWaitIsNotSilenceUntilTheNextEventOrTheAnswer() throws {
+        let t = ChatSessions()
+        let minute: Int64 = 60_000_000
+        let turn = try t.openTurn(sessionID: "s", agentID: "agent", hostClientID: "h1", agentClientID: "ag1", now: 0).opened
+        try open(t, "other", now: 0)
+        _ = t.admit(from: "ag1", sessionID: "s", kind: "approval_pending", now: minute)
+        #expect(t.session("s")?.awaitingApproval == true)
+        #expect(t.expired(now: 30 * minute, silentLimit: .seconds(60)).map(\.sessionID) == ["other"], "a person may take their time")
+        t.touch(sessionID: "s", turn: turn.turn + 1, now: 30 * minute)
+        #expect(t.session("s")?.awaitingApproval == true, "touch of another turn changes nothing")
+        t.touch(sessionID: "s", turn: turn.turn, now: 30 * minute)
+        #expect(t.session("s")?.awaitingApproval == false)
+        #expect(t.expired(now: 30 * minute + 59_000_000, silentLimit: .seconds(60)).isEmpty, "the clock restarted at the answer")
+        _ = t.admit(from: "ag1", sessionID: "s", kind: "approval_pending", now: 31 * minute)
+        _ = t.admit(from: "ag1", sessionID: "s", kind: "token", now: 32 * minute)
+        #expect(t.session("s")?.awaitingApproval == false, "any later event resumes the clock")
+        #expect(t.expired(now: 34 * minute, silentLimit: .seconds(60)).map(\.sessionID) == ["s"])
+    }
+
     @Test func sessionJSON() throws {
         let t = ChatSessions()
         try open(t, "s", now: 0)

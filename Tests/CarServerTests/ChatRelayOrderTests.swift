@@ -83,6 +83,73 @@ struct ChatRelayOrderTests {
         #expect(received == sent, "first difference at \(Array(zip(received, sent)).firstIndex { $0.0 != $0.1 } ?? -1)")
     }
 
+    /// The agent's requests, in arrival order, as "method session_id"; acks each agent.chat.
+    private func agentRequests(_ agent: WebSocketTestClient, count: Int) throws -> [String] {
+        var seen: [String] = []
+        while seen.count < count {
+            let message = try next(agent)
+            guard let method = message["method"]?.stringValue, let id = message["id"] else { continue }
+            seen.append("\(method) \(message["params"]?["session_id"]?.stringValue ?? "?")")
+            let result = method == "agent.chat" ? #"{"accepted":true}"# : "{}"
+            try agent.sendText(#"{"jsonrpc":"2.0","id":\#(JSONWriter.string(id)),"result":\#(result)}"#)
+        }
+        return seen
+    }
+
+    @Test func theAgentHearsOfATurnBeforeItsCancelAndOfTheOldTurnsCancelBeforeTheNewTurn() throws {
+        let (running, port) = try daemon()
+        defer { running.shutdown() }
+        let agent = try connect(port, #"{"token":"\#(Self.agentToken)","agent_id":"orderly"}"#)
+        defer { agent.close() }
+        let host = try connect(port, #"{"token":"order-token"}"#)
+        defer { host.close() }
+        for round in 0..<40 {
+            // Pipelined: a turn, the same session id again, then a cancel of it.
+            let chat = #"{"jsonrpc":"2.0","id":"c","method":"agents.chat","params":{"agent_id":"orderly","prompt":"p","session_id":"s-\#(round)"}}"#
+            try host.sendText(chat)
+            try host.sendText(chat)
+            try host.sendText(#"{"jsonrpc":"2.0","id":"x","method":"agents.chat.cancel","params":{"session_id":"s-\#(round)"}}"#)
+            let seen = try agentRequests(agent, count: 4)
+            #expect(seen == ["agent.chat s-\(round)", "agent.chat.cancel s-\(round)", "agent.chat s-\(round)", "agent.chat.cancel s-\(round)"],
+                    "round \(round)")
+            for _ in 0..<3 { _ = try next(host) }
+        }
+    }
+
+    @Test func aHostRoleCancelTellsTheTurnsOwnHostAndAClosedHostLeavesNoTurn() throws {
+        let (running, port) = try daemon()
+        defer { running.shutdown() }
+        let agent = try connect(port, #"{"token":"\#(Self.agentToken)","agent_id":"orderly"}"#)
+        defer { agent.close() }
+        let owner = try connect(port, #"{"token":"order-token"}"#)
+        defer { owner.close() }
+        try owner.sendText(#"{"jsonrpc":"2.0","id":"c","method":"agents.chat","params":{"agent_id":"orderly","prompt":"p","session_id":"mine"}}"#)
+        _ = try next(owner)
+        _ = try agentRequests(agent, count: 1)
+        let admin = try connect(port, #"{"host_token":"order-host-token"}"#)
+        defer { admin.close() }
+        try admin.sendText(#"{"jsonrpc":"2.0","id":"x","method":"agents.chat.cancel","params":{"session_id":"mine"}}"#)
+        #expect(try next(admin)["result"] == ["cancelled": true, "session_id": "mine"])
+        let told = try next(owner)
+        #expect(told["params"]?["kind"] == "error" && told["params"]?["delta"]?["reason"] == "cancelled", "\(told)")
+
+        // Connections that go while their agents.chat waits behind a slower session.auth.
+        for round in 0..<30 {
+            let gone = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port, timeout: 10)
+            try gone.sendText(#"{"jsonrpc":"2.0","id":"a","method":"session.auth","params":{"token":"order-token","memory_namespace":"ns-\#(round)"}}"#)
+            try gone.sendText(#"{"jsonrpc":"2.0","id":"c","method":"agents.chat","params":{"agent_id":"orderly","prompt":"p","session_id":"gone-\#(round)"}}"#)
+            gone.dropConnection()
+        }
+        var left = -1
+        for _ in 0..<100 {
+            try admin.sendText(#"{"jsonrpc":"2.0","id":"s","method":"agents.chat.status","params":null}"#)
+            left = try next(admin)["result"]?["sessions"]?.arrayValue?.count ?? -1
+            if left == 0 { break }
+            usleep(20_000)
+        }
+        #expect(left == 0, "turns of closed connections must not stay in flight")
+    }
+
     @Test func aStatusReaderNeedsTheHostRoleAndSeesTheCounters() throws {
         let (running, port) = try daemon()
         defer { running.shutdown() }
