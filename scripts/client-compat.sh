@@ -183,7 +183,7 @@ if [ -n "${CAR_EXAMPLES_DIR:-}" ]; then
 elif [ -d "$repo/../shared/reference/car/examples/python" ]; then
   examples=$(cd "$repo/../shared/reference/car/examples" && pwd)
 else
-  skip "official example programs (hello_car.py, agent_with_tools.py, their one-argument-callback copies and memory_and_skills.py, with both clients): not found in ../shared/reference/car/examples beside the checkout, and CAR_EXAMPLES_DIR is not set"
+  skip "official example programs (hello_car.py, agent_with_tools.py, their one-argument-callback copies, memory_and_skills.py and multi_agent.py, with both clients): not found in ../shared/reference/car/examples beside the checkout, and CAR_EXAMPLES_DIR is not set"
 fi
 target=$home/agent-target
 mkdir -p "$target"
@@ -238,6 +238,10 @@ for venv in "${venvs[@]}"; do
           "$examples/python/memory_and_skills.py" memory-skills 2>"$err") \
       || fail "car-runtime $version, memory_and_skills.py: $out $(tail -n 20 "$err")"
     no_skew "$version" memory_and_skills.py
+    echo "  ok  car-runtime $version: ${out#ok  }"
+    out=$(program 120 -- "$venv" "$here/compat/examples.py" "$examples/python/multi_agent.py" multi-agent 2>"$err") \
+      || fail "car-runtime $version, multi_agent.py: $out $(tail -n 20 "$err")"
+    no_skew "$version" multi_agent.py
     echo "  ok  car-runtime $version: ${out#ok  }"
   fi
   running || fail "daemon died during the car-runtime $version examples"

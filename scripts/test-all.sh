@@ -49,10 +49,17 @@ run() {  # TITLE COMMAND...
   shift
   "$@" || { echo "FAILED: $*"; failed+=("$*"); }
 }
+# The car-runtime 0.58.0 venv (python-env.sh's first line). Not through `| head -n 1`: head may
+# exit before python-env.sh writes its second line, which then dies of SIGPIPE and, under
+# pipefail, fails the step with nothing printed.
+client_058_venv() {
+  local venvs
+  venvs=$(scripts/python-env.sh) && printf '%s\n' "${venvs%%$'\n'*}"
+}
 verify_corpus() {
   # The reference is the pip-installed car-runtime (python-env.sh), not material beside the checkout.
   local venv
-  venv=$(scripts/python-env.sh | head -n 1) && "$venv/bin/python" scripts/verify-corpus/record.py --check
+  venv=$(client_058_venv) && "$venv/bin/python" scripts/verify-corpus/record.py --check
 }
 
 run "official clients (car-runtime 0.58.0 and 0.48.0) against the release build" \
@@ -66,14 +73,14 @@ run "robustness: random and mutated frames, batches and pre-auth traffic against
 agents_lifecycle() {
   # The agent program runs on the official client car-runtime 0.58.0 (python-env.sh's first venv).
   local venv
-  venv=$(scripts/python-env.sh | head -n 1) && timeout 300 python3 scripts/agents/lifecycle.py "$BIN" "$venv/bin/python"
+  venv=$(client_058_venv) && timeout 300 python3 scripts/agents/lifecycle.py "$BIN" "$venv/bin/python"
 }
 run "supervised agents end to end: life cycle, observer, crash loop, orphans, identity, memory crash safety" \
   agents_lifecycle
 chat_acceptance() {
   # The chat agent runs on the official client car-runtime 0.58.0, supervised by the daemon.
   local venv
-  venv=$(scripts/python-env.sh | head -n 1) && timeout 300 python3 scripts/chat/acceptance.py "$BIN" "$venv/bin/python"
+  venv=$(client_058_venv) && timeout 300 python3 scripts/chat/acceptance.py "$BIN" "$venv/bin/python"
 }
 run "agent chat routing end to end: streams, two hosts, cancel, approvals, injection, dead and silent agents, goals" \
   chat_acceptance

@@ -42,6 +42,41 @@ extension CarHandler {
         return skills.list(domain: params.domain).map(skills.json(of:))
     }
 
+    public func skillsIngestDistilled(
+        _ params: CarMethods.SkillsIngestDistilled.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsIngestDistilled.Result {
+        let batch: [DistilledSkill]
+        do {
+            batch = try DistilledSkill.batch(.array(params.skills))
+        } catch {
+            throw CarErrors.invalidParams(error.description)
+        }
+        return .init(ingested: try await Self.memoryWrite(context) { memory in try memory.skills.ingest(distilled: batch) })
+    }
+
+    public func skillsDomainsNeedingEvolution(
+        _ params: CarMethods.SkillsDomainsNeedingEvolution.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsDomainsNeedingEvolution.Result {
+        let threshold = params.threshold ?? 0.6
+        guard threshold.isFinite else { throw CarErrors.invalidParams("threshold must be a finite number") }
+        return context.session.effectiveMemory().skills.domainsNeedingEvolution(threshold: threshold)
+    }
+
+    public func skillsDistill(
+        _ params: CarMethods.SkillsDistill.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsDistill.Result {
+        throw Self.noInferenceEngine
+    }
+
+    public func skillsEvolve(
+        _ params: CarMethods.SkillsEvolve.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsEvolve.Result {
+        throw Self.noInferenceEngine
+    }
+
+    /// What a method that needs a language model answers until the daemon has one.
+    static var noInferenceEngine: RPCError { CarErrors.internalError("no inference engine configured") }
+
     static func wire(_ stats: SkillStats) -> CarSchemas.SkillStats {
         .init(degraded: stats.degraded, failCount: stats.failCount, lastOutcome: stats.lastOutcome, successCount: stats.successCount)
     }

@@ -87,6 +87,7 @@ struct ConformanceRenderer {
                                    request: request(method, params: example.params, id: !notification), expect: expect, before: before))
         }
         let base = method.examples.first(where: { $0.error == nil })?.params
+            ?? method.examples.first(where: \.paramsValid)?.params
             ?? (method.approval == "gated" ? method.examples.first?.params : nil)
         guard let base else { return out }
         if method.auth != "none" {

@@ -74,6 +74,10 @@ struct SpecExample {
     /// how an example shows state (a load after a persist, a report after an ingest).
     var before: [(method: String, params: SpecJSON)] = []
     var error: (code: Int, message: String?)?
+    /// An error example whose params are well formed (the refusal comes after decoding, as
+    /// for a method that needs an engine the daemon lacks): it may serve as the base of the
+    /// bad-params cases when no example can succeed.
+    var paramsValid = false
 }
 
 /// The JSON Schema subset the spec may use.

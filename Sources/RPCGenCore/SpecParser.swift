@@ -263,9 +263,13 @@ struct SpecParser {
                 }
                 before.append((method, call["params"] ?? .null))
             }
+            let paramsValid = item["paramsValid"]?.bool ?? false
+            if paramsValid && error == nil {
+                diagnostics.error(here + "/paramsValid", "\(label): paramsValid marks an error example whose params decode; a succeeding example needs no mark")
+            }
             examples.append(SpecExample(name: name, params: item["params"] ?? .null, result: item["result"],
                                         resultKeys: item["resultKeys"]?.array?.compactMap(\.string), resultType: resultType,
-                                        before: before, error: error))
+                                        before: before, error: error, paramsValid: paramsValid))
         }
         return examples
     }

@@ -13,6 +13,8 @@ CHECK names what must hold:
   agent-ok DIR    agent_with_tools.py DIR, one-argument callback: list_dir, read_file, write_file in that
                   order with the right parameters, all succeeded, report file written, events > 0
   agent-official DIR  agent_with_tools.py as published: first action failed, nothing hangs, events > 0
+  multi-agent     multi_agent.py as published: "ingested: 2", the weak domain ['web'] and its "would evolve"
+                  branch, the final inventory of both skills
   memory-skills   memory_and_skills.py as published (run with TMPDIR inside the daemon's memory root):
                   4 facts, the TypeScript fact first for the language question, the Button skill found,
                   stats 1/0, 2/0, 2/1, 3/1 never degraded, and the reload count equal to the fact count
@@ -184,5 +186,17 @@ elif check == "memory-skills":
     score = [line for line in lines if "matched: add_component" in line][0]
     print(f"ok  memory_and_skills.py (as published): 4 facts, TypeScript first, {score.strip()}, "
           f"stats 3/1 not degraded, persisted and reloaded 4 facts")
+elif check == "multi-agent":
+    # The pipelines run inside the client; only the skill calls reach the daemon.
+    for wanted in ("ingested: 2", "skills in graph: 2", "weak domains: ['web']",
+                   "would evolve skills for 'web' here",
+                   "  - scrape_and_summarize: Fetch a page, clean the text, pass to a summarizer agent.",
+                   "  - write_concise_summary: Produce a 2-sentence summary of a text input."):
+        if wanted not in out:
+            fail(f"multi_agent.py did not print {wanted!r}")
+    if "final skill inventory:" not in out:
+        fail("multi_agent.py did not reach its final inventory")
+    print("ok  multi_agent.py (as published): ingested 2, the weak domain 'web' found (4/7 below 0.6; text 2/2 not judged), "
+          "final inventory of 2 skills")
 else:
     sys.exit(f"unknown check {check}")

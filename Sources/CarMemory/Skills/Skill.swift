@@ -15,6 +15,11 @@ public struct Skill: Sendable, Hashable {
     public var stats: SkillStats
     /// Set when a later skill declared `supersedes` for this one; it is no longer offered.
     public var supersededBy: String?
+    /// What distillation said about it (`skills.ingest_distilled`); nil for a skill ingested
+    /// directly.
+    public var whenToApply: String?
+    public var scope: JSONValue?
+    public var source: String?
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -24,6 +29,11 @@ public struct Skill: Sendable, Hashable {
             "persona": persona.map(JSONValue.string) ?? .null, "url_pattern": urlPattern.map(JSONValue.string) ?? .null,
         ]
         if let supersededBy { object["superseded_by"] = .string(supersededBy) }
+        // The platform is the domain outcomes are judged in; distilled skills name it so.
+        object["domain"] = .string(platform)
+        if let whenToApply { object["when_to_apply"] = .string(whenToApply) }
+        if let scope { object["scope"] = scope }
+        if let source { object["source"] = .string(source) }
         return .object(object)
     }
 
@@ -33,7 +43,7 @@ public struct Skill: Sendable, Hashable {
         }
         self.name = name
         self.code = code
-        platform = json["platform"]?.stringValue ?? ""
+        platform = json["platform"]?.stringValue ?? json["domain"]?.stringValue ?? ""
         persona = json["persona"]?.stringValue
         urlPattern = json["url_pattern"]?.stringValue
         description = json["description"]?.stringValue ?? ""
@@ -41,6 +51,9 @@ public struct Skill: Sendable, Hashable {
         nodeID = Int(json["node_id"]?.intValue ?? 0)
         stats = SkillStats(json: json["stats"] ?? .null)
         supersededBy = json["superseded_by"]?.stringValue
+        whenToApply = json["when_to_apply"]?.stringValue
+        if case .object? = json["scope"] { scope = json["scope"] }
+        source = json["source"]?.stringValue
     }
 
     init(name: String, code: String, platform: String, persona: String?, urlPattern: String?, description: String,

@@ -83,6 +83,62 @@ public final class SkillStore: Sendable {
         }
     }
 
+    /// Ingests distilled skills (`skills.ingest_distilled`), each active at once: a new name is
+    /// added, a known one replaced in place keeping its node and stats. All or nothing: a batch
+    /// that would pass `maxSkills` stores none. Answers how many were stored.
+    public func ingest(distilled batch: [DistilledSkill]) throws(SkillError) -> Int {
+        guard !batch.isEmpty else { return 0 }
+        let limit = maxSkills
+        let recorder = self.recorder
+        return try store.withLock { (store) throws(SkillError) -> Int in
+            let fresh = Set(batch.map(\.name).filter { store.indexByName[$0] == nil })
+            guard store.skills.count + fresh.count <= limit else {
+                throw SkillError("skill store is full: \(limit) skills is the limit")
+            }
+            var changed: [String: Skill] = [:]
+            for item in batch {
+                var skill: Skill
+                if let index = store.indexByName[item.name] {
+                    skill = store.skills[index]
+                } else {
+                    skill = Skill(name: item.name, code: item.code, platform: item.domain, persona: nil, urlPattern: nil,
+                                  description: "", taskKeywords: [], nodeID: store.nextNodeID)
+                }
+                skill.code = item.code
+                skill.platform = item.domain
+                skill.persona = item.persona
+                skill.urlPattern = item.urlPattern
+                skill.description = item.description
+                skill.taskKeywords = item.taskKeywords
+                skill.whenToApply = item.whenToApply
+                skill.scope = item.scope
+                skill.source = item.source
+                store.upsert(skill)
+                changed[skill.name] = skill
+            }
+            recorder?.record(.skills(batch.compactMap { changed.removeValue(forKey: $0.name) }, replace: false))
+            return batch.count
+        }
+    }
+
+    /// The domains whose skills do worse than `threshold`: a domain's success rate is its
+    /// skills' summed successes over their summed reported outcomes (`skill.report`), and a
+    /// domain with fewer than `minimumOutcomes` outcomes in all is not judged yet. Skills with
+    /// no domain (platform) are not counted. Sorted by name.
+    public func domainsNeedingEvolution(threshold: Double, minimumOutcomes: Int = SkillStore.minimumOutcomesToJudge) -> [String] {
+        var tally: [String: (success: Int, total: Int)] = [:]
+        for skill in store.withLock({ $0.skills }) where !skill.platform.isEmpty {
+            let outcomes = skill.stats.successCount + skill.stats.failCount
+            tally[skill.platform, default: (0, 0)].success += skill.stats.successCount
+            tally[skill.platform, default: (0, 0)].total += outcomes
+        }
+        return tally.filter { $0.value.total >= minimumOutcomes && Double($0.value.success) / Double($0.value.total) < threshold }
+            .keys.sorted()
+    }
+
+    /// Fewer reported outcomes than this leave a domain unjudged (the reference's rule).
+    public static let minimumOutcomesToJudge = 3
+
     /// The skills the context activates, strongest first; degraded and superseded skills are
     /// not offered, and neither is a skill no trigger reached. Empty when nothing matches.
     public func find(persona: String?, url: String?, task: String?, maxResults: Int = 1) -> [SkillMatch] {
