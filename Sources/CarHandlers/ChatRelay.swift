@@ -35,6 +35,8 @@ public final class ChatRelay: Sendable {
         case agentSilent = "agent_silent"
         /// A host-role session cancelled another host's turn.
         case cancelled
+        /// The agent's connection has as many daemon calls waiting as it may: the turn was never sent.
+        case agentBusy = "agent_busy"
     }
 
     public let config: Config
@@ -118,6 +120,8 @@ public final class ChatRelay: Sendable {
                 end(turn, .ackTimeout, "agent '\(turn.agentID)' did not accept the turn within \(Self.seconds(timeout)) s")
             } catch PeerError.malformedReply(_, let detail) {
                 end(turn, .agentRefused, "agent '\(turn.agentID)' answered agent.chat with something other than {accepted: true}: \(detail)")
+            } catch PeerError.tooManyPending(_, let limit) {
+                end(turn, .agentBusy, "agent '\(turn.agentID)' has \(limit) calls from the daemon waiting unanswered; the turn was not sent")
             } catch {
                 end(turn, .agentDisconnected, "agent '\(turn.agentID)' went away before accepting the turn")
             }
@@ -176,6 +180,8 @@ public final class ChatRelay: Sendable {
             throw CarErrors.internalError("agent '\(session.agentID)' answered agent.chat.approve without a boolean resolved: \(detail)")
         } catch PeerError.channelClosed {
             throw CarErrors.internalError("agent '\(session.agentID)' went away before answering agent.chat.approve")
+        } catch PeerError.tooManyPending(_, let limit) {
+            throw CarErrors.internalError("agent '\(session.agentID)' has \(limit) calls from the daemon waiting unanswered; the approval was not sent")
         }
     }
 

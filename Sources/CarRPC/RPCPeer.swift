@@ -31,12 +31,15 @@ public enum PeerError: Error, Sendable, Hashable, CustomStringConvertible {
     case channelClosed(method: String)
     case timedOut(method: String, seconds: Double)
     case malformedReply(method: String, detail: String)
+    /// As many calls as the channel holds are already waiting on the peer.
+    case tooManyPending(method: String, limit: Int)
 
     public var description: String {
         switch self {
         case .channelClosed: "callback channel closed"
         case .timedOut(let method, let seconds): "\(method) callback timed out after \(seconds)s"
         case .malformedReply(let method, let detail): "malformed \(method) reply: \(detail)"
+        case .tooManyPending(let method, let limit): "\(method) not sent: \(limit) callbacks are already waiting on this client"
         }
     }
 }

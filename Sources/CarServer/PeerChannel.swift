@@ -52,7 +52,7 @@ final class PeerChannel: RPCPeer {
                 let failure: PeerError? = table.withLock { table in
                     if table.closed { return .channelClosed(method: method) }
                     if table.waiting.count >= Self.maxPendingCalls {
-                        return .malformedReply(method: method, detail: "too many callbacks in flight")
+                        return .tooManyPending(method: method, limit: Self.maxPendingCalls)
                     }
                     if table.waiting[id] != nil {
                         return .malformedReply(method: method, detail: "callback id \(id) is already in flight")
