@@ -38,14 +38,7 @@ public struct RPCRoute<Session: RPCSession>: Sendable {
             try ParamsCoding.encodeResult(try handler(try ParamsCoding.decode(M.Params.self, from: params), context))
         }
         self.invokeInline = run
-        self.invoke = { params, context, beforeHandler in
-            if let beforeHandler {
-                // Decode first so bad params are refused before anyone is asked to approve.
-                _ = try ParamsCoding.decode(M.Params.self, from: params)
-                try await beforeHandler()
-            }
-            return try run(params, context)
-        }
+        self.invoke = Self.taskForm(of: run, decoding: M.Params.self)
     }
 
     public init<M: RPCNotificationMethod>(
@@ -74,9 +67,15 @@ public struct RPCRoute<Session: RPCSession>: Sendable {
             return .null
         }
         self.invokeInline = run
-        self.invoke = { params, context, beforeHandler in
+        self.invoke = Self.taskForm(of: run, decoding: M.Params.self)
+    }
+
+    /// An inline handler run as a task (in a batch, or behind an approval gate).
+    private static func taskForm<P: Decodable>(of run: @escaping InvokeInline, decoding _: P.Type) -> Invoke {
+        { params, context, beforeHandler in
             if let beforeHandler {
-                _ = try ParamsCoding.decode(M.Params.self, from: params)
+                // Decode first so bad params are refused before anyone is asked to approve.
+                _ = try ParamsCoding.decode(P.self, from: params)
                 try await beforeHandler()
             }
             return try run(params, context)

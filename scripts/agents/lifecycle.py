@@ -25,37 +25,13 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "compat"))
 from wsclient import WSClient  # noqa: E402
+from harness import fail, free_port, ok, wait_for  # noqa: E402
 
 binary, agent_python = sys.argv[1], sys.argv[2]
 TOKEN = "lifecycle-daemon-token"
 AGENT = "acc-agent"
 home = tempfile.mkdtemp(prefix="car-agents.")
 daemons = []
-
-
-def fail(reason):
-    print(f"FAIL: {reason}", flush=True)
-    sys.exit(1)
-
-
-def ok(what):
-    print(f"ok  {what}", flush=True)
-
-
-def wait_for(what, predicate, seconds=20.0, step=0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    fail(f"timed out after {seconds:.0f} s waiting for {what}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def alive(pid):
