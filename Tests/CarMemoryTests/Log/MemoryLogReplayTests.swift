@@ -64,6 +64,22 @@ struct MemoryLogReplayTests {
         try Self.expectSameGraph(replayed.engine, log.engine)
     }
 
+    @Test func distilledSkillsReplayWithEveryField() throws {
+        let path = Self.logPath()
+        let log = try MemoryLog.open(path: path)
+        let batch = try DistilledSkill.batch([
+            ["name": "scrape", "code": "get(url)", "when_to_apply": "a link", "scope": ["domain": "web", "depth": 2],
+             "source": "success", "domain": "web", "trigger": ["persona": "researcher", "task_keywords": ["summarize"]]],
+        ])
+        #expect(try log.engine.skills.ingest(distilled: batch) == 1)
+        _ = try log.engine.skills.report(skillName: "scrape", outcome: "fail")
+        try log.flush()
+        let replayed = try MemoryLog.open(path: path)
+        #expect(replayed.engine.skills.list() == log.engine.skills.list())
+        #expect(replayed.engine.skills.list().first?.scope == ["domain": "web", "depth": 2])
+        #expect(replayed.engine.skills.domainsNeedingEvolution(threshold: 0.6, minimumOutcomes: 1) == ["web"])
+    }
+
     @Test func loadAndResetAreOneLineEachAndReplayExactly() throws {
         let directory = PersistenceTests.temporaryDirectory()
         let snapshot = directory + "/snap.json"
