@@ -14,6 +14,8 @@ public struct Fact: Sendable, Hashable {
     public var usageCount: Int = 0
     public var successCount: Int = 0
     public var failureCount: Int = 0
+    /// Counts saturate here, so the graph's total over a million facts cannot overflow.
+    public static let maxCount = 1 << 40
 
     public var isConstraint: Bool { kind == "constraint" }
 

@@ -103,7 +103,7 @@ extension MemoryEngine {
                         confidence: entry["confidence"]?.doubleValue ?? 1.0,
                         tags: entry["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                         source: entry["source"]?.stringValue)
-        func count(_ key: String) -> Int { max(0, Int(clamping: entry[key]?.intValue ?? 0)) }
+        func count(_ key: String) -> Int { min(Fact.maxCount, max(0, Int(clamping: entry[key]?.intValue ?? 0))) }
         fact.usageCount = count("usage_count")
         fact.successCount = count("success_count")
         fact.failureCount = count("failure_count")

@@ -123,7 +123,7 @@ enum MemoryLogRecord: Sendable {
                     guard let value = entry[key]?.intValue, value >= 0 else {
                         throw Invalid(description: "counts: '\(key)' of '\(id)' must be a non-negative integer")
                     }
-                    return Int(clamping: value)
+                    return min(Fact.maxCount, Int(clamping: value))
                 }
                 list.append(FactCounts(id: id, uses: try count("usage_count"), successes: try count("success_count"),
                                        failures: try count("failure_count")))

@@ -68,13 +68,10 @@ extension MemoryEngine {
         let recorder = self.recorder
         return store.withLock { store -> Fact? in
             guard let fact = store.fact(withID: id) else { return nil }
-            let newUses = fact.usageCount.addingReportingOverflow(max(0, uses))
-            let newSuccesses = fact.successCount.addingReportingOverflow(max(0, successes))
-            let newFailures = fact.failureCount.addingReportingOverflow(max(0, failures))
-            let counts = MemoryLogRecord.FactCounts(
-                id: id, uses: newUses.overflow ? .max : newUses.partialValue,
-                successes: newSuccesses.overflow ? .max : newSuccesses.partialValue,
-                failures: newFailures.overflow ? .max : newFailures.partialValue)
+            func add(_ count: Int, _ more: Int) -> Int { min(Fact.maxCount, count + min(Fact.maxCount, max(0, more))) }
+            let counts = MemoryLogRecord.FactCounts(id: id, uses: add(fact.usageCount, uses),
+                                                    successes: add(fact.successCount, successes),
+                                                    failures: add(fact.failureCount, failures))
             _ = store.setCounts(id: id, uses: counts.uses, successes: counts.successes, failures: counts.failures)
             recorder?.record(.counts([counts]))
             return store.fact(withID: id)
