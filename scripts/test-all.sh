@@ -86,6 +86,8 @@ run "agent chat routing end to end: streams, two hosts, cancel, approvals, injec
   chat_acceptance
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
+run "proactive memory: maintain idempotent x3, intervene, evaluate (selective beats always-inject), utility weight 0 changes no ranking" \
+  timeout 300 python3 scripts/memory/proactive.py "$BIN"
 
 if [ "${#failed[@]}" != 0 ]; then
   step "${#failed[@]} step(s) FAILED:"

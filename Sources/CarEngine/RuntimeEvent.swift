@@ -14,6 +14,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case toolCallbackAnswered = "tool_callback_answered"
     case toolCallbackTimedOut = "tool_callback_timed_out"
     case proposalCompleted = "proposal_completed"
+    /// `memory.maintain` ran over this log (counts and trigger, no memory bodies).
+    case proactiveMemoryMaintained = "proactive_memory_maintained"
+    /// `memory.intervene` decided to inject a reminder or stay silent.
+    case proactiveMemoryIntervention = "proactive_memory_intervention"
 }
 
 /// One entry of the event log. `seq` is strictly increasing within a journal, and timestamps

@@ -17,6 +17,9 @@ public final class ClientSession: RPCSession {
     private let memoryScopes: MemoryScopes
     private let binding = Mutex<Binding>(Binding())
     private let domain = Mutex<Domain>(Domain())
+    /// The proactive memory agent's private status slots (`memory.update_status`): session-local
+    /// by definition, never part of any graph.
+    public let proactiveStatus = Mutex(ProactiveStatusSlots())
 
     struct Binding {
         var clientVersion: String?

@@ -22,7 +22,13 @@ extension CarHandler {
     public func memoryDelete(
         _ params: CarMethods.MemoryDelete.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryDelete.Result {
-        try await Self.memoryWrite(context) { memory in
+        if ProactiveStatusSlots.isStatusID(params.id) {
+            // The private status slot: session-local, never a graph fact.
+            let cleared = context.session.proactiveStatus.withLock { $0.clear(id: params.id) }
+            return .init(deleted: cleared, factCount: context.session.effectiveMemory().factCount, id: params.id,
+                         kind: cleared ? "status" : nil)
+        }
+        return try await Self.memoryWrite(context) { memory in
             let kind = memory.fact(id: params.id)?.kind
             let deleted = memory.delete(id: params.id)
             return .init(deleted: deleted, factCount: memory.factCount, id: params.id, kind: kind)

@@ -9,6 +9,13 @@ public struct Fact: Sendable, Hashable {
     public var confidence: Double
     public var tags: [String]
     public var source: String?
+    /// Utility-aware retrieval's evidence: how often the fact was put in front of an agent
+    /// (`memory.intervene` injecting it) and how those uses turned out.
+    public var usageCount: Int = 0
+    public var successCount: Int = 0
+    public var failureCount: Int = 0
+    /// Counts saturate here, so the graph's total over a million facts cannot overflow.
+    public static let maxCount = 1 << 40
 
     public var isConstraint: Bool { kind == "constraint" }
 

@@ -13,6 +13,10 @@ struct FactStore {
     private(set) var slotsByKind: [String: [Int]] = [:]
     private(set) var liveCount = 0
     private var nextID: UInt64 = 1
+    /// The graph's retrieval blend (see `UtilityRetrieval`); kept across reset and compaction.
+    var utility = UtilityRetrieval()
+    /// Sum of the live facts' `usageCount`: the UCB's total-trials term.
+    private(set) var totalUses = 0
 
     /// The N the next minted `ws-N` starts from: logged with each minted id and restored on
     /// replay, so a replayed graph mints what the original would have.
@@ -43,6 +47,19 @@ struct FactStore {
         index.insert(slot: slot, terms: Tokenizer.terms(fact.subject, fact.body))
         slotsByKind[fact.kind, default: []].append(slot)
         liveCount += 1
+        totalUses += fact.usageCount
+    }
+
+    /// Sets a fact's usage and outcome counts in place (its slot, hence its insertion-order
+    /// tie-break, stays); false when no fact has `id`.
+    mutating func setCounts(id: String, uses: Int, successes: Int, failures: Int) -> Bool {
+        guard let slot = slotOfID[id], var fact = slots[slot] else { return false }
+        totalUses += uses - fact.usageCount
+        fact.usageCount = uses
+        fact.successCount = successes
+        fact.failureCount = failures
+        slots[slot] = fact
+        return true
     }
 
     mutating func remove(id: String) -> Fact? {
@@ -56,14 +73,17 @@ struct FactStore {
             if slotsByKind[fact.kind]?.isEmpty == true { slotsByKind[fact.kind] = nil }
         }
         liveCount -= 1
+        totalUses -= fact.usageCount
         compactIfSparse()
         return fact
     }
 
     mutating func removeAll() {
         let next = nextID
+        let blend = utility
         self = FactStore()
         nextID = next
+        utility = blend
     }
 
     var liveFacts: [Fact] { slots.compactMap { $0 } }
@@ -82,8 +102,10 @@ struct FactStore {
         guard holes > Self.compactionFloor, holes > liveCount else { return }
         let live = liveFacts
         let next = nextID
+        let blend = utility
         self = FactStore()
         nextID = next
+        utility = blend
         for fact in live { insert(fact) }
     }
 

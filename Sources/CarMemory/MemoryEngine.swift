@@ -149,7 +149,9 @@ public final class MemoryEngine: Sendable {
         }
     }
 
-    private static func top(_ k: Int, of scored: [(slot: Int32, score: Double)], in store: FactStore) -> [ScoredFact] {
+    static func top(_ k: Int, of scored: [(slot: Int32, score: Double)], in store: FactStore) -> [ScoredFact] {
+        // A utility weight of 0 takes exactly the relevance path below.
+        if store.utility.weight > 0 { return utilityTop(k, of: scored, in: store) }
         // Scores are compared with their last 12 mantissa bits cleared: sums taken in a
         // different order can differ in the last bits, and two facts the graph cannot tell
         // apart should fall back to insertion order, not to rounding noise.

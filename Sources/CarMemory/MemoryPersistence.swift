@@ -87,6 +87,10 @@ extension MemoryEngine {
             "tags": .array(fact.tags.map(JSONValue.string)),
         ]
         object["source"] = fact.source.map(JSONValue.string) ?? .null
+        // Only when there is evidence, so graphs that never used utility keep their old form.
+        if fact.usageCount > 0 { object["usage_count"] = .int(Int64(fact.usageCount)) }
+        if fact.successCount > 0 { object["success_count"] = .int(Int64(fact.successCount)) }
+        if fact.failureCount > 0 { object["failure_count"] = .int(Int64(fact.failureCount)) }
         return .object(object)
     }
 
@@ -94,10 +98,15 @@ extension MemoryEngine {
     /// defaults `memory.add_fact` uses. An empty id means "mint one".
     static func fact(from entry: JSONValue) -> Fact? {
         guard let subject = entry["subject"]?.stringValue, let body = entry["body"]?.stringValue else { return nil }
-        return Fact(id: entry["id"]?.stringValue ?? "", subject: subject, body: body,
-                    kind: entry["kind"]?.stringValue ?? "pattern",
-                    confidence: entry["confidence"]?.doubleValue ?? 1.0,
-                    tags: entry["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                    source: entry["source"]?.stringValue)
+        var fact = Fact(id: entry["id"]?.stringValue ?? "", subject: subject, body: body,
+                        kind: entry["kind"]?.stringValue ?? "pattern",
+                        confidence: entry["confidence"]?.doubleValue ?? 1.0,
+                        tags: entry["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                        source: entry["source"]?.stringValue)
+        func count(_ key: String) -> Int { min(Fact.maxCount, max(0, Int(clamping: entry[key]?.intValue ?? 0))) }
+        fact.usageCount = count("usage_count")
+        fact.successCount = count("success_count")
+        fact.failureCount = count("failure_count")
+        return fact
     }
 }

@@ -6,6 +6,7 @@ extension MemoryEngine {
         var nextID: UInt64
         var facts: [Fact]
         var skills: [Skill]
+        var utility: UtilityRetrieval
         var seq: UInt64
     }
 
@@ -33,6 +34,16 @@ extension MemoryEngine {
         case let .reset(nextID, facts, list):
             _ = try replaceGraph(with: facts, minting: [], skills: list, recording: false)
             store.withLock { $0.mintCounter = nextID }
+        case .counts(let list):
+            // A count for a fact deleted later in the same order cannot occur; one for an id
+            // the graph does not hold is ignored like a delete of it would be.
+            store.withLock { store in
+                for entry in list {
+                    _ = store.setCounts(id: entry.id, uses: entry.uses, successes: entry.successes, failures: entry.failures)
+                }
+            }
+        case .utility(let blend):
+            store.withLock { $0.utility = blend }
         }
     }
 
@@ -43,7 +54,7 @@ extension MemoryEngine {
         return store.withLock { store in
             skills.locked { skillState in
                 LogSnapshot(nextID: store.mintCounter, facts: store.liveFacts, skills: skillState.skills,
-                            seq: recorder.markSnapshot())
+                            utility: store.utility, seq: recorder.markSnapshot())
             }
         }
     }

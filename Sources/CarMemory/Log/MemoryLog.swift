@@ -194,6 +194,8 @@ public final class MemoryLog: @unchecked Sendable {
             return FileSystem.writeAll(temporary.descriptor, chunk)
         }
         var failed = emit(.reset(nextID: snapshot.nextID, facts: [], skills: []), last: false)
+        let utilityLines = snapshot.utility == UtilityRetrieval() ? 0 : 1
+        if failed == nil, utilityLines == 1 { failed = emit(.utility(snapshot.utility), last: false) }
         for fact in snapshot.facts where failed == nil {
             failed = emit(.put(fact, nextID: nil), last: false)
         }
@@ -202,7 +204,8 @@ public final class MemoryLog: @unchecked Sendable {
             FileSystem.discard(temporary)
             throw MemoryLogReplay.failure(path, "cannot compact: \(String(cString: strerror(code)))")
         }
-        return Compaction(temporary: temporary, size: written, entries: 1 + snapshot.facts.count + snapshot.skills.count)
+        return Compaction(temporary: temporary, size: written,
+                          entries: 1 + utilityLines + snapshot.facts.count + snapshot.skills.count)
     }
 
     /// Puts the rewrite in place of the log: appends what was written to the old file since

@@ -13,6 +13,12 @@ import CarJSON
 ///     {"op":"delete","ids":["ws-3",...]}         remove these facts (a consolidation is one line)
 ///     {"op":"skills","skills":[...]}             add or replace these skills by name
 ///     {"op":"skills","skills":[...],"replace":true}  the skills are exactly these
+///     {"op":"counts","counts":[{"id","usage_count","success_count","failure_count"},...]}
+///                                                these facts' utility evidence is now these
+///                                                counts (in place: no fact moves)
+///     {"op":"utility","utility_weight":W,"utility_exploration":E}
+///                                                the graph's retrieval blend; a compacted log
+///                                                has one after its first line unless default
 ///     {"op":"reset","next_id":N,"facts":[...],"skills":[...]}
 ///                                                the graph is exactly this: `memory.load` and
 ///                                                reset write one (the whole graph in one line,
@@ -27,6 +33,16 @@ enum MemoryLogRecord: Sendable {
     case delete([String])
     case skills([Skill], replace: Bool)
     case reset(nextID: UInt64, facts: [Fact], skills: [Skill])
+    case counts([FactCounts])
+    case utility(UtilityRetrieval)
+
+    /// A fact's utility evidence, as a `counts` line carries it.
+    struct FactCounts: Sendable {
+        var id: String
+        var uses: Int
+        var successes: Int
+        var failures: Int
+    }
 
     /// How many facts and skills the line names: the measure compaction compares with the
     /// graph's live size, so one consolidation line deleting 1,000 facts counts 1,000.
@@ -36,6 +52,8 @@ enum MemoryLogRecord: Sendable {
         case .delete(let ids): ids.count
         case .skills(let skills, _): skills.count
         case .reset(_, let facts, let skills): 1 + facts.count + skills.count
+        case .counts(let list): list.count
+        case .utility: 1
         }
     }
 
@@ -54,6 +72,13 @@ enum MemoryLogRecord: Sendable {
         case let .reset(nextID, facts, skills):
             return ["op": "reset", "next_id": .int(Int64(nextID)),
                     "facts": .array(facts.map(MemoryEngine.json)), "skills": .array(skills.map(\.json))]
+        case .counts(let list):
+            return ["op": "counts", "counts": .array(list.map { entry in
+                ["id": .string(entry.id), "usage_count": .int(Int64(entry.uses)),
+                 "success_count": .int(Int64(entry.successes)), "failure_count": .int(Int64(entry.failures))]
+            })]
+        case .utility(let blend):
+            return ["op": "utility", "utility_weight": .double(blend.weight), "utility_exploration": .double(blend.exploration)]
         }
     }
 
@@ -88,6 +113,27 @@ enum MemoryLogRecord: Sendable {
             for entry in facts { loaded.append(try Self.fact(entry)) }
             self = .reset(nextID: try Self.counter(json["next_id"], required: true) ?? 1, facts: loaded,
                           skills: try Self.skills(json["skills"]))
+        case "counts":
+            guard let entries = json["counts"]?.arrayValue else { throw Invalid(description: "counts without \"counts\"") }
+            var list: [FactCounts] = []
+            list.reserveCapacity(entries.count)
+            for entry in entries {
+                guard let id = entry["id"]?.stringValue, !id.isEmpty else { throw Invalid(description: "counts: an entry has no id") }
+                func count(_ key: String) throws(Invalid) -> Int {
+                    guard let value = entry[key]?.intValue, value >= 0 else {
+                        throw Invalid(description: "counts: '\(key)' of '\(id)' must be a non-negative integer")
+                    }
+                    return min(Fact.maxCount, Int(clamping: value))
+                }
+                list.append(FactCounts(id: id, uses: try count("usage_count"), successes: try count("success_count"),
+                                       failures: try count("failure_count")))
+            }
+            self = .counts(list)
+        case "utility":
+            guard let weight = json["utility_weight"]?.doubleValue, let exploration = json["utility_exploration"]?.doubleValue else {
+                throw Invalid(description: "utility without numeric utility_weight and utility_exploration")
+            }
+            self = .utility(UtilityRetrieval(weight: weight, exploration: exploration))
         default:
             throw Invalid(description: "unknown op '\(op)'")
         }
