@@ -6,6 +6,7 @@ extension MemoryEngine {
         var nextID: UInt64
         var facts: [Fact]
         var skills: [Skill]
+        var rejected: [RejectedCandidate]
         var seq: UInt64
     }
 
@@ -30,6 +31,12 @@ extension MemoryEngine {
             } catch {
                 throw PersistenceError(description: error.description)
             }
+        case let .skillGate(put, removed, rejected):
+            do {
+                try skills.applyGate(put: put, removed: removed, rejected: rejected)
+            } catch {
+                throw PersistenceError(description: error.description)
+            }
         case let .reset(nextID, facts, list):
             _ = try replaceGraph(with: facts, minting: [], skills: list, recording: false)
             store.withLock { $0.mintCounter = nextID }
@@ -43,7 +50,7 @@ extension MemoryEngine {
         return store.withLock { store in
             skills.locked { skillState in
                 LogSnapshot(nextID: store.mintCounter, facts: store.liveFacts, skills: skillState.skills,
-                            seq: recorder.markSnapshot())
+                            rejected: skillState.rejected.ordered, seq: recorder.markSnapshot())
             }
         }
     }
