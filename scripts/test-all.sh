@@ -86,6 +86,8 @@ run "agent chat routing end to end: streams, two hosts, cancel, approvals, injec
   chat_acceptance
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
+run "skill lifecycle: trials promote the winner and reject the loser for good (across a restart); export -> import on a second daemon, one-byte changes refused" \
+  timeout 300 python3 scripts/skills/lifecycle.py "$BIN"
 
 if [ "${#failed[@]}" != 0 ]; then
   step "${#failed[@]} step(s) FAILED:"
