@@ -76,8 +76,9 @@ public struct RejectedCandidate: Sendable, Hashable {
 
 /// The rejected-edit buffer: at most `capacity` entries, oldest dropped first, with a set for
 /// the membership test ingests make.
-public struct RejectedBuffer: Sendable, Hashable {
-    public private(set) var entries: [RejectedCandidate] = []
+public struct RejectedBuffer: Sendable {
+    /// Storage: `entries[head...]` are the live ones.
+    private(set) var entries: [RejectedCandidate] = []
     private var members: Set<RejectedCandidate> = []
     private var head = 0
     public let capacity: Int
