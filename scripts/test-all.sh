@@ -88,6 +88,8 @@ run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 run "proactive memory: maintain idempotent x3, intervene, evaluate (selective beats always-inject), utility weight 0 changes no ranking" \
   timeout 300 python3 scripts/memory/proactive.py "$BIN"
+run "skill lifecycle: trials promote the winner and reject the loser for good (across a restart); export -> import on a second daemon, one-byte changes refused" \
+  timeout 300 python3 scripts/skills/lifecycle.py "$BIN"
 
 if [ "${#failed[@]}" != 0 ]; then
   step "${#failed[@]} step(s) FAILED:"

@@ -1,6 +1,6 @@
 import CarJSON
 
-/// What the runtime journals as a proposal runs.
+/// What the runtime journals as a proposal runs, and what the skill gate resolves.
 public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case proposalReceived = "proposal_received"
     case actionStarted = "action_started"
@@ -18,6 +18,9 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case proactiveMemoryMaintained = "proactive_memory_maintained"
     /// `memory.intervene` decided to inject a reminder or stay silent.
     case proactiveMemoryIntervention = "proactive_memory_intervention"
+    /// The skill promotion gate (`skills.gate`, `memory.consolidate`) resolved a candidate.
+    case candidatePromoted = "candidate_promoted"
+    case candidateRejected = "candidate_rejected"
 }
 
 /// One entry of the event log. `seq` is strictly increasing within a journal, and timestamps

@@ -51,11 +51,16 @@ extension CarHandler {
     public func memoryConsolidate(
         _ params: CarMethods.MemoryConsolidate.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryConsolidate.Result {
-        try await Self.memoryWrite(context) { memory in
+        // A scan of every fact and skill: on the blocking pool, as the gate is.
+        let events = try context.session.runtime().eventLog
+        let report = try await Self.memoryWrite(offLoop: context) { memory in
             let report = memory.consolidate()
-            return .init(factsAfter: report.factsAfter, factsBefore: report.factsBefore,
-                         groups: report.groups.map { .init(kept: $0.kept, removed: $0.removed) }, merged: report.merged)
+            Self.record(report.gate, in: events)
+            return report
         }
+        return .init(candidatesPromoted: report.candidatesPromoted, candidatesRejected: report.candidatesRejected,
+                     factsAfter: report.factsAfter, factsBefore: report.factsBefore,
+                     groups: report.groups.map { .init(kept: $0.kept, removed: $0.removed) }, merged: report.merged)
     }
 
     public func memoryQuery(
@@ -112,6 +117,16 @@ extension CarHandler {
     static func memoryWrite<T>(_ context: RPCContext<ClientSession>, _ body: (MemoryEngine) throws -> T) async throws -> T {
         do {
             return try await context.session.writeMemory(body)
+        } catch {
+            throw memoryWriteError(error)
+        }
+    }
+
+    /// `memoryWrite` for a body that scans the graph: it runs on the blocking pool.
+    static func memoryWrite<T: Sendable>(offLoop context: RPCContext<ClientSession>,
+                                         _ body: @escaping @Sendable (MemoryEngine) throws -> T) async throws -> T {
+        do {
+            return try await context.session.writeMemory(offLoop: body)
         } catch {
             throw memoryWriteError(error)
         }

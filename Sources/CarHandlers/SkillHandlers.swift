@@ -1,4 +1,6 @@
+import CarEngine
 import CarGenerated
+import CarJSON
 import CarMemory
 import CarRPC
 
@@ -72,6 +74,96 @@ extension CarHandler {
         _ params: CarMethods.SkillsEvolve.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SkillsEvolve.Result {
         throw Self.noInferenceEngine
+    }
+
+    public func skillsIngestProvisional(
+        _ params: CarMethods.SkillsIngestProvisional.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsIngestProvisional.Result {
+        let batch: [DistilledSkill]
+        do {
+            batch = try DistilledSkill.batch(.array(params.skills))
+        } catch {
+            throw CarErrors.invalidParams(error.description)
+        }
+        let tenant = params.tenant
+        // Up to 10,000 candidates, each fingerprinted (SHA-256 of its code): on the blocking pool.
+        return .init(ingested: try await Self.memoryWrite(offLoop: context) { memory in
+            try memory.skills.ingest(provisional: batch, tenant: tenant)
+        })
+    }
+
+    public func skillsGate(
+        _ params: CarMethods.SkillsGate.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillsGate.Result {
+        let events = try context.session.runtime().eventLog
+        let report = try await Self.memoryWrite(offLoop: context) { memory in
+            let report = memory.skills.gate()
+            Self.record(report, in: events)
+            return report
+        }
+        return .init(promoted: report.promoted, rejected: report.rejected)
+    }
+
+    public func skillMeta(
+        _ params: CarMethods.SkillMeta.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillMeta.Result {
+        guard let meta = context.session.effectiveMemory().skills.meta(key: params.key) else { return .null }
+        return [
+            "key": .string(meta.key), "status": .string(meta.status.rawValue),
+            "incumbent": meta.incumbent.map(JSONValue.string) ?? .null, "version": .int(Int64(meta.version)),
+            "stats": meta.stats.json, "domain": .string(meta.domain), "tenant": meta.tenant.map(JSONValue.string) ?? .null,
+            "superseded_by": meta.supersededBy.map(JSONValue.string) ?? .null,
+        ]
+    }
+
+    public func skillExport(
+        _ params: CarMethods.SkillExport.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillExport.Result {
+        context.session.effectiveMemory().skills.exportDocument(key: params.key)
+    }
+
+    public func skillImport(
+        _ params: CarMethods.SkillImport.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillImport.Result {
+        let markdown = params.markdown
+        // Parsing and hashing a document of up to 16 MiB: on the blocking pool.
+        let skill: Skill
+        do {
+            skill = try await context.session.blockingPool.run { () throws -> Skill in
+                do {
+                    return try SkillDocument.parse(markdown)
+                } catch let invalid as SkillDocument.Invalid {
+                    throw CarErrors.invalidParams(invalid.description)
+                }
+            }
+        } catch {
+            throw Self.memoryWriteError(error)
+        }
+        try await Self.memoryWrite(context) { memory in try memory.skills.importSkill(skill) }
+        return .init(imported: true, name: skill.name, version: skill.version)
+    }
+
+    public func skillRepair(
+        _ params: CarMethods.SkillRepair.Params, context: RPCContext<ClientSession>
+    ) async throws -> CarMethods.SkillRepair.Result {
+        guard context.session.effectiveMemory().skills.skill(named: params.skillName) != nil else {
+            throw CarErrors.invalidParams("skill_name: unknown skill '\(params.skillName)'")
+        }
+        // Not degraded: nothing to repair. Degraded: repair needs a language model, and
+        // without one it fails; both answer null and change nothing.
+        return .null
+    }
+
+    /// One event per resolved candidate in the session's event log.
+    static func record(_ report: GateReport, in events: EventLog) {
+        for resolution in report.resolutions {
+            var data: [String: JSONValue] = [
+                "key": .string(resolution.key), "incumbent": .string(resolution.incumbent),
+                "success_count": .int(Int64(resolution.stats.successCount)), "fail_count": .int(Int64(resolution.stats.failCount)),
+            ]
+            if let version = resolution.version { data["version"] = .int(Int64(version)) }
+            events.append(resolution.promoted ? .candidatePromoted : .candidateRejected, data: data)
+        }
     }
 
     /// What a method that needs a language model answers until the daemon has one.

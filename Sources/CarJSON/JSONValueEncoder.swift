@@ -46,6 +46,9 @@ final class EncodingNode {
         makeObject()
         guard case .object(var members) = content else { fatalError("unreachable") }
         if let existing = members[key] { return existing }
+        // Let go of the stored copy first, so the insert does not copy every member (an
+        // object of n members would cost O(n²)).
+        content = .empty
         let node = EncodingNode()
         members[key] = node
         content = .object(members)
@@ -55,6 +58,8 @@ final class EncodingNode {
     func appendChild() -> EncodingNode {
         makeArray()
         guard case .array(var elements) = content else { fatalError("unreachable") }
+        // As above: unique before the append, or a 10,000-element result costs O(n²) copies.
+        content = .empty
         let node = EncodingNode()
         elements.append(node)
         content = .array(elements)

@@ -1,4 +1,5 @@
-/// What `consolidate` did: which duplicates were folded into which fact.
+/// What `consolidate` did: which duplicates were folded into which fact, and which skill
+/// candidates the promotion gate resolved.
 public struct ConsolidationReport: Sendable, Hashable {
     public struct Group: Sendable, Hashable {
         public var kept: String
@@ -13,13 +14,19 @@ public struct ConsolidationReport: Sendable, Hashable {
     public var factsBefore: Int
     public var factsAfter: Int
     public var groups: [Group]
+    /// What the skill promotion gate resolved.
+    public var gate = GateReport()
+    /// The candidate keys (`<base>@cand`) the gate promoted and rejected, in ingestion order.
+    public var candidatesPromoted: [String] { gate.promoted }
+    public var candidatesRejected: [String] { gate.rejected }
     public var merged: Int { groups.reduce(0) { $0 + $1.removed.count } }
 }
 
 extension MemoryEngine {
     /// Folds facts that say the same thing — the same kind, subject and body once case and
     /// runs of whitespace are ignored — into the earliest of them, so repeated ingestion does
-    /// not crowd retrieval with copies. Idempotent: a second run finds nothing to merge.
+    /// not crowd retrieval with copies; then runs the skill promotion gate
+    /// (`SkillStore.gate`). Idempotent: a second run finds nothing to merge or resolve.
     public func consolidate() -> ConsolidationReport {
         let facts = self.facts
         var firstByKey: [String: Int] = [:]
@@ -44,7 +51,7 @@ extension MemoryEngine {
                 groups.append(.init(kept: duplicate.kept, removed: [duplicate.removed]))
             }
         }
-        return ConsolidationReport(factsBefore: facts.count, factsAfter: factCount, groups: groups)
+        return ConsolidationReport(factsBefore: facts.count, factsAfter: factCount, groups: groups, gate: skills.gate())
     }
 
     private static func normalized(_ text: String) -> String {

@@ -28,6 +28,27 @@ struct JSONCodingTests {
         #expect(try JSONValueDecoder().decode(Proposal.self, from: encoded) == proposal)
     }
 
+    /// Each append used to copy the elements already encoded (the node kept a second
+    /// reference), so a result of 10,000 strings (skills.gate's) took hundreds of ms on the
+    /// event loop. The node now holds the only reference while it appends: linear.
+    @Test func largeArraysAndObjectsEncodeInLinearTime() throws {
+        struct Big: Encodable {
+            var names: [String]
+            var table: [String: Int]
+        }
+        let count = 200_000
+        let big = Big(names: (0..<count).map { "candidate_\($0)@cand" },
+                      table: Dictionary(uniqueKeysWithValues: (0..<count / 4).map { ("k\($0)", $0) }))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let value = try JSONValueEncoder().encode(big)
+        let elapsed = clock.now - started
+        #expect(value["names"]?.arrayValue?.count == count && value["table"]?.objectValue?.count == count / 4)
+        // Quadratic copying of 200,000 elements is ~2e10 element copies (minutes); linear is
+        // well under a second even in a debug build.
+        #expect(elapsed < .seconds(10), "\(elapsed)")
+    }
+
     @Test func decodingJSONValueKeepsNull() throws {
         #expect(try JSONValueDecoder().decode(JSONValue.self, from: .null) == .null)
         let proposal = try JSONValueDecoder().decode(Proposal.self, from: ["actions": [], "context": nil, "weight": 1])

@@ -7,6 +7,7 @@ extension MemoryEngine {
         var facts: [Fact]
         var skills: [Skill]
         var utility: UtilityRetrieval
+        var rejected: [RejectedCandidate]
         var seq: UInt64
     }
 
@@ -28,6 +29,12 @@ extension MemoryEngine {
         case let .skills(list, replace):
             do {
                 try skills.apply(list, replace: replace)
+            } catch {
+                throw PersistenceError(description: error.description)
+            }
+        case let .skillGate(put, removed, rejected):
+            do {
+                try skills.applyGate(put: put, removed: removed, rejected: rejected)
             } catch {
                 throw PersistenceError(description: error.description)
             }
@@ -54,7 +61,7 @@ extension MemoryEngine {
         return store.withLock { store in
             skills.locked { skillState in
                 LogSnapshot(nextID: store.mintCounter, facts: store.liveFacts, skills: skillState.skills,
-                            utility: store.utility, seq: recorder.markSnapshot())
+                            utility: store.utility, rejected: skillState.rejected.ordered, seq: recorder.markSnapshot())
             }
         }
     }

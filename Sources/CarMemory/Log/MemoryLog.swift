@@ -170,7 +170,8 @@ public final class MemoryLog: @unchecked Sendable {
     }
 
     /// Writes the graph as it is now to a temporary beside the log — one `reset` line with the
-    /// counter and no facts, a `put` per fact, one `skills` line — and fsyncs it. Runs beside
+    /// counter and no facts, a `put` per fact, one `skills` line, and a `skill_gate` line holding
+    /// the rejected buffer when it is not empty — and fsyncs it. Runs beside
     /// the log's writes: they keep appending to the live file, and the changes they write
     /// after the snapshot are kept for `adopt`. After `beginCompaction`.
     public func writeCompaction() throws(MemoryEngine.PersistenceError) -> Compaction {
@@ -199,13 +200,16 @@ public final class MemoryLog: @unchecked Sendable {
         for fact in snapshot.facts where failed == nil {
             failed = emit(.put(fact, nextID: nil), last: false)
         }
-        if failed == nil { failed = emit(.skills(snapshot.skills, replace: false), last: true) }
+        if failed == nil { failed = emit(.skills(snapshot.skills, replace: false), last: snapshot.rejected.isEmpty) }
+        if failed == nil, !snapshot.rejected.isEmpty {
+            failed = emit(.skillGate(put: [], removed: [], rejected: snapshot.rejected), last: true)
+        }
         if let code = failed ?? (fsync(temporary.descriptor) == 0 ? nil : errno) {
             FileSystem.discard(temporary)
             throw MemoryLogReplay.failure(path, "cannot compact: \(String(cString: strerror(code)))")
         }
         return Compaction(temporary: temporary, size: written,
-                          entries: 1 + utilityLines + snapshot.facts.count + snapshot.skills.count)
+                          entries: 1 + utilityLines + snapshot.facts.count + snapshot.skills.count + snapshot.rejected.count)
     }
 
     /// Puts the rewrite in place of the log: appends what was written to the old file since

@@ -19,6 +19,10 @@ import CarJSON
 ///     {"op":"utility","utility_weight":W,"utility_exploration":E}
 ///                                                the graph's retrieval blend; a compacted log
 ///                                                has one after its first line unless default
+///     {"op":"skill_gate","put":[...],"remove":["a@cand",...],"reject":[{"key","code_sha256"},...]}
+///                                                the promotion gate's run (or a compaction's copy
+///                                                of the rejected buffer): put these skills by
+///                                                name, remove these, remember these rejected edits
 ///     {"op":"reset","next_id":N,"facts":[...],"skills":[...]}
 ///                                                the graph is exactly this: `memory.load` and
 ///                                                reset write one (the whole graph in one line,
@@ -32,6 +36,7 @@ enum MemoryLogRecord: Sendable {
     case put(Fact, nextID: UInt64?)
     case delete([String])
     case skills([Skill], replace: Bool)
+    case skillGate(put: [Skill], removed: [String], rejected: [RejectedCandidate])
     case reset(nextID: UInt64, facts: [Fact], skills: [Skill])
     case counts([FactCounts])
     case utility(UtilityRetrieval)
@@ -51,6 +56,7 @@ enum MemoryLogRecord: Sendable {
         case .put: 1
         case .delete(let ids): ids.count
         case .skills(let skills, _): skills.count
+        case let .skillGate(put, removed, rejected): put.count + removed.count + rejected.count
         case .reset(_, let facts, let skills): 1 + facts.count + skills.count
         case .counts(let list): list.count
         case .utility: 1
@@ -69,6 +75,9 @@ enum MemoryLogRecord: Sendable {
             var object: [String: JSONValue] = ["op": "skills", "skills": .array(skills.map(\.json))]
             if replace { object["replace"] = true }
             return .object(object)
+        case let .skillGate(put, removed, rejected):
+            return ["op": "skill_gate", "put": .array(put.map(\.json)), "remove": .array(removed.map(JSONValue.string)),
+                    "reject": .array(rejected.map(\.json))]
         case let .reset(nextID, facts, skills):
             return ["op": "reset", "next_id": .int(Int64(nextID)),
                     "facts": .array(facts.map(MemoryEngine.json)), "skills": .array(skills.map(\.json))]
@@ -106,6 +115,16 @@ enum MemoryLogRecord: Sendable {
             self = .delete(names)
         case "skills":
             self = .skills(try Self.skills(json["skills"]), replace: json["replace"]?.boolValue ?? false)
+        case "skill_gate":
+            guard let removed = json["remove"]?.arrayValue, let rejected = json["reject"]?.arrayValue else {
+                throw Invalid(description: "skill_gate without \"remove\" and \"reject\"")
+            }
+            let names = removed.compactMap(\.stringValue)
+            let entries = rejected.compactMap(RejectedCandidate.init(json:))
+            guard names.count == removed.count, entries.count == rejected.count else {
+                throw Invalid(description: "skill_gate: a removed name is not a string or a rejected entry lacks key and code_sha256")
+            }
+            self = .skillGate(put: try Self.skills(json["put"]), removed: names, rejected: entries)
         case "reset":
             guard let facts = json["facts"]?.arrayValue else { throw Invalid(description: "reset without \"facts\"") }
             var loaded: [Fact] = []

@@ -20,6 +20,15 @@ public struct Skill: Sendable, Hashable {
     public var whenToApply: String?
     public var scope: JSONValue?
     public var source: String?
+    /// Where the skill is in its lifecycle (`SkillLifecycle`): active, or a provisional
+    /// candidate on trial (`<incumbent>@cand`).
+    public var status: SkillStatus = .active
+    /// The base name a provisional candidate trials to replace; nil for an active skill.
+    public var incumbent: String?
+    /// 1 when first stored; each promotion of a candidate over it adds one.
+    public var version = 1
+    /// The tenant a provisional candidate was ingested for (`skills.ingest_provisional`).
+    public var tenant: String?
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -34,6 +43,10 @@ public struct Skill: Sendable, Hashable {
         if let whenToApply { object["when_to_apply"] = .string(whenToApply) }
         if let scope { object["scope"] = scope }
         if let source { object["source"] = .string(source) }
+        object["status"] = .string(status.rawValue)
+        object["version"] = .int(Int64(version))
+        if let incumbent { object["incumbent"] = .string(incumbent) }
+        if let tenant { object["tenant"] = .string(tenant) }
         return .object(object)
     }
 
@@ -54,6 +67,15 @@ public struct Skill: Sendable, Hashable {
         whenToApply = json["when_to_apply"]?.stringValue
         if case .object? = json["scope"] { scope = json["scope"] }
         source = json["source"]?.stringValue
+        // Skills stored before the lifecycle existed are active, version 1.
+        if let text = json["status"]?.stringValue {
+            guard let status = SkillStatus(rawValue: text) else { throw SkillError("skill '\(name)' has an unknown status '\(text)'") }
+            self.status = status
+        }
+        version = max(1, Int(json["version"]?.intValue ?? 1))
+        incumbent = json["incumbent"]?.stringValue
+        tenant = json["tenant"]?.stringValue
+        if status == .provisional && incumbent == nil { throw SkillError("provisional skill '\(name)' names no incumbent") }
     }
 
     init(name: String, code: String, platform: String, persona: String?, urlPattern: String?, description: String,
@@ -79,8 +101,16 @@ public struct SkillStats: Sendable, Hashable {
     public var lastOutcome: String?
 
     public var degraded: Bool { failCount > successCount + 2 }
+    /// Every reported outcome.
+    public var outcomes: Int { successCount + failCount }
 
     public init() {}
+
+    public init(successCount: Int, failCount: Int, lastOutcome: String? = nil) {
+        self.successCount = successCount
+        self.failCount = failCount
+        self.lastOutcome = lastOutcome
+    }
 
     init(json: JSONValue) {
         successCount = Int(json["success_count"]?.intValue ?? 0)

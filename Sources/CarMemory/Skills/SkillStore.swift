@@ -9,6 +9,8 @@ public final class SkillStore: Sendable {
         var skills: [Skill] = []
         var indexByName: [String: Int] = [:]
         var nextNodeID = 1
+        /// Rejected candidate edits (`SkillLifecycle`), bounded.
+        var rejected = RejectedBuffer()
 
         /// Adds `skill` or replaces the one of its name in place, keeping the node ids fresh.
         mutating func upsert(_ skill: Skill) {
@@ -30,7 +32,7 @@ public final class SkillStore: Sendable {
     private let store = Mutex(Store())
     let maxSkills: Int
     /// The graph's log, when it has one (see `MemoryRecorder`).
-    private let recorder: MemoryRecorder?
+    let recorder: MemoryRecorder?
 
     public convenience init(maxSkills: Int = 100_000) {
         self.init(maxSkills: maxSkills, recorder: nil)
@@ -61,10 +63,12 @@ public final class SkillStore: Sendable {
             let nodeID: Int
             if let index = store.indexByName[name] {
                 nodeID = store.skills[index].nodeID
-                let stats = store.skills[index].stats
-                store.skills[index] = Skill(name: name, code: code, platform: platform, persona: persona, urlPattern: urlPattern,
-                                            description: description, taskKeywords: taskKeywords, nodeID: nodeID, stats: stats,
-                                            supersededBy: store.skills[index].supersededBy)
+                let old = store.skills[index]
+                var replacement = Skill(name: name, code: code, platform: platform, persona: persona, urlPattern: urlPattern,
+                                        description: description, taskKeywords: taskKeywords, nodeID: nodeID, stats: old.stats,
+                                        supersededBy: old.supersededBy)
+                replacement.version = old.version
+                store.skills[index] = replacement
             } else {
                 guard store.skills.count < limit else { throw SkillError("skill store is full: \(limit) skills is the limit") }
                 nodeID = store.nextNodeID
@@ -124,10 +128,11 @@ public final class SkillStore: Sendable {
     /// The domains whose skills do worse than `threshold`: a domain's success rate is its
     /// skills' summed successes over their summed reported outcomes (`skill.report`), and a
     /// domain with fewer than `minimumOutcomes` outcomes in all is not judged yet. Skills with
-    /// no domain (platform) are not counted. Sorted by name.
+    /// no domain (platform) are not counted, nor are provisional candidates (their trials are
+    /// the gate's business). Sorted by name.
     public func domainsNeedingEvolution(threshold: Double, minimumOutcomes: Int = SkillStore.minimumOutcomesToJudge) -> [String] {
         var tally: [String: (success: Int, total: Int)] = [:]
-        for skill in store.withLock({ $0.skills }) where !skill.platform.isEmpty {
+        for skill in store.withLock({ $0.skills }) where !skill.platform.isEmpty && skill.status == .active {
             let outcomes = skill.stats.successCount + skill.stats.failCount
             tally[skill.platform, default: (0, 0)].success += skill.stats.successCount
             tally[skill.platform, default: (0, 0)].total += outcomes
@@ -139,14 +144,15 @@ public final class SkillStore: Sendable {
     /// Fewer reported outcomes than this leave a domain unjudged (the reference's rule).
     public static let minimumOutcomesToJudge = 3
 
-    /// The skills the context activates, strongest first; degraded and superseded skills are
-    /// not offered, and neither is a skill no trigger reached. Empty when nothing matches.
+    /// The skills the context activates, strongest first; degraded and superseded skills and
+    /// provisional candidates are not offered, and neither is a skill no trigger reached.
+    /// Empty when nothing matches.
     public func find(persona: String?, url: String?, task: String?, maxResults: Int = 1) -> [SkillMatch] {
         guard maxResults > 0 else { return [] }
         let taskTerms = Set(task.map { Tokenizer.terms($0) } ?? [])
         let skills = store.withLock { $0.skills }
         var matches: [(order: Int, match: SkillMatch)] = []
-        for (order, skill) in skills.enumerated() where !skill.stats.degraded && skill.supersededBy == nil {
+        for (order, skill) in skills.enumerated() where !skill.stats.degraded && skill.supersededBy == nil && skill.status == .active {
             let score = SkillTriggers.activation(of: skill, persona: persona, url: url, taskTerms: taskTerms)
             if score > 0 { matches.append((order, SkillMatch(skill: skill, matchScore: score))) }
         }
@@ -198,6 +204,15 @@ public final class SkillStore: Sendable {
             store.upsert(skill)
         }
         return store.skills
+    }
+
+    /// Applies a logged `skill_gate` line (replay: nothing is recorded).
+    func applyGate(put: [Skill], removed: [String], rejected: [RejectedCandidate]) throws(SkillError) {
+        let limit = maxSkills
+        try store.withLock { (store) throws(SkillError) in
+            store.applyGate(put: put, removed: removed, rejected: rejected)
+            guard store.skills.count <= limit else { throw SkillError("more than \(limit) skills") }
+        }
     }
 
     /// Applies a logged `skills` line (replay: nothing is recorded).
