@@ -22,11 +22,11 @@ extension CarHandler {
     public func memoryDelete(
         _ params: CarMethods.MemoryDelete.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryDelete.Result {
-        if ProactiveStatusSlots.isStatusID(params.id) {
-            // The private status slot: session-local, never a graph fact.
-            let cleared = context.session.proactiveStatus.withLock { $0.clear(id: params.id) }
-            return .init(deleted: cleared, factCount: context.session.effectiveMemory().factCount, id: params.id,
-                         kind: cleared ? "status" : nil)
+        if ProactiveStatusSlots.isStatusID(params.id),
+           context.session.proactiveStatus.withLock({ $0.clear(id: params.id) }) {
+            // The private status slot: session-local, never a graph fact. An id of that form
+            // that is no slot falls through, so a fact stored under it can still be deleted.
+            return .init(deleted: true, factCount: context.session.effectiveMemory().factCount, id: params.id, kind: "status")
         }
         return try await Self.memoryWrite(context) { memory in
             let kind = memory.fact(id: params.id)?.kind

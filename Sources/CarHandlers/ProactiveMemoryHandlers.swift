@@ -32,11 +32,15 @@ extension CarHandler {
         let tenant = params.tenantId
         // Reading, converting and mining up to 100,000 events is work that grows with the
         // input: it runs on the blocking pool, and so do the inserts it leads to.
-        let (events, scanned) = try await context.session.blockingPool.run { Self.minerEvents(log, window: window) }
-        let mined = ProactiveMiner.mine(events, tenantID: tenant)
+        let creditedBefore = context.session.proactiveStatus.withLock { $0.creditedThrough }
+        let (scanned, mined, found) = try await context.session.blockingPool.run {
+            let (events, scanned) = Self.minerEvents(log, window: window)
+            return (scanned, ProactiveMiner.mine(events, tenantID: tenant), ProactiveMiner.credits(events, after: creditedBefore))
+        }
         let inserted = try await Self.memoryWriteOffLoop(context) { memory in try memory.insertMissing(mined.entries) }
+        // A maintain that ran meanwhile credited these already: credit nothing twice.
         let credits = context.session.proactiveStatus.withLock { slots in
-            let found = ProactiveMiner.credits(events, after: slots.creditedThrough)
+            guard slots.creditedThrough == creditedBefore else { return [(factID: String, success: Bool)]() }
             slots.creditedThrough = found.through
             return found.credits
         }

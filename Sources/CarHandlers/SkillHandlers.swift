@@ -61,7 +61,9 @@ extension CarHandler {
     ) async throws -> CarMethods.SkillsDomainsNeedingEvolution.Result {
         let threshold = params.threshold ?? 0.6
         guard threshold.isFinite else { throw CarErrors.invalidParams("threshold must be a finite number") }
-        return context.session.effectiveMemory().skills.domainsNeedingEvolution(threshold: threshold)
+        // A scan of every skill (up to the graph's 100,000): off the loop.
+        let skills = context.session.effectiveMemory().skills
+        return try await context.session.blockingPool.run { skills.domainsNeedingEvolution(threshold: threshold) }
     }
 
     public func skillsDistill(

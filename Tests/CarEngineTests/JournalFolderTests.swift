@@ -71,7 +71,7 @@ struct JournalFolderTests {
 
         // Once closed, it is an ordinary old journal.
         await live.closeJournal()
-        #expect(await folder.waitUntilIdle(timeout: .seconds(30)))
+        #expect(await folder.waitUntilIdle(timeout: .seconds(120)))
         #expect(other.enforceCap().removed == [directory + "/live.jsonl"])
     }
 
@@ -87,7 +87,7 @@ struct JournalFolderTests {
         }
         #expect(folder.enforceCap().removed.isEmpty, "all five are live")
         for log in logs { log.close() }
-        #expect(await folder.waitUntilIdle(timeout: .seconds(30)))
+        #expect(await folder.waitUntilIdle(timeout: .seconds(120)))
         #expect(try Self.names(in: directory) == ["c3.jsonl", "c4.jsonl"])
     }
 

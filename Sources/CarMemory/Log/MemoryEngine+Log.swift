@@ -8,6 +8,7 @@ extension MemoryEngine {
         var skills: [Skill]
         var utility: UtilityRetrieval
         var rejected: [RejectedCandidate]
+        var nextSkillNode: Int
         var seq: UInt64
     }
 
@@ -26,9 +27,9 @@ extension MemoryEngine {
             store.withLock { store in
                 for id in ids { _ = store.remove(id: id) }
             }
-        case let .skills(list, replace):
+        case let .skills(list, replace, nextNodeID):
             do {
-                try skills.apply(list, replace: replace)
+                try skills.apply(list, replace: replace, nextNodeID: nextNodeID)
             } catch {
                 throw PersistenceError(description: error.description)
             }
@@ -61,7 +62,8 @@ extension MemoryEngine {
         return store.withLock { store in
             skills.locked { skillState in
                 LogSnapshot(nextID: store.mintCounter, facts: store.liveFacts, skills: skillState.skills,
-                            utility: store.utility, rejected: skillState.rejected.ordered, seq: recorder.markSnapshot())
+                            utility: store.utility, rejected: skillState.rejected.ordered,
+                            nextSkillNode: skillState.nextNodeID, seq: recorder.markSnapshot())
             }
         }
     }

@@ -200,7 +200,8 @@ public final class MemoryLog: @unchecked Sendable {
         for fact in snapshot.facts where failed == nil {
             failed = emit(.put(fact, nextID: nil), last: false)
         }
-        if failed == nil { failed = emit(.skills(snapshot.skills, replace: false), last: snapshot.rejected.isEmpty) }
+        let counter = snapshot.nextSkillNode > (snapshot.skills.map(\.nodeID).max() ?? 0) + 1 ? snapshot.nextSkillNode : nil
+        if failed == nil { failed = emit(.skills(snapshot.skills, replace: false, nextNodeID: counter), last: snapshot.rejected.isEmpty) }
         if failed == nil, !snapshot.rejected.isEmpty {
             failed = emit(.skillGate(put: [], removed: [], rejected: snapshot.rejected), last: true)
         }

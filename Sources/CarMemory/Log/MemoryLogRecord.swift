@@ -13,6 +13,8 @@ import CarJSON
 ///     {"op":"delete","ids":["ws-3",...]}         remove these facts (a consolidation is one line)
 ///     {"op":"skills","skills":[...]}             add or replace these skills by name
 ///     {"op":"skills","skills":[...],"replace":true}  the skills are exactly these
+///     {"op":"skills","skills":[...],"next_node_id":N}  (a compaction's) and the next new
+///                                                skill's node id is at least N
 ///     {"op":"counts","counts":[{"id","usage_count","success_count","failure_count"},...]}
 ///                                                these facts' utility evidence is now these
 ///                                                counts (in place: no fact moves)
@@ -35,7 +37,10 @@ import CarJSON
 enum MemoryLogRecord: Sendable {
     case put(Fact, nextID: UInt64?)
     case delete([String])
-    case skills([Skill], replace: Bool)
+    /// `nextNodeID`: the node id the next new skill gets, when it is past every listed
+    /// skill's (a compaction's line, after the gate removed newer candidates), so a replayed
+    /// graph mints the same ids as the live one.
+    case skills([Skill], replace: Bool, nextNodeID: Int? = nil)
     case skillGate(put: [Skill], removed: [String], rejected: [RejectedCandidate])
     case reset(nextID: UInt64, facts: [Fact], skills: [Skill])
     case counts([FactCounts])
@@ -55,7 +60,7 @@ enum MemoryLogRecord: Sendable {
         switch self {
         case .put: 1
         case .delete(let ids): ids.count
-        case .skills(let skills, _): skills.count
+        case .skills(let skills, _, _): skills.count
         case let .skillGate(put, removed, rejected): put.count + removed.count + rejected.count
         case .reset(_, let facts, let skills): 1 + facts.count + skills.count
         case .counts(let list): list.count
@@ -71,9 +76,10 @@ enum MemoryLogRecord: Sendable {
             return .object(object)
         case .delete(let ids):
             return ["op": "delete", "ids": .array(ids.map(JSONValue.string))]
-        case let .skills(skills, replace):
+        case let .skills(skills, replace, nextNodeID):
             var object: [String: JSONValue] = ["op": "skills", "skills": .array(skills.map(\.json))]
             if replace { object["replace"] = true }
+            if let nextNodeID { object["next_node_id"] = .int(Int64(nextNodeID)) }
             return .object(object)
         case let .skillGate(put, removed, rejected):
             return ["op": "skill_gate", "put": .array(put.map(\.json)), "remove": .array(removed.map(JSONValue.string)),
@@ -114,7 +120,12 @@ enum MemoryLogRecord: Sendable {
             guard names.count == ids.count else { throw Invalid(description: "delete: an id is not a string") }
             self = .delete(names)
         case "skills":
-            self = .skills(try Self.skills(json["skills"]), replace: json["replace"]?.boolValue ?? false)
+            var nextNodeID: Int?
+            if let raw = json["next_node_id"]?.intValue {
+                guard raw >= 1, raw <= Int64(Int32.max) else { throw Invalid(description: "skills: next_node_id out of range") }
+                nextNodeID = Int(raw)
+            }
+            self = .skills(try Self.skills(json["skills"]), replace: json["replace"]?.boolValue ?? false, nextNodeID: nextNodeID)
         case "skill_gate":
             guard let removed = json["remove"]?.arrayValue, let rejected = json["reject"]?.arrayValue else {
                 throw Invalid(description: "skill_gate without \"remove\" and \"reject\"")

@@ -17,11 +17,14 @@ public struct ProactiveStatusSlots: Sendable {
         case bodyTooLong(Int)
         case tooManyTenants
         case emptyTenant
+        /// "global" names the slot of no tenant (`proactive-status:global`), so no tenant may take it.
+        case reservedTenant
         public var description: String {
             switch self {
             case .bodyTooLong(let bytes): "'body' is \(bytes) bytes, over the limit of \(ProactiveStatusSlots.maxBodyBytes)"
             case .tooManyTenants: "'tenant_id': this session already holds \(ProactiveStatusSlots.maxSlots) status slots"
             case .emptyTenant: "'tenant_id' must not be empty"
+            case .reservedTenant: "'tenant_id' may not be \"\(ProactiveStatusSlots.globalKey)\": that names the slot without a tenant"
             }
         }
     }
@@ -36,6 +39,7 @@ public struct ProactiveStatusSlots: Sendable {
 
     public mutating func set(body: String, tenantID: String?) throws(Refusal) -> Status {
         if tenantID == "" { throw .emptyTenant }
+        if tenantID == Self.globalKey { throw .reservedTenant }
         guard body.utf8.count <= Self.maxBodyBytes else { throw .bodyTooLong(body.utf8.count) }
         let id = Self.id(tenantID: tenantID)
         guard slots[id] != nil || slots.count < Self.maxSlots else { throw .tooManyTenants }

@@ -72,7 +72,8 @@ public struct Skill: Sendable, Hashable {
             guard let status = SkillStatus(rawValue: text) else { throw SkillError("skill '\(name)' has an unknown status '\(text)'") }
             self.status = status
         }
-        version = max(1, Int(json["version"]?.intValue ?? 1))
+        // Clamped like an import's, so a promotion's `version + 1` cannot overflow.
+        version = Int(min(max(json["version"]?.intValue ?? 1, 1), Int64(Int32.max)))
         incumbent = json["incumbent"]?.stringValue
         tenant = json["tenant"]?.stringValue
         if status == .provisional && incumbent == nil { throw SkillError("provisional skill '\(name)' names no incumbent") }
@@ -112,14 +113,21 @@ public struct SkillStats: Sendable, Hashable {
         self.lastOutcome = lastOutcome
     }
 
+    /// Counts read from a snapshot or log are clamped to `0...maxCount`, so no sum over them
+    /// (degraded, the gate's bound, a domain's tally) can overflow.
     init(json: JSONValue) {
-        successCount = Int(json["success_count"]?.intValue ?? 0)
-        failCount = Int(json["fail_count"]?.intValue ?? 0)
+        successCount = Self.clamped(json["success_count"]?.intValue)
+        failCount = Self.clamped(json["fail_count"]?.intValue)
         lastOutcome = json["last_outcome"]?.stringValue
     }
 
+    /// The most either count holds (as facts' use counts): recording past it saturates.
+    public static let maxCount = 1 << 40
+
+    static func clamped(_ value: Int64?) -> Int { Int(min(max(value ?? 0, 0), Int64(maxCount))) }
+
     mutating func record(_ outcome: String) {
-        if outcome == "success" { successCount += 1 } else { failCount += 1 }
+        if outcome == "success" { successCount = min(successCount + 1, Self.maxCount) } else { failCount = min(failCount + 1, Self.maxCount) }
         lastOutcome = outcome
     }
 

@@ -210,8 +210,10 @@ extension SkillStore {
                     winner.name = base
                     winner.status = .active
                     winner.incumbent = nil
+                    // The tenant named the trial; the promoted skill is everyone's, as an import's is.
+                    winner.tenant = nil
                     winner.nodeID = incumbent?.nodeID ?? candidate.nodeID
-                    winner.version = (incumbent?.version ?? 0) + 1
+                    winner.version = min((incumbent?.version ?? 0) + 1, Int(Int32.max))
                     winner.supersededBy = incumbent?.supersededBy
                     put.append(winner)
                     report.promoted.append(candidate.name)

@@ -216,11 +216,12 @@ public final class SkillStore: Sendable {
     }
 
     /// Applies a logged `skills` line (replay: nothing is recorded).
-    func apply(_ skills: [Skill], replace: Bool) throws(SkillError) {
+    func apply(_ skills: [Skill], replace: Bool, nextNodeID: Int? = nil) throws(SkillError) {
         let limit = maxSkills
         try store.withLock { (store) throws(SkillError) in
             if replace { store = Store() }
             for skill in skills { store.upsert(skill) }
+            if let nextNodeID { store.nextNodeID = max(store.nextNodeID, nextNodeID) }
             guard store.skills.count <= limit else { throw SkillError("more than \(limit) skills") }
         }
     }

@@ -167,6 +167,29 @@ struct SkillLifecycleTests {
         let compacted = try MemoryLog.open(path: path).engine.skills
         #expect(compacted.list() == store.list())
         #expect(compacted.rejectedCandidates == store.rejectedCandidates)
+        // The gate removed the newest nodes (the candidates): a new skill still gets the id the
+        // live graph would give it, not a removed candidate's.
+        let live = try store.ingest(name: "fresh", code: "x", platform: "", persona: nil, urlPattern: nil, description: "",
+                                    taskKeywords: [], supersedes: nil)
+        let replayed = try compacted.ingest(name: "fresh", code: "x", platform: "", persona: nil, urlPattern: nil, description: "",
+                                            taskKeywords: [], supersedes: nil)
+        #expect(replayed == live)
+    }
+
+    @Test func countsAndVersionsFromAFileCannotOverflowTheGateOrTheTally() throws {
+        let store = SkillStore()
+        let huge = Int64.max
+        try store.replaceAll(with: [
+            ["name": "fetch", "code": "v1", "platform": "web", "version": .int(huge),
+             "stats": ["success_count": .int(huge), "fail_count": .int(huge)]],
+            ["name": "fetch@cand", "code": "v2", "platform": "web", "status": "provisional", "incumbent": "fetch",
+             "stats": ["success_count": .int(huge), "fail_count": 1]],
+        ])
+        #expect(store.list().allSatisfy { $0.stats.successCount == SkillStats.maxCount })
+        _ = store.domainsNeedingEvolution(threshold: 0.6)
+        let report = store.gate()
+        #expect(report.promoted.count + report.rejected.count == 1)
+        #expect((store.meta(key: "fetch")?.version ?? 0) <= Int(Int32.max))
     }
 
     // MARK: Export and import
