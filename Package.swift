@@ -19,6 +19,8 @@ let package = Package(
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
         .target(name: "CarWebSocket"),
+        // HTTP/1.1 request decoder, response writer and SSE encoder, with bounds; no I/O.
+        .target(name: "CarHTTP"),
         // Small containers the domain targets share (the bounded ring every in-memory log uses).
         .target(name: "CarCollections"),
         // Atomic file writes and the few other file operations the daemon and domain code share.
@@ -62,6 +64,7 @@ let package = Package(
         .target(name: "CarTestSupport", dependencies: ["CarWebSocket"], path: "Tests/CarTestSupport"),
 
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
+        .testTarget(name: "CarHTTPTests", dependencies: ["CarHTTP"]),
         .testTarget(name: "CarJSONTests", dependencies: ["CarJSON", "CarTestSupport"]),
         .testTarget(name: "CarFilesTests", dependencies: ["CarFiles"]),
         .testTarget(name: "CarIOTests", dependencies: ["CarIO"]),
