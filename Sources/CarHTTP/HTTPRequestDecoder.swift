@@ -199,17 +199,18 @@ public struct HTTPRequestDecoder: Sendable {
             if lineSoFar > limits.maxRequestLineBytes { throw requestLineTooLong(pending) }
         } else {
             if pending.count == 1 && first == HTTPBytes.cr { return }
-            // A field line needs at least its LF still.
-            if headerBytes + pending.count + 1 > limits.maxHeaderBytes {
+            // A field line still needs its LF, and its CR unless that came last.
+            if headerBytes + pending.count + (endsWithCR ? 1 : 2) > limits.maxHeaderBytes {
                 throw .headersTooLarge("header section over \(limits.maxHeaderBytes) bytes")
             }
         }
     }
 
-    /// 414 when the method is done and the target is what runs long, 400 otherwise.
+    /// 414 when a plausible method (a token of at most 64 bytes) and its space are done, so
+    /// the target is what runs long; 400 otherwise.
     private func requestLineTooLong(_ line: ArraySlice<UInt8>) -> HTTPRequestError {
-        let method = line.prefix { $0 != HTTPBytes.space }
-        if method.count < line.count, !method.isEmpty, method.allSatisfy(HTTPBytes.isTokenByte) {
+        let method = line.prefix(65).prefix { $0 != HTTPBytes.space }
+        if method.count <= 64, method.count < line.count, !method.isEmpty, method.allSatisfy(HTTPBytes.isTokenByte) {
             return HTTPRequestError(status: 414, reason: "request line over \(limits.maxRequestLineBytes) bytes")
         }
         return .badRequest("request line over \(limits.maxRequestLineBytes) bytes")
