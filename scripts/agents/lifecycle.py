@@ -16,7 +16,6 @@ import datetime
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,8 +23,8 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "compat"))
-from wsclient import WSClient  # noqa: E402
-from harness import fail, free_port, ok, wait_for  # noqa: E402
+import harness  # noqa: E402
+from harness import call, error_of, fail, ok, wait_for  # noqa: E402
 
 binary, agent_python = sys.argv[1], sys.argv[2]
 TOKEN = "lifecycle-daemon-token"
@@ -62,67 +61,8 @@ def agent_processes(agent_id):
     return found
 
 
-class Daemon:
-    def __init__(self):
-        self.port = free_port()
-        self.log = open(os.path.join(home, f"daemon-{self.port}.log"), "w")
-        self.process = subprocess.Popen(
-            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info"],
-            # The token through the environment: the agent checks it is not passed on to children.
-            env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", "CAR_AUTH_TOKEN": TOKEN},
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        daemons.append(self)
-        wait_for(f"the daemon on port {self.port}", self.listening, 15)
-
-    def listening(self):
-        if self.process.poll() is not None:
-            fail(f"the daemon exited with {self.process.returncode} (log {self.log.name})")
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    def client(self, **auth):
-        c = WSClient(self.port, timeout=30)
-        reply = c.call("auth", "session.auth", auth or {"token": TOKEN})
-        if "error" in reply:
-            c.close()
-            return reply
-        return c
-
-    def host(self):
-        with open(os.path.join(home, "ai.parslee.car", "host-token")) as f:
-            host_token = f.read().strip()
-        c = self.client(host_token=host_token)
-        if isinstance(c, dict):
-            fail(f"the host token was refused: {c}")
-        return c
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            fail("the daemon did not stop within 20 s of SIGTERM")
-
-    def kill9(self):
-        self.process.kill()
-        self.process.wait(10)
-
-
-def call(c, method, params=None):
-    reply = c.call(method, method, params)
-    if "error" in reply:
-        fail(f"{method} {json.dumps(params)[:200]} answered {reply['error']}")
-    return reply["result"]
-
-
-def error_of(c, method, params=None):
-    reply = c.call(method, method, params)
-    if "error" not in reply:
-        fail(f"{method} {json.dumps(params)[:200]} should have failed, answered {json.dumps(reply)[:300]}")
-    return reply["error"]
+def Daemon():
+    return harness.Daemon(binary, home, TOKEN, daemons)
 
 
 def agent_entry(c, agent_id=AGENT):

