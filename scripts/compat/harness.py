@@ -114,3 +114,22 @@ def error_of(c, method, params=None):
     if "error" not in reply:
         fail(f"{method} {json.dumps(params)[:200]} should have failed, answered {json.dumps(reply)[:300]}")
     return reply["error"]
+
+
+def start_quiet(binary, home, name):
+    """A car-server with auth off and its output discarded, on a free port, state under `home`:
+    (process, port) once it accepts connections; exits naming `name` if it has not within 10 s."""
+    import subprocess
+    port = free_port()
+    process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error"],
+                               env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin"},
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.02)
+    process.kill()
+    sys.exit(f"{name}: daemon did not start within 10 s")

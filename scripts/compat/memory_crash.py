@@ -14,14 +14,13 @@ import os
 import random
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsclient import WSClient  # noqa: E402
+from harness import start_quiet  # noqa: E402
 
 binary = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 16
@@ -30,31 +29,13 @@ home = tempfile.mkdtemp(prefix="car-crash.")
 snapshot = "crash/snapshot.json"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def temporaries():
     """Files an interrupted atomic write left behind (`<file>.tmp-<pid>-<n>`)."""
     return [os.path.join(d, f) for d, _, files in os.walk(home) for f in files if ".tmp-" in f]
 
 
 def start():
-    port = free_port()
-    process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error"],
-                               env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin"},
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    sys.exit("memory_crash: daemon did not start within 10 s")
+    return start_quiet(binary, home, "memory_crash")
 
 
 def add_facts(client, start_index, count):

@@ -20,7 +20,6 @@ Every wait is bounded; prints "ok ..." lines or exits 1 with the reason."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "compat"))
 from wsclient import WSClient  # noqa: E402
+from harness import start_quiet  # noqa: E402
 
 binary = sys.argv[1]
 home = tempfile.mkdtemp(prefix="car-proactive.")
@@ -41,26 +41,8 @@ def fail(reason):
     sys.exit(1)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start():
-    port = free_port()
-    process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error"],
-                               env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin"},
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    fail("daemon did not start within 10 s")
+    return start_quiet(binary, home, "proactive")
 
 
 def stop(process):
