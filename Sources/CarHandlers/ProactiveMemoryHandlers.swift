@@ -37,7 +37,7 @@ extension CarHandler {
             let (events, scanned) = Self.minerEvents(log, window: window)
             return (scanned, ProactiveMiner.mine(events, tenantID: tenant), ProactiveMiner.credits(events, after: creditedBefore))
         }
-        let inserted = try await Self.memoryWriteOffLoop(context) { memory in try memory.insertMissing(mined.entries) }
+        let inserted = try await Self.memoryWrite(offLoop: context) { memory in try memory.insertMissing(mined.entries) }
         // A maintain that ran meanwhile credited these already: credit nothing twice.
         let credits = context.session.proactiveStatus.withLock { slots in
             guard slots.creditedThrough == creditedBefore else { return [(factID: String, success: Bool)]() }
@@ -187,16 +187,6 @@ extension CarHandler {
         } ?? ProactiveTrigger()
         return ProactiveRequest(query: wire.query ?? "", recent: wire.recent ?? [], trigger: trigger, force: wire.force ?? false,
                                 maxCandidates: candidates, tenantID: wire.tenantId)
-    }
-
-    /// `memoryWrite` whose body runs on the blocking pool.
-    static func memoryWriteOffLoop<T: Sendable>(_ context: RPCContext<ClientSession>,
-                                                _ body: @escaping @Sendable (MemoryEngine) throws -> T) async throws -> T {
-        do {
-            return try await context.session.writeMemory(offLoop: body)
-        } catch {
-            throw memoryWriteError(error)
-        }
     }
 
     static func wire(_ status: ProactiveStatusSlots.Status) -> CarSchemas.ProactiveStatus {

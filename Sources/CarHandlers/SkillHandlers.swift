@@ -47,13 +47,9 @@ extension CarHandler {
     public func skillsIngestDistilled(
         _ params: CarMethods.SkillsIngestDistilled.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SkillsIngestDistilled.Result {
-        let batch: [DistilledSkill]
-        do {
-            batch = try DistilledSkill.batch(.array(params.skills))
-        } catch {
-            throw CarErrors.invalidParams(error.description)
-        }
-        return .init(ingested: try await Self.memoryWrite(context) { memory in try memory.skills.ingest(distilled: batch) })
+        let batch = try Self.distilled(params.skills)
+        // Up to 10,000 skills: on the blocking pool, as provisional ones are.
+        return .init(ingested: try await Self.memoryWrite(offLoop: context) { memory in try memory.skills.ingest(distilled: batch) })
     }
 
     public func skillsDomainsNeedingEvolution(
@@ -81,12 +77,7 @@ extension CarHandler {
     public func skillsIngestProvisional(
         _ params: CarMethods.SkillsIngestProvisional.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.SkillsIngestProvisional.Result {
-        let batch: [DistilledSkill]
-        do {
-            batch = try DistilledSkill.batch(.array(params.skills))
-        } catch {
-            throw CarErrors.invalidParams(error.description)
-        }
+        let batch = try Self.distilled(params.skills)
         let tenant = params.tenant
         // Up to 10,000 candidates, each fingerprinted (SHA-256 of its code): on the blocking pool.
         return .init(ingested: try await Self.memoryWrite(offLoop: context) { memory in
@@ -165,6 +156,15 @@ extension CarHandler {
             ]
             if let version = resolution.version { data["version"] = .int(Int64(version)) }
             events.append(resolution.promoted ? .candidatePromoted : .candidateRejected, data: data)
+        }
+    }
+
+    /// A `skills` array of DistilledSkill entries, all or nothing (-32602 naming the entry).
+    static func distilled(_ skills: [JSONValue]) throws -> [DistilledSkill] {
+        do {
+            return try DistilledSkill.batch(.array(skills))
+        } catch {
+            throw CarErrors.invalidParams(error.description)
         }
     }
 
