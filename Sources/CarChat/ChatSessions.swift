@@ -57,9 +57,9 @@ public struct ChatSession: Sendable, Hashable {
 
 /// What to do with one agent event.
 public enum ChatAdmission: Sendable, Equatable {
-    /// Relay it as `agents.chat.event` to `hostClientID`. When `ended`, the event was terminal
-    /// and the session is gone (later events drop).
-    case deliver(hostClientID: String, kind: ChatEventKind, ended: Bool)
+    /// Relay it as `agents.chat.event` (naming `agentID`) to `hostClientID`. When `ended`, the
+    /// event was terminal and the session is gone (later events drop).
+    case deliver(hostClientID: String, agentID: String, kind: ChatEventKind, ended: Bool)
     case drop(ChatDropReason)
 }
 
@@ -150,11 +150,11 @@ public final class ChatSessions: Sendable {
             s.delivered += 1
             if kind.isTerminal {
                 Self.remove(&s, sessionID)
-                return .deliver(hostClientID: session.hostClientID, kind: kind, ended: true)
+                return .deliver(hostClientID: session.hostClientID, agentID: session.agentID, kind: kind, ended: true)
             }
             s.sessions[sessionID]?.lastEventAt = max(session.lastEventAt, now)
             s.sessions[sessionID]?.awaitingApproval = kind == .approvalPending
-            return .deliver(hostClientID: session.hostClientID, kind: kind, ended: false)
+            return .deliver(hostClientID: session.hostClientID, agentID: session.agentID, kind: kind, ended: false)
         }
     }
 

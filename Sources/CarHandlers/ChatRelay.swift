@@ -132,8 +132,7 @@ public final class ChatRelay: Sendable {
     /// One `agent.chat.event` from connection `sender`: to the turn's host, or dropped and
     /// counted. Runs on the loop as the frame is read, so one agent's events keep their order.
     func relay(from sender: String, sessionID: String, kind: String, delta: JSONValue?) {
-        guard case .deliver(let hostID, let eventKind, _) = sessions.admit(from: sender, sessionID: sessionID, kind: kind) else { return }
-        let agentID = registry.session(sender)?.gate.snapshot.role.agentID ?? ""
+        guard case .deliver(let hostID, let agentID, let eventKind, _) = sessions.admit(from: sender, sessionID: sessionID, kind: kind) else { return }
         if let host = registry.session(hostID) {
             CarClientProxy(peer: host.peer).agentsChatEvent(.init(agentId: agentID, delta: delta, kind: eventKind.rawValue, sessionId: sessionID))
         }
@@ -320,11 +319,4 @@ public final class ChatRelay: Sendable {
 extension ClientSession {
     /// Whether this connection earned the host role (`session.auth {host_token}`).
     var isHostRole: Bool { gate.snapshot.role == .host }
-}
-
-extension SessionRole {
-    var agentID: String? {
-        if case .agent(let id) = self { return id }
-        return nil
-    }
 }
