@@ -51,8 +51,10 @@ let package = Package(
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
         .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
+        // The MCP endpoint's protocol: sessions, version rules, tools from the spec; no sockets.
+        .target(name: "CarMCP", dependencies: ["CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarIO", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
+        .target(name: "CarServer", dependencies: ["CarIO", "CarHTTP", "CarMCP", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
         // epoll, eventfd, accept4, pidfd_open and spawn-chdir declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),

@@ -88,6 +88,7 @@ public final class ServerState: Sendable {
     /// Chat turns between host connections and supervised agents (`agents.chat`, `goal.*`).
     public let chat: ChatRelay
     private let installedSupervisor = Mutex<Supervisor?>(nil)
+    private let installedMCP = Mutex<(url: String, sessions: any MCPSessionRegistry)?>(nil)
     private let sessions = SessionRegistry()
     /// Connections that called `host.subscribe`; each gets every host event.
     private let subscribers = Mutex<[String: ClientSession]>([:])
@@ -114,6 +115,24 @@ public final class ServerState: Sendable {
         installedSupervisor.withLock { installed in
             guard installed == nil else { return false }
             installed = supervisor
+            return true
+        }
+    }
+
+    /// The bound MCP endpoint's URL (`http://127.0.0.1:9102/mcp`); nil while none serves
+    /// (`--mcp-bind disabled`, or before the listener is up).
+    public var mcpURL: String? { installedMCP.withLock { $0?.url } }
+
+    /// The MCP sessions, for pushing server-initiated messages to one.
+    public var mcpSessions: (any MCPSessionRegistry)? { installedMCP.withLock { $0?.sessions } }
+
+    /// Installs the MCP endpoint once its listener is up (the seed's `install_mcp_url` and
+    /// `install_mcp_sessions`, together); answers false when one was installed already.
+    @discardableResult
+    public func installMCP(url: String, sessions: any MCPSessionRegistry) -> Bool {
+        installedMCP.withLock { installed in
+            guard installed == nil else { return false }
+            installed = (url, sessions)
             return true
         }
     }

@@ -19,14 +19,17 @@ public struct DaemonConfiguration: Sendable {
     public var binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
     /// The agent supervisor's files; nil supervises nothing (`agents.*` then say so).
     public var agents: AgentsConfiguration?
+    /// The MCP endpoint; nil serves none.
+    public var mcp: MCPConfiguration?
 
     public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
-                agents: AgentsConfiguration? = nil,
+                agents: AgentsConfiguration? = nil, mcp: MCPConfiguration? = nil,
                 binaryFrames: @escaping @Sendable (ClientSession, [UInt8]) -> Void = { _, _ in }) {
         self.transport = transport
         self.state = state
         self.logger = logger
         self.agents = agents
+        self.mcp = mcp
         self.binaryFrames = binaryFrames
     }
 }
@@ -39,6 +42,7 @@ public final class CarDaemon: Sendable {
     private let loop: EventLoop
     private let handler: RPCConnectionHandler
     private let server: WebSocketServer
+    private let mcp: MCPService?
     /// Ends chat turns whose agent went silent; runs from `start` to `shutdown`.
     private let chatSweeper = Mutex<Task<Void, Never>?>(nil)
 
@@ -54,6 +58,15 @@ public final class CarDaemon: Sendable {
                                             binaryFrames: configuration.binaryFrames)
         self.server = WebSocketServer(config: configuration.transport, loop: loop, delegate: handler,
                                       log: { logger.info($0) })
+        if let mcp = configuration.mcp {
+            // The same browser origins as the WebSocket: one policy for every endpoint.
+            var http = mcp.http
+            http.origins = configuration.transport.origins
+            self.mcp = MCPService(configuration: mcp, http: http, state: state, dispatcher: dispatcher, loop: loop,
+                                  inFlight: handler.inFlight, logger: logger)
+        } else {
+            self.mcp = nil
+        }
     }
 
     /// Binds the listeners and starts serving, then boots the agent supervisor (its children
@@ -61,7 +74,14 @@ public final class CarDaemon: Sendable {
     /// or the Unix socket cannot be bound.
     public func start() throws -> BoundAddresses {
         loadChatGoals()
-        let addresses = try server.start()
+        var addresses = try server.start()
+        if let mcp {
+            do {
+                addresses.mcpURL = try mcp.start()
+            } catch where !(configuration.mcp?.required ?? true) {
+                configuration.logger.warning("MCP endpoint not started: \(error) (give it another address with --mcp-bind, or --mcp-bind disabled)")
+            }
+        }
         if let agents = configuration.agents { bootSupervisor(agents, port: addresses.tcpPort) }
         startChatSweeper()
         return addresses
@@ -134,6 +154,7 @@ public final class CarDaemon: Sendable {
         if let supervisor = state.supervisor { Self.waitOnLoop(loop, bound: 15) { await supervisor.shutdown() } }
         chatSweeper.withLock { $0 }?.cancel()
         handler.cancelAllRequests()
+        mcp?.shutdown()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000
         while handler.runningRequests > 0, MonotonicClock.nanoseconds() < giveUp { usleep(5_000) }

@@ -141,7 +141,8 @@ public enum DaemonMain {
                 manifestPath: options.agentsManifest.map { paths.expand($0, home: environment["HOME"]) } ?? paths.agentsManifestPath,
                 logsDirectory: paths.agentLogsDirectory, runDirectory: paths.agentRunDirectory, stateRoot: paths.root,
                 // A child authenticates with its own token; the daemon's never reaches it.
-                environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }))
+                environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }),
+            mcp: mcpConfiguration(options))
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
@@ -167,6 +168,7 @@ public enum DaemonMain {
         }
         logger.info("\(identity) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
             + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
+            + (addresses.mcpURL.map { ", MCP on \($0)" } ?? "")
             + " (auth \(authToken == nil ? "off" : "on"), started in \((MonotonicClock.nanoseconds() - started) / 1_000_000) ms)")
 
         if let aside = daemon.state.messaging.recoveredFrom {
@@ -181,6 +183,21 @@ public enum DaemonMain {
         logger.info("shutting down")
         daemon.shutdown()
         return 0
+    }
+
+    private static func mcpConfiguration(_ options: DaemonOptions) -> MCPConfiguration? {
+        let host: String, port: Int, required: Bool
+        switch options.mcpBind {
+        case .disabled: return nil
+        case .standard: (host, port, required) = ("127.0.0.1", 9102, false)
+        case .address(let given, let givenPort): (host, port, required) = (given, givenPort, true)
+        }
+        var http = HTTPServerConfig(bindHost: host, port: port)
+        http.idleTimeout = options.httpIdleTimeoutSeconds
+        http.requestTimeout = options.httpRequestTimeoutSeconds
+        var mcp = MCPConfiguration(http: http, required: required)
+        mcp.sessionIdleTimeout = options.mcpSessionIdleSeconds
+        return mcp
     }
 
     static func perPortSocket(_ path: String, port: Int) -> String {

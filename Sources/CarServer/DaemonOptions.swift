@@ -9,6 +9,14 @@ public struct DaemonOptions: Sendable, Equatable {
         case disabled
     }
 
+    /// Where the MCP endpoint listens (`--mcp-bind HOST:PORT|disabled`, `CAR_MCP_BIND`).
+    public enum MCPBind: Sendable, Equatable {
+        /// 127.0.0.1:9102, the reference's fixed default; taken already, it only warns.
+        case standard
+        case address(host: String, port: Int)
+        case disabled
+    }
+
     public var port = 9100
     public var bindHost = "127.0.0.1"
     public var unixSocket = UnixSocket.standard
@@ -44,6 +52,13 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `CAR_CHAT_SILENCE_TIMEOUT`: seconds a chat turn may go without an agent event before
     /// it is ended with an error to its host (default 600).
     public var chatSilenceTimeoutSeconds: Double = 600
+    public var mcpBind = MCPBind.standard
+    /// `CAR_HTTP_IDLE_TIMEOUT`: seconds an HTTP connection may sit silent (default 60).
+    public var httpIdleTimeoutSeconds: Double = 60
+    /// `CAR_HTTP_REQUEST_TIMEOUT`: seconds one HTTP request may take to arrive (default 30).
+    public var httpRequestTimeoutSeconds: Double = 30
+    /// `CAR_MCP_SESSION_IDLE`: seconds an MCP session may go unused (default 1800).
+    public var mcpSessionIdleSeconds: Double = 1800
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -60,7 +75,7 @@ public struct DaemonOptions: Sendable, Equatable {
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
                           [--shared-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
-                          [--allow-origin ORIGIN]... [--agents-manifest PATH]
+                          [--allow-origin ORIGIN]... [--agents-manifest PATH] [--mcp-bind HOST:PORT|disabled]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
@@ -83,7 +98,25 @@ public struct DaemonOptions: Sendable, Equatable {
         daemon on the same manifest only observes it.
         Chat: agents.chat waits CAR_CHAT_ACK_TIMEOUT (10 s) for an agent to accept a turn and ends a
         turn silent for CAR_CHAT_SILENCE_TIMEOUT (600 s); standing goals live in $CAR_HOME/chat-goals.json.
+        MCP: streamable HTTP at http://127.0.0.1:9102/mcp (--mcp-bind or CAR_MCP_BIND; `disabled` skips it;
+        the default address, when taken, only warns), GET /mcp/health; with auth on, requests carry
+        Authorization: Bearer <auth token>. Sessions end after CAR_MCP_SESSION_IDLE (1800 s) unused; HTTP
+        connections close after CAR_HTTP_IDLE_TIMEOUT (60 s) silent or CAR_HTTP_REQUEST_TIMEOUT (30 s) for one request.
         """
+
+    /// `HOST:PORT` (`[::1]:9102` for IPv6) or `disabled`.
+    static func mcpBind(_ text: String, source: String) throws(UsageError) -> MCPBind {
+        if text == "disabled" { return .disabled }
+        guard let colon = text.lastIndex(of: ":") else {
+            throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
+        }
+        return .address(host: host, port: port)
+    }
 
     /// A positive, finite number of seconds from `name`; nil when unset or blank.
     private static func positiveSeconds(_ name: String, in environment: [String: String]) throws(UsageError) -> Double? {
@@ -118,6 +151,12 @@ public struct DaemonOptions: Sendable, Equatable {
         if let path = environment["CAR_AGENTS_MANIFEST"], !path.isEmpty { options.agentsManifest = path }
         if let seconds = try positiveSeconds("CAR_CHAT_ACK_TIMEOUT", in: environment) { options.chatAckTimeoutSeconds = seconds }
         if let seconds = try positiveSeconds("CAR_CHAT_SILENCE_TIMEOUT", in: environment) { options.chatSilenceTimeoutSeconds = seconds }
+        if let text = environment["CAR_MCP_BIND"]?.trimmingWhitespace(), !text.isEmpty {
+            options.mcpBind = try mcpBind(text, source: "CAR_MCP_BIND")
+        }
+        if let seconds = try positiveSeconds("CAR_HTTP_IDLE_TIMEOUT", in: environment) { options.httpIdleTimeoutSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_HTTP_REQUEST_TIMEOUT", in: environment) { options.httpRequestTimeoutSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_MCP_SESSION_IDLE", in: environment) { options.mcpSessionIdleSeconds = seconds }
         do {
             options.journalLimits = try JournalLimits(environment: environment)
         } catch {
@@ -175,6 +214,8 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.journalDirectory = try value(for: flag)
             case "--agents-manifest":
                 options.agentsManifest = try value(for: flag)
+            case "--mcp-bind":
+                options.mcpBind = try mcpBind(try value(for: flag), source: flag)
             case "--max-message-bytes":
                 let text = try value(for: flag)
                 guard let bytes = Int(text), bytes >= 1024, bytes <= 1 << 30 else {

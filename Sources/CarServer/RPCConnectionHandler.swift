@@ -37,7 +37,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
     private let logger: Logger
     private let binaryFrames: @Sendable (ClientSession, [UInt8]) -> Void
     private let connections = Mutex<[UInt64: Connection]>([:])
-    private let inFlight = InFlightCount()
+    let inFlight = InFlightCount()
 
     init(
         state: ServerState, dispatcher: RPCDispatcher<ClientSession>, executor: any TaskExecutor, logger: Logger,
@@ -66,7 +66,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             let budget = state.config.authTimeout
             _ = deadlines.add(after: budget) { [weak connection, logger] in
                 guard let connection, !session.gate.isAuthenticated else { return }
-                logger.debug("session \(session.clientID): not authenticated within \(Self.seconds(budget))s; closing")
+                logger.debug("session \(session.clientID): not authenticated within \(BoundedDispatch.seconds(budget))s; closing")
                 connection.close(code: CloseCode.policyViolation, reason: "auth timeout")
             }
         }
@@ -237,7 +237,7 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
             let token = entry.deadlines.add(after: budget) { [weak connection, self] in
                 running.withLock { $0 }?.cancel()
                 guard let id, let connection else { return }
-                send(RPCMessage.error(id: id, Self.deadlineError(method, budget)), on: connection)
+                send(RPCMessage.error(id: id, BoundedDispatch.deadlineError(method, budget)), on: connection)
             }
             let reply = await dispatcher.dispatch(id: id, method: method, params: params, session: entry.session)
             if let token, !entry.deadlines.finish(token) { return }
@@ -326,46 +326,13 @@ final class RPCConnectionHandler: WebSocketServerDelegate {
         dispatcher.deadline(for: method) ?? state.config.handlerTimeout
     }
 
-    /// Runs one dispatch under its handler deadline: past it, the work is cancelled and a
-    /// request's caller gets -32004 naming the method, while the connection keeps serving. A
-    /// reply the work produces afterwards is dropped. Cancelling the caller cancels the work.
+    /// One batch element under its handler deadline (`BoundedDispatch`).
     private func bounded(_ entry: Connection, id: RPCID?, method: String,
                          _ work: @escaping @Sendable () async -> DispatchReply) async -> DispatchReply {
         let budget = budget(method)
-        let outcome = Once<DispatchReply?>()
-        let running = Mutex<Task<Void, Never>?>(nil)
-        let reply = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<DispatchReply?, Never>) in
-                outcome.arm(continuation)
-                let token = entry.deadlines.add(after: budget) {
-                    running.withLock { $0 }?.cancel()
-                    outcome.settle(nil)
-                }
-                inFlight.enter()
-                let task = Task(executorPreference: executor(for: method)) { [inFlight] in
-                    defer { inFlight.leave() }
-                    let reply = await work()
-                    if let token { entry.deadlines.finish(token) }
-                    outcome.settle(reply)
-                }
-                running.withLock { $0 = task }
-                if Task.isCancelled { task.cancel() }
-            }
-        } onCancel: {
-            running.withLock { $0 }?.cancel()
-        }
-        if let reply { return reply }
-        return DispatchReply(message: id.map { RPCMessage.error(id: $0, Self.deadlineError(method, budget)) })
-    }
-
-    private static func deadlineError(_ method: String, _ budget: Duration) -> RPCError {
-        RPCError(code: RPCErrorCode.deadlineExceeded,
-                 message: "handler deadline exceeded: '\(method)' ran longer than \(seconds(budget))s")
-    }
-
-    private static func seconds(_ duration: Duration) -> String {
-        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return millis % 1000 == 0 ? "\(millis / 1000)" : "\(Double(millis) / 1000)"
+        let bounded = BoundedDispatch(deadlines: entry.deadlines, inFlight: inFlight)
+        if let reply = await bounded.run(budget: budget, executor: executor(for: method), work) { return reply }
+        return DispatchReply(message: id.map { RPCMessage.error(id: $0, BoundedDispatch.deadlineError(method, budget)) })
     }
 
     private func send(_ message: JSONValue, on connection: WebSocketConnection) {

@@ -39,6 +39,14 @@ public struct TransportConfig: Sendable {
 public struct BoundAddresses: Sendable, Equatable {
     public var tcpPort: Int
     public var unixSocketPath: String?
+    /// The MCP endpoint's URL (`http://127.0.0.1:9102/mcp`), when it serves.
+    public var mcpURL: String?
+
+    public init(tcpPort: Int, unixSocketPath: String?, mcpURL: String? = nil) {
+        self.tcpPort = tcpPort
+        self.unixSocketPath = unixSocketPath
+        self.mcpURL = mcpURL
+    }
 }
 
 /// The Unix socket path answers connections: another daemon is alive there, and its socket

@@ -1,7 +1,7 @@
 /// Token comparison whose running time does not depend on where the inputs first differ, so a
 /// local attacker cannot recover the token byte by byte by timing `session.auth`.
-enum ConstantTime {
-    static func equals(_ lhs: String, _ rhs: String) -> Bool {
+public enum ConstantTime {
+    public static func equals(_ lhs: String, _ rhs: String) -> Bool {
         let a = Array(lhs.utf8)
         let b = Array(rhs.utf8)
         // Length is not secret (tokens have a fixed, documented length).

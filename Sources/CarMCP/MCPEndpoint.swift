@@ -1,0 +1,277 @@
+import CarHTTP
+import CarIO
+import CarJSON
+import CarRPC
+
+/// The MCP streamable HTTP endpoint (2025-11-25, and 2025-06-18 / 2025-03-26 by negotiation),
+/// as a route. It keeps the transport's session rules — `initialize` makes a session and
+/// answers its `Mcp-Session-Id`; any other message without one is 400 and with an unknown one
+/// 404 (clients start over only on 404) — and maps `tools/call` onto spec methods through the
+/// backend. Called on the transport's thread: everything that waits runs in a task.
+public final class MCPEndpoint: HTTPRouteHandler {
+    public let sessions: MCPSessionTable
+    private let backend: any MCPBackend
+    private let catalog: MCPToolCatalog
+    private let config: MCPEndpointConfig
+    private let authorization: MCPAuthorization
+    private let log: @Sendable (String) -> Void
+
+    public init(backend: any MCPBackend, tools: [MCPToolDescriptor], config: MCPEndpointConfig,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.backend = backend
+        self.catalog = MCPToolCatalog(tools)
+        self.config = config
+        self.authorization = MCPAuthorization(token: config.authToken)
+        self.sessions = MCPSessionTable(capacity: config.maxSessions)
+        self.log = log
+    }
+
+    public func handle(_ exchange: any HTTPExchange) {
+        let request = exchange.request
+        if let refusal = authorization.refusal(request.headers) {
+            exchange.respond(refusal)
+            return
+        }
+        switch request.method {
+        case "POST": post(exchange)
+        case "GET": openStream(exchange)
+        case "DELETE": delete(exchange)
+        default: exchange.respond(MCPResponses.methodNotAllowed())
+        }
+    }
+
+    // MARK: POST: one JSON-RPC message
+
+    private func post(_ exchange: any HTTPExchange) {
+        let request = exchange.request
+        let contentType = request.headers["Content-Type"]?.split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() }
+        guard contentType == "application/json" else {
+            exchange.respond(MCPResponses.error(status: 415, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "unsupported media type: a message is POSTed as application/json"))
+            return
+        }
+        guard let accept = MCPAccept(request.headers), accept.json || accept.eventStream else {
+            exchange.respond(MCPResponses.error(status: 406, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "not acceptable: the client must accept application/json or text/event-stream"))
+            return
+        }
+        guard request.body.count > config.largeBodyBytes else {
+            received(MCPMessage(request.body), accept, exchange)
+            return
+        }
+        let body = request.body
+        Task {
+            let message = (try? await BlockingPool.compute.run { MCPMessage(body) }) ?? MCPMessage(body)
+            received(message, accept, exchange)
+        }
+    }
+
+    private func received(_ message: MCPMessage, _ accept: MCPAccept, _ exchange: any HTTPExchange) {
+        let inbound: RPCInbound
+        switch message {
+        case .unreadable(let reason):
+            exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.parseError, message: "parse error: \(reason)"))
+            return
+        case .batch:
+            exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "invalid request: send one JSON-RPC message per POST (batches are not supported)"))
+            return
+        case .single(let read):
+            inbound = read
+        }
+        if case .invalid(let id, let error) = inbound {
+            exchange.respond(MCPResponses.error(status: 400, id: id, code: error.code, message: error.message))
+            return
+        }
+        if case .request(let id, "initialize", let params) = inbound {
+            initialize(id: id, params: params, accept, exchange)
+            return
+        }
+        guard let session = session(for: exchange) else { return }
+        switch inbound {
+        case .notification(let method, let params):
+            notification(method, params, session)
+            exchange.respond(MCPResponses.accepted)
+        case .response, .invalid:
+            exchange.respond(MCPResponses.accepted)
+        case .request(let id, let method, let params):
+            switch method {
+            case "ping":
+                answer(RPCMessage.result(id: id, .object([:])), accept, exchange)
+            case "tools/list":
+                answer(RPCMessage.result(id: id, catalog.listResult), accept, exchange)
+            case "tools/call":
+                call(id: id, params: params, session, accept, exchange)
+            default:
+                answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: '\(method)'")), accept, exchange)
+            }
+        }
+    }
+
+    private func initialize(id: RPCID, params: JSONValue?, _ accept: MCPAccept, _ exchange: any HTTPExchange) {
+        let version = MCPProtocolVersion.negotiate(requested: params?["protocolVersion"]?.stringValue)
+        let sessionID = MCPSessionTable.newID()
+        guard let daemonSession = backend.openSession(id: sessionID) else {
+            exchange.respond(MCPResponses.error(status: 503, id: id, code: RPCErrorCode.internalError, message: "the daemon cannot open a session now"))
+            return
+        }
+        let session = MCPSession(id: sessionID, protocolVersion: version, backend: daemonSession)
+        switch sessions.insert(session) {
+        case .full:
+            backend.closeSession(daemonSession)
+            exchange.respond(MCPResponses.error(status: 503, id: id, code: RPCErrorCode.internalError,
+                                                message: "too many MCP sessions (\(config.maxSessions)), all busy; try again later"))
+            return
+        case .admitted(_, let evicted):
+            if let evicted { finish(evicted, why: "evicted to make room for a new session") }
+        }
+        let result: JSONValue = .object([
+            "protocolVersion": .string(version),
+            "capabilities": .object(["tools": .object(["listChanged": false])]),
+            "serverInfo": .object(["name": .string(config.serverName), "version": .string(config.serverVersion)]),
+            "instructions": "CAR daemon tools: remember and recall facts in the daemon's shared memory, verify proposals, find and report skills.",
+        ])
+        answer(RPCMessage.result(id: id, result), accept, exchange, headers: ["Mcp-Session-Id": sessionID])
+    }
+
+    private func notification(_ method: String, _ params: JSONValue?, _ session: MCPSession) {
+        switch method {
+        case "notifications/initialized":
+            session.markInitialized()
+        case "notifications/cancelled":
+            if let raw = params?["requestId"], let id = RPCID(json: raw) { session.cancel(id) }
+        default:
+            return
+        }
+    }
+
+    private func call(id: RPCID, params: JSONValue?, _ session: MCPSession, _ accept: MCPAccept, _ exchange: any HTTPExchange) {
+        guard let name = params?["name"]?.stringValue else {
+            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "invalid params: tools/call needs a string 'name'")), accept, exchange)
+            return
+        }
+        guard let tool = catalog.tool(name) else {
+            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "unknown tool: '\(name)'")), accept, exchange)
+            return
+        }
+        let arguments = params?["arguments"]
+        switch arguments {
+        case nil, .null?, .object?: break
+        default:
+            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "invalid params: 'arguments' must be an object")), accept, exchange)
+            return
+        }
+        guard session.callCount < config.maxCallsPerSession else {
+            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.internalError,
+                                                     message: "too many calls running in this session (\(config.maxCallsPerSession))")), accept, exchange)
+            return
+        }
+        guard let running = session.track(id) else {
+            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidRequest, message: "invalid request: id \(id) is already running in this session")), accept, exchange)
+            return
+        }
+        let task = Task(executorPreference: config.executor) { [backend, self] in
+            let outcome = await backend.call(method: tool.method, arguments: arguments, requestID: id, in: session.backend)
+            session.untrack(id)
+            session.touch()
+            guard !Task.isCancelled else { return }
+            answer(RPCMessage.result(id: id, MCPToolCatalog.callResult(outcome, of: tool)), accept, exchange)
+        }
+        running.run(task)
+        exchange.onCancel { running.cancel() }
+    }
+
+    /// A request's answer as the client accepts it: JSON when it can, else an event stream
+    /// holding the one response.
+    private func answer(_ message: JSONValue, _ accept: MCPAccept, _ exchange: any HTTPExchange, headers: HTTPHeaders = HTTPHeaders()) {
+        let bytes = JSONWriter.bytes(message)
+        if accept.json {
+            var response = HTTPResponse.json(bytes)
+            for field in headers { response.headers.set(field.name, field.value) }
+            exchange.respond(response)
+            return
+        }
+        guard let stream = exchange.openEventStream(headers: headers) else { return }
+        stream.send([SSEEvent(data: String(decoding: bytes, as: UTF8.self), event: "message")])
+        stream.end()
+    }
+
+    // MARK: GET: the session's server-to-client stream
+
+    private func openStream(_ exchange: any HTTPExchange) {
+        guard let session = session(for: exchange) else { return }
+        guard let accept = MCPAccept(exchange.request.headers), accept.eventStream else {
+            exchange.respond(MCPResponses.error(status: 406, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "not acceptable: GET /mcp opens an event stream; accept text/event-stream"))
+            return
+        }
+        guard !session.hasOpenStream else {
+            exchange.respond(MCPResponses.error(status: 409, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "conflict: this session's stream is already open"))
+            return
+        }
+        guard let stream = exchange.openEventStream(headers: ["Mcp-Session-Id": session.id]) else { return }
+        guard session.attach(stream) else {
+            stream.end()
+            return
+        }
+        exchange.onCancel { [weak session] in session?.detach(stream) }
+    }
+
+    // MARK: DELETE: the client ends its session
+
+    private func delete(_ exchange: any HTTPExchange) {
+        guard let session = session(for: exchange) else { return }
+        if sessions.remove(session.id) != nil { finish(session, why: nil) }
+        exchange.respond(HTTPResponse(status: 200))
+    }
+
+    // MARK: Sessions
+
+    /// The session a non-initialize request names, after the header rules; nil when the
+    /// request was answered with 400 or 404 already.
+    private func session(for exchange: any HTTPExchange) -> MCPSession? {
+        let headers = exchange.request.headers
+        guard let id = headers["Mcp-Session-Id"] else {
+            exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "Bad Request: Missing session ID (send initialize first, then Mcp-Session-Id on every request)"))
+            return nil
+        }
+        if let version = headers["MCP-Protocol-Version"], !MCPProtocolVersion.isSupported(version) {
+            exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "Bad Request: unsupported MCP-Protocol-Version '\(version)' (supported: \(MCPProtocolVersion.supported.joined(separator: ", ")))"))
+            return nil
+        }
+        guard let session = sessions.session(id) else {
+            exchange.respond(MCPResponses.error(status: 404, id: nil, code: RPCErrorCode.invalidRequest,
+                                                message: "Not Found: no such session (it ended or expired); send initialize to start a new one"))
+            return nil
+        }
+        session.touch()
+        return session
+    }
+
+    private func finish(_ session: MCPSession, why: String?) {
+        guard session.end() else { return }
+        backend.closeSession(session.backend)
+        if let why { log("mcp session \(session.id.prefix(8))…: \(why)") }
+    }
+
+    /// Ends sessions idle past the configured time; answers how many.
+    @discardableResult
+    public func expireIdleSessions() -> Int {
+        let stale = sessions.expire(idleFor: config.sessionIdleTimeout)
+        for session in stale { finish(session, why: "idle for over \(Int(config.sessionIdleTimeout)) s; ended") }
+        return stale.count
+    }
+
+    /// Sends a server-initiated message to a session's stream; false when it has none open.
+    public func push(_ message: JSONValue, toSession id: String) -> Bool {
+        sessions.session(id)?.push(message) ?? false
+    }
+
+    /// Ends every session (the daemon is stopping).
+    public func shutdown() {
+        for session in sessions.removeAll() { finish(session, why: nil) }
+    }
+}

@@ -1,0 +1,50 @@
+import CarHTTP
+import CarJSON
+import CarRPC
+
+/// A POST body, read.
+enum MCPMessage: Sendable {
+    case single(RPCInbound)
+    case batch
+    case unreadable(String)
+
+    init(_ body: [UInt8]) {
+        do {
+            switch try JSONParser.parse(body) {
+            case .array: self = .batch
+            case let value: self = .single(RPCInbound(value))
+            }
+        } catch {
+            self = .unreadable("\(error)")
+        }
+    }
+}
+
+/// What a request's `Accept` allows. A missing header, `*/*` and `application/*` accept JSON.
+/// Media types with `q=0` are refused ones, not accepted ones.
+struct MCPAccept: Sendable {
+    var json: Bool
+    var eventStream: Bool
+
+    init?(_ headers: HTTPHeaders) {
+        let values = headers.values("Accept")
+        guard !values.isEmpty else {
+            json = true
+            eventStream = true
+            return
+        }
+        var types = Set<String>()
+        for item in values.joined(separator: ",").split(separator: ",") {
+            let parts = item.split(separator: ";").map { String($0).trimmingSpaces.lowercased() }
+            guard let type = parts.first, !type.isEmpty else { continue }
+            if parts.dropFirst().contains(where: { $0.replacingSpaces == "q=0" || $0.replacingSpaces == "q=0.0" || $0.replacingSpaces == "q=0.000" }) { continue }
+            types.insert(type)
+        }
+        json = types.contains("application/json") || types.contains("application/*") || types.contains("*/*")
+        eventStream = types.contains("text/event-stream") || types.contains("text/*") || types.contains("*/*")
+    }
+}
+
+private extension String {
+    var replacingSpaces: String { filter { $0 != " " } }
+}

@@ -1,0 +1,130 @@
+import CarHTTP
+import CarIO
+import CarJSON
+import CarRPC
+import Synchronization
+
+/// One MCP session: its id, the revision it negotiated, the daemon session behind it, the
+/// calls running in it (so `notifications/cancelled` and the end of the session can stop
+/// them) and its standalone server→client stream, if the client opened one with GET.
+public final class MCPSession: Sendable {
+    public let id: String
+    public let protocolVersion: String
+    let backend: any MCPBackendSession
+
+    private struct State {
+        var lastUsed: UInt64
+        var initialized = false
+        var calls: [RPCID: MCPCall] = [:]
+        var stream: (any HTTPEventSink)?
+        var ended = false
+    }
+
+    private let state: Mutex<State>
+
+    init(id: String, protocolVersion: String, backend: any MCPBackendSession) {
+        self.id = id
+        self.protocolVersion = protocolVersion
+        self.backend = backend
+        self.state = Mutex(State(lastUsed: MonotonicClock.nanoseconds()))
+    }
+
+    func touch() {
+        state.withLock { $0.lastUsed = MonotonicClock.nanoseconds() }
+    }
+
+    func markInitialized() {
+        state.withLock { $0.initialized = true }
+    }
+
+    var lastUsed: UInt64 { state.withLock { $0.lastUsed } }
+
+    /// Busy: a call running or a stream open. A busy session is never expired or evicted.
+    var isBusy: Bool { state.withLock { !$0.calls.isEmpty || $0.stream?.isOpen == true } }
+
+    var hasOpenStream: Bool { state.withLock { $0.stream?.isOpen == true } }
+
+    var callCount: Int { state.withLock { $0.calls.count } }
+
+    /// Tracks a call about to run; nil when the session ended or the id is running already.
+    func track(_ id: RPCID) -> MCPCall? {
+        state.withLock { state in
+            guard !state.ended, state.calls[id] == nil else { return nil }
+            let call = MCPCall()
+            state.calls[id] = call
+            return call
+        }
+    }
+
+    func untrack(_ id: RPCID) {
+        _ = state.withLock { $0.calls.removeValue(forKey: id) }
+    }
+
+    /// `notifications/cancelled`: stops the call if it is still running.
+    func cancel(_ id: RPCID) {
+        state.withLock { $0.calls[id] }?.cancel()
+    }
+
+    /// Attaches the standalone stream; false when one is open already.
+    func attach(_ stream: any HTTPEventSink) -> Bool {
+        state.withLock { state in
+            if state.ended { return false }
+            if let existing = state.stream, existing.isOpen { return false }
+            state.stream = stream
+            return true
+        }
+    }
+
+    func detach(_ stream: any HTTPEventSink) {
+        state.withLock { state in
+            if state.stream === stream { state.stream = nil }
+        }
+    }
+
+    /// Sends a server-initiated message on the standalone stream; false without one.
+    func push(_ message: JSONValue) -> Bool {
+        guard let stream = state.withLock({ $0.stream }), stream.isOpen else { return false }
+        stream.send([SSEEvent(data: JSONWriter.string(message), event: "message")])
+        return true
+    }
+
+    /// Ends the session: running calls are cancelled and the stream ends. Answers false when
+    /// it had ended already.
+    func end() -> Bool {
+        let taken = state.withLock { state -> (calls: [MCPCall], stream: (any HTTPEventSink)?)? in
+            guard !state.ended else { return nil }
+            state.ended = true
+            defer {
+                state.calls = [:]
+                state.stream = nil
+            }
+            return (Array(state.calls.values), state.stream)
+        }
+        guard let taken else { return false }
+        for call in taken.calls { call.cancel() }
+        taken.stream?.end()
+        return true
+    }
+}
+
+/// A running call. Tracked before its task exists, so a call that finishes at once is never
+/// left behind in the session, and a cancel that comes first still reaches the task.
+final class MCPCall: Sendable {
+    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func run(_ task: Task<Void, Never>) {
+        let cancelled = state.withLock { state -> Bool in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
+    }
+}

@@ -1,0 +1,127 @@
+import CCarSystem
+import CarHTTP
+import Dispatch
+import Glibc
+import Synchronization
+
+/// An HTTP/1.1 listener on the shared event loop: its connections and the route table that
+/// says which handler serves a path. Knows no endpoint; MCP and the others are routes.
+public final class HTTPServer: @unchecked Sendable {
+    let config: HTTPServerConfig
+    let routes: HTTPRouteTable
+    let loop: EventLoop
+    private let logLine: @Sendable (String) -> Void
+    private let liveConnections = Atomic<Int>(0)
+    private let nextConnectionID = Atomic<UInt64>(0)
+
+    // Loop-confined.
+    private var listener: Listener?
+    private var connections: [UInt64: HTTPConnection] = [:]
+    private(set) var stopping = false
+    private var atConnectionLimit = false
+    private var drained: (() -> Void)?
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+
+    public init(config: HTTPServerConfig, routes: HTTPRouteTable, loop: EventLoop, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.config = config
+        self.routes = routes
+        self.loop = loop
+        self.logLine = log
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    public var connectionCount: Int { liveConnections.load(ordering: .relaxed) }
+
+    func log(_ message: String) { logLine(message) }
+
+    /// Binds (errors surface here) and starts accepting; answers the bound port.
+    public func start() throws -> Int {
+        let tcp = try Sockets.listenTCP(host: config.bindHost, port: config.port)
+        let registered = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: (any Error)?
+        loop.execute { [self] in
+            let listener = Listener(fd: tcp.fd, kind: .tcp, loop: loop, log: { [logLine] in logLine($0) }) { [unowned self] client, _ in
+                accepted(client)
+            }
+            do {
+                try loop.register(fd: tcp.fd, events: EPOLLIN.rawValue, handler: listener)
+                self.listener = listener
+            } catch {
+                close(tcp.fd)
+                failure = error
+            }
+            registered.signal()
+        }
+        registered.wait()
+        if let failure { throw failure }
+        return tcp.port
+    }
+
+    private func accepted(_ fd: Int32) {
+        if stopping || connections.count >= config.maxConnections {
+            if !stopping, !atConnectionLimit {
+                atConnectionLimit = true
+                log("http: connection limit (\(config.maxConnections)) reached; refusing connections until some close")
+            }
+            close(fd)
+            return
+        }
+        atConnectionLimit = false
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let id = nextConnectionID.add(1, ordering: .relaxed).newValue
+        let connection = HTTPConnection(id: id, fd: fd, peerDescription: Sockets.peerDescription(fd), server: self)
+        do {
+            try loop.register(fd: fd, events: HTTPConnection.readEvents, handler: connection)
+        } catch {
+            log("http: cannot watch a new connection: \(error)")
+            close(fd)
+            return
+        }
+        connections[id] = connection
+        liveConnections.add(1, ordering: .relaxed)
+        connection.started()
+    }
+
+    func connectionFinished(_ connection: HTTPConnection) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        liveConnections.subtract(1, ordering: .relaxed)
+        if connections.isEmpty, let drained {
+            self.drained = nil
+            drained()
+        }
+    }
+
+    /// Stops accepting; idle connections close now, busy ones after their response (an open
+    /// event stream is ended), and whatever is left after `timeout` seconds is dropped.
+    /// Must not be called from the loop thread.
+    public func shutdown(timeout: Double) {
+        precondition(!loop.inLoop, "HTTPServer.shutdown blocks; call it off the event loop")
+        let done = DispatchSemaphore(value: 0)
+        loop.execute { [self] in
+            guard !stopping else {
+                done.signal()
+                return
+            }
+            stopping = true
+            if let listener {
+                loop.unregister(fd: listener.fd)
+                close(listener.fd)
+                self.listener = nil
+            }
+            if connections.isEmpty {
+                done.signal()
+                return
+            }
+            drained = { done.signal() }
+            for connection in Array(connections.values) { connection.serverStopping() }
+            loop.schedule(after: timeout) { [self] in
+                for connection in Array(connections.values) { connection.finish() }
+            }
+        }
+        _ = done.wait(timeout: .now() + timeout + 1)
+    }
+}
