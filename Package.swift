@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "CarSupervisorTests", dependencies: ["CarSupervisor", "CarServer", "CarIO", "CarJSON", "CarFiles"]),
         .testTarget(name: "CarChatTests", dependencies: ["CarChat", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
-        .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarWebSocket", "CarTestSupport", "CarFiles"]),
+        .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarHTTP", "CarMCP", "CarWebSocket", "CarTestSupport", "CarFiles"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["CarServer", "CarGenerated", "CarRPC", "CarWebSocket", "CarTestSupport"],
