@@ -2,7 +2,7 @@ import Foundation
 import PackagePlugin
 
 /// Runs `rpcgen` on `spec/methods.json` at the package root. Library targets get the server
-/// surface (types, handler protocol, dispatch table, client proxy, discovery); test targets
+/// surface (types, handler protocol, dispatch table, client proxy, discovery, MCP tools); test targets
 /// get conformance cases generated from the same spec.
 @main
 struct RPCGenPlugin: BuildToolPlugin {
@@ -19,7 +19,7 @@ struct RPCGenPlugin: BuildToolPlugin {
         // Must match the generator's fixed output list: a declared file that is not written
         // fails the build, and an undeclared one is not compiled.
         let files = mode == "server"
-            ? ["Schemas.swift", "Methods.swift", "Errors.swift", "ServerHandler.swift", "Dispatch.swift", "ClientProxy.swift", "Discovery.swift"]
+            ? ["Schemas.swift", "Methods.swift", "Errors.swift", "ServerHandler.swift", "Dispatch.swift", "ClientProxy.swift", "Discovery.swift", "MCPTools.swift"]
             : ["ConformanceCases.swift"]
         return [
             .buildCommand(

@@ -4,7 +4,7 @@ public struct LoadedSpec {
     let spec: Spec
 
     public var summary: String {
-        "\(spec.methods.count) methods, \(spec.schemas.count) schemas, \(spec.errors.count) errors"
+        "\(spec.methods.count) methods, \(spec.schemas.count) schemas, \(spec.errors.count) errors, \(spec.methods.filter { $0.mcpTool != nil }.count) MCP tools"
     }
 }
 
@@ -34,9 +34,25 @@ public enum Generator {
         OpenRPCExporter(spec: loaded.spec).document().rendered(indent: 2)
     }
 
-    /// The server surface: types, handler protocol, dispatch table, client proxy, metadata.
+    /// The server surface: types, handler protocol, dispatch table, client proxy, metadata,
+    /// and the MCP tool descriptors.
     public static func serverFiles(_ loaded: LoadedSpec) -> [(name: String, contents: String)] {
-        ServerRenderer(spec: loaded.spec).files(openRPC: openRPC(loaded))
+        ServerRenderer(spec: loaded.spec).files(openRPC: openRPC(loaded)) + [("MCPTools.swift", MCPToolRenderer(spec: loaded.spec).file())]
+    }
+
+    /// The MCP tools as JSON (name, method, description, schemas, wrapsResult, readOnly), for
+    /// inspecting what an MCP client will be shown without starting the daemon.
+    public static func mcpTools(_ loaded: LoadedSpec) -> String {
+        let tools = MCPToolRenderer(spec: loaded.spec).tools.map { tool -> SpecJSON in
+            var members: [(key: String, value: SpecJSON)] = [
+                ("name", .string(tool.name)), ("method", .string(tool.method.name)), ("description", .string(tool.description)),
+                ("inputSchema", tool.inputSchema), ("wrapsResult", .bool(tool.wrapsResult)),
+            ]
+            if let output = tool.outputSchema { members.append(("outputSchema", output)) }
+            if let readOnly = tool.method.readOnly { members.append(("readOnly", .bool(readOnly))) }
+            return .object(members)
+        }
+        return SpecJSON.array(tools).rendered(indent: 2)
     }
 
     /// The conformance cases a test target runs against a live server.

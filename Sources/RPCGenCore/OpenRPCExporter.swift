@@ -114,6 +114,9 @@ struct OpenRPCExporter {
         if let deadline = method.deadlineMs { members.append(("x-deadline-ms", .integer(deadline))) }
         if method.inline { members.append(("x-inline", .bool(true))) }
         if let since = method.since { members.append(("x-since", .string(since))) }
+        if let readOnly = method.readOnly { members.append(("x-read-only", .bool(readOnly))) }
+        // The schemas an MCP client sees are derived from this method's (see MCPSchemaBuilder).
+        if let tool = method.mcpTool { members.append(("x-mcp-tool", .string(tool))) }
         return .object(members)
     }
 }

@@ -58,6 +58,13 @@ struct SpecMethod {
     var typeName: String
     var functionName: String
     var paramsError: (error: String, prefix: String?)?
+    /// The MCP tool name (`"mcpTool"`) the daemon's MCP endpoint offers this method under; nil
+    /// when it is not a tool. Only client-to-server requests with object params may carry one,
+    /// so adding a tool is one spec line (see `MCPToolRenderer`).
+    var mcpTool: String? = nil
+    /// The method changes nothing a later call could observe (`"readOnly"`): MCP's
+    /// `readOnlyHint`. nil when the spec does not say, which is not the same as false.
+    var readOnly: Bool? = nil
 
     var pointer: String { "#/methods/\(index)" }
 }

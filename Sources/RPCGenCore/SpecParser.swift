@@ -17,6 +17,7 @@ struct SpecParser {
     static let methodKeys: Set = [
         "name", "kind", "direction", "summary", "description", "auth", "approval", "handshake", "deadlineMs", "inline",
         "since", "deprecated", "tags", "errors", "params", "result", "examples", "swiftName", "paramsError", "$comment",
+        "mcpTool", "readOnly",
     ]
     static let schemaKeys: Set = [
         "type", "properties", "required", "additionalProperties", "items", "enum", "$ref", "format",
@@ -57,6 +58,7 @@ struct SpecParser {
         }
         if document["methods"]?.array == nil { diagnostics.error("#/methods", "methods must be an array") }
         checkUniqueness(methods)
+        checkMCPTools(methods)
         let conformance = (document["conformance"]?["authToken"]?.string ?? "", document["conformance"]?["hostToken"]?.string ?? "")
         if conformance.0.isEmpty || conformance.1.isEmpty || conformance.0 == conformance.1 {
             diagnostics.error("#/conformance", "conformance.authToken and conformance.hostToken are required and must differ")
@@ -213,7 +215,8 @@ struct SpecParser {
             deadlineMs: deadline, inline: inline, since: raw["since"]?.string, deprecated: raw["deprecated"]?.bool ?? false,
             tags: raw["tags"]?.array?.compactMap(\.string) ?? [String(name.split(separator: ".").first ?? "")],
             errors: errors, params: params, result: result, examples: examples, typeName: typeName,
-            functionName: SwiftNames.lowerFirst(typeName), paramsError: paramsError)
+            functionName: SwiftNames.lowerFirst(typeName), paramsError: paramsError,
+            mcpTool: raw["mcpTool"]?.string, readOnly: raw["readOnly"]?.bool)
     }
 
     private func isObjectOrArray(_ schema: Schema, refs: Set<String>) -> Bool {

@@ -4,10 +4,12 @@ import RPCGenCore
 /// rpcgen: spec/methods.json → Swift (server surface or conformance cases) and OpenRPC.
 ///   rpcgen generate --spec PATH --mode server|conformance --out DIR
 ///   rpcgen export-openrpc --spec PATH [--out FILE]
+///   rpcgen export-mcp-tools --spec PATH [--out FILE]
 ///   rpcgen check --spec PATH
 let usage = """
     usage: rpcgen generate --spec PATH --mode server|conformance --out DIR
            rpcgen export-openrpc --spec PATH [--out FILE]
+           rpcgen export-mcp-tools --spec PATH [--out FILE]
            rpcgen check --spec PATH
     """
 
@@ -65,6 +67,9 @@ case "generate":
     for file in files { write(file.contents, to: out + "/" + file.name) }
 case "export-openrpc":
     let document = Generator.openRPC(spec)
+    if let out = option("--out", in: arguments) { write(document + "\n", to: out) } else { print(document) }
+case "export-mcp-tools":
+    let document = Generator.mcpTools(spec)
     if let out = option("--out", in: arguments) { write(document + "\n", to: out) } else { print(document) }
 case "check":
     print("\(specPath): ok (\(spec.summary))")
