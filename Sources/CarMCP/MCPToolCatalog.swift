@@ -37,10 +37,8 @@ struct MCPToolCatalog: Sendable {
                 "content": .array([.object(["type": "text", "text": .string(JSONWriter.string(value))])]),
                 "isError": false,
             ]
-            if tool.wrapsResult {
-                result["structuredContent"] = .object(["result": value])
-            } else if case .object = value {
-                result["structuredContent"] = value
+            if tool.outputSchema != nil {
+                result["structuredContent"] = tool.structuredContent(for: value)
             }
             return .object(result)
         case .failure(let error):
