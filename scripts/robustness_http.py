@@ -176,10 +176,12 @@ def raw_case():
     else:
         data = request("POST", "/mcp", mcp_headers(auth=rng.random() < 0.5), encoded_body())
         data = data[: rng.randrange(1, len(data))]
-    conn = Conn(timeout=3)
+    # A request cut short waits for the rest until its timeout; ending our side says there is
+    # none, so the case stays short (the slow-client timeouts have their own tests).
+    conn = Conn(timeout=2)
     try:
         conn.send(data)
-        conn.sock.shutdown(socket.SHUT_WR) if rng.random() < 0.5 else None
+        conn.sock.shutdown(socket.SHUT_WR)
         status, headers, body = conn.response()
         assert status in ALLOWED, f"status {status} for {data[:120]!r}"
         assert token.encode() not in body, "the token appeared in an answer"
