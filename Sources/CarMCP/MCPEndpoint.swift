@@ -40,6 +40,9 @@ public final class MCPEndpoint: HTTPRouteHandler {
         }
     }
 
+    /// JSON-RPC's code for a request its client cancelled (as LSP numbers it).
+    static let requestCancelled = -32800
+
     // MARK: POST: one JSON-RPC message
 
     private func post(_ exchange: any HTTPExchange) {
@@ -174,8 +177,13 @@ public final class MCPEndpoint: HTTPRouteHandler {
             let outcome = await backend.call(method: tool.method, arguments: arguments, requestID: id, in: session.backend)
             session.untrack(id)
             session.touch()
-            guard !Task.isCancelled else { return }
-            answer(RPCMessage.result(id: id, MCPToolCatalog.callResult(outcome, of: tool)), accept, exchange)
+            // Cancelled by `notifications/cancelled` (or the session's end): the POST still
+            // needs an answer or its connection would hang, so it says so. (Cancelled because
+            // the client went, the answer goes nowhere.)
+            let message = Task.isCancelled
+                ? RPCMessage.error(id: id, RPCError(code: Self.requestCancelled, message: "request cancelled"))
+                : RPCMessage.result(id: id, MCPToolCatalog.callResult(outcome, of: tool))
+            answer(message, accept, exchange)
         }
         running.run(task)
         exchange.onCancel { running.cancel() }

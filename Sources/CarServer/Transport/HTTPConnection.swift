@@ -20,6 +20,10 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private var outbound = OutboundBuffer()
     private var current: HTTPConnectionExchange?
     private var closed = false
+    /// Set while `processRequests` runs, so a request answered inside it (a refusal) does not
+    /// start the next one from within: the loop there takes it, and the stack stays flat
+    /// however many requests arrived in one read.
+    private var processing = false
     /// Our side is shut after a final answer; what the client still sends (the rest of a body
     /// we refused) is read and dropped until it closes, because closing with unread bytes
     /// makes the kernel send a reset that can destroy the answer before the client reads it.
@@ -100,6 +104,9 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     /// Takes requests from what has been read until one is being answered or more bytes are
     /// needed.
     private func processRequests() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
         while current == nil, !closed, !closeAfterFlush {
             let event: HTTPRequestDecoder.Event?
             do {
