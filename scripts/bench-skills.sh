@@ -11,6 +11,10 @@ binary=${1:?usage: scripts/bench-skills.sh PATH/TO/car-server [CANDIDATES] [ROUN
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 cd "$(dirname "$0")/.."
 source scripts/bench-daemon.sh
+# The standalone memory mode: the unlogged rounds each need a graph of their own (a connection's),
+# which the daemon's default shared graph is not: a round's rejected candidates would be skipped
+# by the next round's ingest.
+export CAR_STANDALONE_MEMORY=1
 start_daemon "$binary" "${server_cpu[@]}"
 echo "car-server: $binary ($("$binary" --version)); $(nproc) cores, $(uname -sr)"
 "${client_cpu[@]}" timeout 300 python3 scripts/bench/skills.py "$port" "${2:-10000}" "${3:-3}"

@@ -231,18 +231,29 @@ for venv in "${venvs[@]}"; do
   no_skew "$version" host_role.py
   echo "  ok  car-runtime $version: ${out#ok  }"
   if [ -n "$examples" ]; then
+    # These two count facts, skills and outcomes from an empty graph, and every unbound session
+    # shares the daemon's one graph (the hello and agent runs above wrote to it, and each runs
+    # once per client): each gets a namespace of its own through the clients' own
+    # CAR_MEMORY_NAMESPACE, as the protocol advises per-project hosts to do, and its log must
+    # be there afterwards to show the binding took.
+    tag=${version//./}
     # memory_and_skills.py persists to a temporary file: TMPDIR inside the daemon's memory root
     # lets it do so without opening the sandbox.
     mkdir -p "$home/memory/tmp"
-    out=$(program 120 TMPDIR="$home/memory/tmp" -- "$venv" "$here/compat/examples.py" \
-          "$examples/python/memory_and_skills.py" memory-skills 2>"$err") \
+    out=$(program 120 TMPDIR="$home/memory/tmp" CAR_MEMORY_NAMESPACE="compat-$tag-memory-skills" -- "$venv" \
+          "$here/compat/examples.py" "$examples/python/memory_and_skills.py" memory-skills 2>"$err") \
       || fail "car-runtime $version, memory_and_skills.py: $out $(tail -n 20 "$err")"
     no_skew "$version" memory_and_skills.py
-    echo "  ok  car-runtime $version: ${out#ok  }"
-    out=$(program 120 -- "$venv" "$here/compat/examples.py" "$examples/python/multi_agent.py" multi-agent 2>"$err") \
+    [ -s "$home/memory/memory-namespaces/compat-$tag-memory-skills.jsonl" ] \
+      || fail "car-runtime $version, memory_and_skills.py: CAR_MEMORY_NAMESPACE=compat-$tag-memory-skills bound no namespace (no log)"
+    echo "  ok  car-runtime $version: ${out#ok  } (namespace compat-$tag-memory-skills)"
+    out=$(program 120 CAR_MEMORY_NAMESPACE="compat-$tag-multi-agent" -- "$venv" "$here/compat/examples.py" \
+          "$examples/python/multi_agent.py" multi-agent 2>"$err") \
       || fail "car-runtime $version, multi_agent.py: $out $(tail -n 20 "$err")"
     no_skew "$version" multi_agent.py
-    echo "  ok  car-runtime $version: ${out#ok  }"
+    [ -s "$home/memory/memory-namespaces/compat-$tag-multi-agent.jsonl" ] \
+      || fail "car-runtime $version, multi_agent.py: CAR_MEMORY_NAMESPACE=compat-$tag-multi-agent bound no namespace (no log)"
+    echo "  ok  car-runtime $version: ${out#ok  } (namespace compat-$tag-multi-agent)"
   fi
   running || fail "daemon died during the car-runtime $version examples"
 done

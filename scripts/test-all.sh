@@ -84,6 +84,8 @@ chat_acceptance() {
 }
 run "agent chat routing end to end: streams, two hosts, cancel, approvals, injection, dead and silent agents, goals" \
   chat_acceptance
+run "memory scope: unbound sessions share one graph by default (and with --shared-memory), one each with --standalone-memory or CAR_STANDALONE_MEMORY=1; namespace and agent graphs stay apart" \
+  timeout 300 python3 scripts/memory/scope.py "$BIN"
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 run "proactive memory: maintain idempotent x3, intervene, evaluate (selective beats always-inject), utility weight 0 changes no ranking" \

@@ -27,7 +27,8 @@ public final class ClientSession: RPCSession {
 
     private struct Domain {
         var runtime: Runtime?
-        /// This connection's own graph, made on first use when nothing shared or bound applies.
+        /// This connection's own graph, made on first use: only in `MemoryMode.perConnection`,
+        /// and only while the connection is bound to no namespace or agent.
         var memory: MemoryEngine?
         /// Set by `session.auth {memory_namespace}` (the daemon-owned graph of that namespace)
         /// or by binding an agent's own memory.
@@ -63,24 +64,64 @@ public final class ClientSession: RPCSession {
         }
     }
 
-    /// The memory engine this connection reads and writes (the seed's `effective_memgine`):
-    /// the bound namespace's graph, else the daemon's shared one, else the connection's own.
-    /// Every memory handler goes through here, so bindings plug in at one place.
+    /// The memory engine this connection reads and writes (the seed's `effective_memgine`), by
+    /// the protocol's scope table, first match wins:
+    /// 1. bound by `session.auth {memory_namespace}`: that namespace's daemon-owned graph (it
+    ///    wins over an `agent_id` given with it);
+    /// 2. bound by `session.auth {agent_id}`: that agent's daemon-owned graph;
+    /// 3. unbound, `MemoryMode.shared` (the default): the daemon's single shared graph, the same
+    ///    engine for every unbound WebSocket connection and MCP session;
+    /// 4. unbound, `MemoryMode.perConnection` (`--standalone-memory`): this connection's own.
+    /// Every memory handler goes through here or `writeMemory`, so what `memory.query` reads,
+    /// what `memory.persist` writes out (all of it) and what `memory.load` resets and refills
+    /// are always this one graph; nothing is scoped per file or per connection beyond it.
     public func effectiveMemory() -> MemoryEngine {
         domain.withLock { domain in
             if let bound = domain.bound { return bound.engine }
-            if let shared = memoryScopes.shared { return shared }
-            if let memory = domain.memory { return memory }
-            let memory = MemoryEngine()
-            domain.memory = memory
-            return memory
+            switch memoryScopes.mode {
+            case .shared(let engine):
+                return engine
+            case .perConnection:
+                if let memory = domain.memory { return memory }
+                let memory = MemoryEngine()
+                domain.memory = memory
+                return memory
+            }
         }
+    }
+
+    /// Which graph `effectiveMemory` answers, named (for logs, status and tests).
+    public var memoryScope: MemoryScope {
+        domain.withLock { domain in
+            switch domain.bound?.graph {
+            case .namespace(let name)?: .namespace(name)
+            case .agent(let id)?: .agent(id)
+            case nil:
+                switch memoryScopes.mode {
+                case .shared: .daemonShared
+                case .perConnection: .connection
+                }
+            }
+        }
+    }
+
+    /// The graph a session's memory methods act on, by the scope table.
+    public enum MemoryScope: Sendable, Equatable {
+        /// A daemon-owned graph bound by `session.auth {memory_namespace}`.
+        case namespace(String)
+        /// The daemon-owned graph of the agent bound by `session.auth {agent_id}`.
+        case agent(String)
+        /// Unbound: the daemon's single shared graph (`MemoryMode.shared`).
+        case daemonShared
+        /// Unbound in the standalone mode: this connection's own graph (`MemoryMode.perConnection`).
+        case connection
     }
 
     /// Runs a write against the effective memory; on a daemon-owned graph (namespace or
     /// agent) the write's change is appended to the graph's log and fsynced (on the blocking
     /// pool) before this returns, so the reply to a write means the write is on disk. The write
-    /// holds the graph meanwhile, so it cannot be evicted between change and append.
+    /// holds the graph meanwhile, so it cannot be evicted between change and append. The
+    /// shared graph and a connection's own have no log: their writes are in memory only.
     public func writeMemory<T>(_ body: (MemoryEngine) throws -> T) async throws -> T {
         guard let bound = domain.withLock({ $0.bound }) else { return try body(effectiveMemory()) }
         try memoryScopes.retain(bound)

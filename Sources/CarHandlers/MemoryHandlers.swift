@@ -81,6 +81,8 @@ extension CarHandler {
         _ params: CarMethods.MemoryPersist.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.MemoryPersist.Result {
         let path = try await Self.sandboxed(params.path, context, method: "memory.persist", creatingParents: true)
+        // The whole effective graph, never a subset: on an unbound session in the default mode
+        // that is the daemon's shared graph, every unbound client's facts and skills together.
         let memory = context.session.effectiveMemory()
         do {
             // Serializing the graph and the write with its fsync happen on the blocking pool.
@@ -96,8 +98,12 @@ extension CarHandler {
         let path = try await Self.sandboxed(params.path, context, method: "memory.load", creatingParents: false)
         let requested = params.path
         do {
-            // The file is read and parsed on the blocking pool; on a bound graph the load is then
-            // one `reset` line of its log, holding the whole loaded graph.
+            // A full replace of the effective graph (reset, then the file's facts and skills):
+            // on an unbound session in the default mode that is the daemon's shared graph, so
+            // every unbound client loses what it had there, as the protocol says. The file is
+            // read and parsed on the blocking pool; on a bound graph the load is then one `reset`
+            // line of its log, holding the whole loaded graph. A file that cannot be read or
+            // parsed resets nothing.
             return try await context.session.writeMemory(offLoop: { memory in
                 do {
                     return try memory.load(from: path)

@@ -3,12 +3,30 @@ import CarIO
 import CarMemory
 import Synchronization
 
-/// The daemon-owned memory graphs, as the seed's `ServerStateConfig` lays them out: an
-/// optional graph shared by every connection (an embedder's, or `--shared-memory`), the
-/// namespace graphs `session.auth {memory_namespace}` binds to, and the per-agent graphs of
-/// agents the daemon runs. Each namespace or agent graph is kept as an append-only log
-/// (`MemoryLog`): `<memory root>/memory-namespaces/<encoded>.jsonl` or
-/// `<memory root>/agents/<id>.jsonl`, replayed on first use.
+/// Which graph a session bound to neither a memory namespace nor an agent reads and writes.
+/// The protocol's scope table ("### memory" in websocket-protocol.md) makes that the daemon's
+/// single shared graph, so facts one client (a WebSocket connection, an MCP session) ingests
+/// are what every other unbound client queries: one knowledge base. A namespace or agent
+/// binding always wins over this (`ClientSession.effectiveMemory`).
+public enum MemoryMode: Sendable {
+    /// Every unbound session uses this one graph: its reads (`memory.query`,
+    /// `memory.build_context`, `skill.find`, ...) see every unbound session's writes,
+    /// `memory.persist` writes all of it, and `memory.load` resets all of it before filling it,
+    /// for every unbound session at once. It lives in memory only: it starts empty at each
+    /// launch (`memory.persist` saves it; bind a namespace for a graph kept on disk). The
+    /// daemon's default, and `ServerStateConfig`'s.
+    case shared(MemoryEngine)
+    /// Each unbound session gets a graph of its own, made on its first memory call and gone
+    /// with its connection; `memory.load` and `memory.persist` touch only that one. The
+    /// seed's standalone mode, kept behind `--standalone-memory` / `CAR_STANDALONE_MEMORY=1`.
+    case perConnection
+}
+
+/// The daemon-owned memory graphs, as the seed's `ServerStateConfig` lays them out: the graph
+/// unbound sessions use (`MemoryMode`), the namespace graphs `session.auth {memory_namespace}`
+/// binds to, and the per-agent graphs of agents the daemon runs. Each namespace or agent graph
+/// is kept as an append-only log (`MemoryLog`): `<memory root>/memory-namespaces/<encoded>.jsonl`
+/// or `<memory root>/agents/<id>.jsonl`, replayed on first use.
 ///
 /// Bounds: a graph stays resident while a session is bound to it (or a write or compaction on
 /// it is in flight); once unbound it is kept for a quick rebind, but only the
@@ -57,7 +75,8 @@ public final class MemoryScopes: Sendable {
 
     /// `<state root>/memory`: the sandbox for persist/load and the home of namespace files.
     public let root: String?
-    public let shared: MemoryEngine?
+    /// Which graph unbound sessions use.
+    public let mode: MemoryMode
     public let maxUnboundResident: Int
     let pool: BlockingPool
 
@@ -89,10 +108,10 @@ public final class MemoryScopes: Sendable {
 
     private let table = Mutex(Table())
 
-    public init(root: String?, shared: MemoryEngine?, maxUnboundResident: Int = MemoryScopes.defaultMaxUnboundResident,
+    public init(root: String?, mode: MemoryMode, maxUnboundResident: Int = MemoryScopes.defaultMaxUnboundResident,
                 pool: BlockingPool = .shared) {
         self.root = root
-        self.shared = shared
+        self.mode = mode
         self.maxUnboundResident = max(0, maxUnboundResident)
         self.pool = pool
     }

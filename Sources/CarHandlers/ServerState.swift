@@ -45,9 +45,13 @@ public struct ServerStateConfig: Sendable {
     /// `<state root>/memory`: where persist/load are sandboxed and namespace graphs live; nil
     /// disables both.
     public var memoryRoot: String?
-    /// One graph for every connection (an embedder's, or `--shared-memory`); nil gives each
-    /// connection its own, as the standalone daemon does.
-    public var sharedMemory: MemoryEngine?
+    /// Which graph a session bound to neither a memory namespace nor an agent uses. The default
+    /// is the CLI's: one shared graph (a fresh, empty engine per config) for every unbound
+    /// WebSocket connection and MCP session, as the protocol's scope table has it. An embedder
+    /// that holds a graph of its own passes `.shared(thatEngine)`, so its clients and the
+    /// embedder work on one graph, not two; `.perConnection` is the seed's standalone mode
+    /// (`--standalone-memory`). Bound sessions use their namespace's or agent's graph either way.
+    public var memoryMode: MemoryMode
     /// `<state root>/messaging.json`, the approval-transport configuration; nil keeps it in
     /// memory only.
     public var messagingConfigPath: String?
@@ -59,9 +63,9 @@ public struct ServerStateConfig: Sendable {
 
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
                 toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
-                memoryRoot: String? = nil, sharedMemory: MemoryEngine? = nil) {
+                memoryRoot: String? = nil, memoryMode: MemoryMode = .shared(MemoryEngine())) {
         self.memoryRoot = memoryRoot
-        self.sharedMemory = sharedMemory
+        self.memoryMode = memoryMode
         self.authToken = authToken
         self.hostToken = hostToken
         self.journalDirectory = journalDirectory
@@ -95,7 +99,7 @@ public final class ServerState: Sendable {
 
     public init(config: ServerStateConfig) {
         self.config = config
-        self.memoryScopes = MemoryScopes(root: config.memoryRoot, shared: config.sharedMemory)
+        self.memoryScopes = MemoryScopes(root: config.memoryRoot, mode: config.memoryMode)
         self.journals = config.journalDirectory.map { JournalFolder(directory: $0, limits: config.journalLimits) }
         self.messaging = MessagingConfigStore(path: config.messagingConfigPath, transport: config.messagingTransport)
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),

@@ -117,7 +117,7 @@ public enum DaemonMain {
         var stateConfig = ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
                                             toolTimeout: SaturatingTime.duration(seconds: options.toolTimeoutSeconds),
                                             memoryRoot: paths.memoryDirectory,
-                                            sharedMemory: options.sharedMemory ? MemoryEngine() : nil)
+                                            memoryMode: options.standaloneMemory ? .perConnection : .shared(MemoryEngine()))
         stateConfig.messagingConfigPath = paths.messagingConfigPath
         stateConfig.journalLimits = options.journalLimits
         stateConfig.approvalGate.enabled = !options.approvalsDisabled
@@ -132,6 +132,9 @@ public enum DaemonMain {
         stateConfig.chat.silenceLimit = SaturatingTime.duration(seconds: options.chatSilenceTimeoutSeconds)
         if options.approvalsDisabled {
             logger.warning("approvals disabled (--no-approvals): high-risk methods run without asking a person")
+        }
+        if options.standaloneMemory {
+            logger.info("standalone memory (--standalone-memory): each unbound connection has a memory graph of its own")
         }
         var configuration = DaemonConfiguration(
             transport: transport,

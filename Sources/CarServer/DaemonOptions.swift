@@ -21,8 +21,10 @@ public struct DaemonOptions: Sendable, Equatable {
     public var bindHost = "127.0.0.1"
     public var unixSocket = UnixSocket.standard
     public var authDisabled = false
-    /// `--shared-memory`: one memory graph for every connection instead of one each.
-    public var sharedMemory = false
+    /// `--standalone-memory` / `CAR_STANDALONE_MEMORY=1`: each unbound connection gets a memory
+    /// graph of its own (the seed's standalone mode) instead of the daemon's single shared graph,
+    /// the default. `--shared-memory` asks for the default explicitly (it overrides the variable).
+    public var standaloneMemory = false
     /// `--no-approvals` / `CAR_NO_APPROVALS=1`: high-risk methods run without asking a person.
     public var approvalsDisabled = false
     /// `CAR_APPROVAL_TIMEOUT`: seconds a gated call waits for a person (default 60).
@@ -73,7 +75,7 @@ public struct DaemonOptions: Sendable, Equatable {
 
     public static let usage = """
         usage: car-server [--port N] [--bind ADDR] [--uds PATH|disabled] [--no-auth] [--auth-token T]
-                          [--shared-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
+                          [--standalone-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
                           [--allow-origin ORIGIN]... [--agents-manifest PATH] [--mcp-bind HOST:PORT|disabled]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
@@ -87,9 +89,12 @@ public struct DaemonOptions: Sendable, Equatable {
         WebSocket upgrades carrying a non-loopback Origin get 403 unless --allow-origin lists it.
         Journals: CAR_JOURNAL_MAX_FILES (default 1000) and CAR_JOURNAL_MAX_BYTES (default 268435456) cap
         the journals folder; closed journals beyond them are removed, oldest first.
-        Memory: persist/load are confined to $CAR_HOME/memory (~/.car/memory); session.auth
-        {memory_namespace} binds a graph logged in memory/memory-namespaces/; --shared-memory gives all
-        connections one graph (otherwise each connection has its own).
+        Memory: a session bound by session.auth {memory_namespace} uses that namespace's graph, logged
+        in $CAR_HOME/memory/memory-namespaces/; one bound by {agent_id} its agent's graph; every unbound
+        session (WebSocket or MCP) the daemon's single shared graph, in memory only, which memory.load
+        resets and memory.persist writes whole. --standalone-memory or CAR_STANDALONE_MEMORY=1 gives each
+        unbound connection a graph of its own instead; --shared-memory, the default, is still accepted.
+        persist/load are confined to $CAR_HOME/memory (~/.car/memory).
         Approvals: high-risk methods wait (CAR_APPROVAL_TIMEOUT, 60 s) for host.resolve_approval; --no-approvals
         or CAR_NO_APPROVALS=1 turns that off. CAR_HANDLER_TIMEOUT (seconds, default 1800) bounds every
         handler (-32004); CAR_INFERENCE_MAX_CONCURRENT overrides the inference admission permits.
@@ -137,6 +142,9 @@ public struct DaemonOptions: Sendable, Equatable {
         if let level = environment["CAR_LOG_LEVEL"].flatMap(Logger.Level.init(name:)) { options.logLevel = level }
         if environment["CAR_NO_APPROVALS"] == "1" || environment["CAR_NO_APPROVALS"]?.lowercased() == "true" {
             options.approvalsDisabled = true
+        }
+        if environment["CAR_STANDALONE_MEMORY"] == "1" || environment["CAR_STANDALONE_MEMORY"]?.lowercased() == "true" {
+            options.standaloneMemory = true
         }
         if let seconds = try positiveSeconds("CAR_APPROVAL_TIMEOUT", in: environment) { options.approvalTimeoutSeconds = seconds }
         if let seconds = try positiveSeconds("CAR_HANDLER_TIMEOUT", in: environment) { options.handlerTimeoutSeconds = seconds }
@@ -202,8 +210,11 @@ public struct DaemonOptions: Sendable, Equatable {
                     throw UsageError(description: "--allow-origin: '\(origin)' is not an origin (scheme://host[:port])")
                 }
                 options.allowedOrigins.append(origin)
+            case "--standalone-memory":
+                options.standaloneMemory = true
             case "--shared-memory":
-                options.sharedMemory = true
+                // The default since the shared graph became it; kept so older scripts still start.
+                options.standaloneMemory = false
             case "--no-approvals":
                 options.approvalsDisabled = true
             case "--auth-token":

@@ -96,7 +96,7 @@ struct MemoryLogScopesTests {
     }
 
     @Test func agentIDsThatAreNotFileNameSafeAreRefused() async throws {
-        let scopes = MemoryScopes(root: EchoServer.temporaryDirectory(), shared: nil)
+        let scopes = MemoryScopes(root: EchoServer.temporaryDirectory(), mode: .perConnection)
         for id in ["", ".", "..", "a/b", "../x", "x y", "é", "a\u{0}b", String(repeating: "a", count: 214)] {
             do {
                 _ = try await scopes.bind(agent: id)
@@ -113,7 +113,7 @@ struct MemoryLogScopesTests {
 
     @Test func anEvictedAgentGraphIsReplayedFromItsLog() async throws {
         let root = EchoServer.temporaryDirectory()
-        let scopes = MemoryScopes(root: root, shared: nil, maxUnboundResident: 0)
+        let scopes = MemoryScopes(root: root, mode: .perConnection, maxUnboundResident: 0)
         let first = try await scopes.bind(agent: "a1")
         try scopes.retain(first)
         _ = try first.engine.addFact(subject: "s", body: "kept", kind: "pattern")
@@ -128,7 +128,7 @@ struct MemoryLogScopesTests {
 
     @Test func compactionThroughTheScopesKeepsWritesThatRaceIt() async throws {
         let root = EchoServer.temporaryDirectory()
-        let scopes = MemoryScopes(root: root, shared: nil, maxUnboundResident: 0, pool: BlockingPool(threads: 4, maxQueued: 4096))
+        let scopes = MemoryScopes(root: root, mode: .perConnection, maxUnboundResident: 0, pool: BlockingPool(threads: 4, maxQueued: 4096))
         let binding = try await scopes.bind(namespace: "busy")
         for index in 0..<6_000 { _ = try binding.engine.addFact(subject: "s\(index)", body: "fact \(index)", kind: "pattern") }
         binding.engine.delete(ids: (1...5_500).map { "ws-\($0)" })
@@ -166,7 +166,7 @@ struct MemoryLogScopesTests {
         let old = MemoryEngine()
         for index in 0..<20 { try old.addFact(subject: "s\(index)", body: "from the snapshot \(index)", kind: "pattern") }
         try old.persist(to: legacy)
-        let scopes = MemoryScopes(root: root, shared: nil)
+        let scopes = MemoryScopes(root: root, mode: .perConnection)
         let binding = try await scopes.bind(namespace: "Proj")
         #expect(binding.engine.facts == old.facts)
         #expect(!FileManager.default.fileExists(atPath: legacy))

@@ -94,7 +94,7 @@ struct MemoryScopesBlockingTests {
     @Test func aSnapshotWriteWaitsForThePoolNotTheCaller() async throws {
         let root = EchoServer.temporaryDirectory()
         let pool = BlockingPool(threads: 1, maxQueued: 16)
-        let scopes = MemoryScopes(root: root, shared: nil, pool: pool)
+        let scopes = MemoryScopes(root: root, mode: .perConnection, pool: pool)
         let binding = try await scopes.bind(namespace: "ns")
         _ = try binding.engine.addFact(subject: "s", body: "b", kind: "pattern")
 
@@ -117,7 +117,7 @@ struct MemoryScopesBlockingTests {
     /// them, because no earlier snapshot can land after a later one.
     @Test func concurrentWritesOnOneNamespaceLandInOrder() async throws {
         let root = EchoServer.temporaryDirectory()
-        let scopes = MemoryScopes(root: root, shared: nil, pool: BlockingPool(threads: 4, maxQueued: 1024))
+        let scopes = MemoryScopes(root: root, mode: .perConnection, pool: BlockingPool(threads: 4, maxQueued: 1024))
         let binding = try await scopes.bind(namespace: "ordered")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
@@ -137,7 +137,7 @@ struct MemoryScopesBlockingTests {
 
     @Test func anEvictedGraphIsReloadedAndAStaleBindingCannotWrite() async throws {
         let root = EchoServer.temporaryDirectory()
-        let scopes = MemoryScopes(root: root, shared: nil, maxUnboundResident: 1)
+        let scopes = MemoryScopes(root: root, mode: .perConnection, maxUnboundResident: 1)
         let first = try await scopes.bind(namespace: "a")
         _ = try first.engine.addFact(subject: "s", body: "kept", kind: "pattern")
         try await scopes.commit(first, through: first.log.recordedSeq)

@@ -1,5 +1,4 @@
 import CarHandlers
-import CarMemory
 import CarRPC
 import CarTestSupport
 import Testing
@@ -9,11 +8,10 @@ import Testing
 /// stop and a new daemon over the same state root.
 @Suite("daemon: memory across restarts")
 struct MemoryPersistenceTests {
-    private func daemon(root: String, shared: Bool = false) throws -> (CarDaemon, Int) {
+    private func daemon(root: String) throws -> (CarDaemon, Int) {
         let daemon = CarDaemon(configuration: DaemonConfiguration(
             transport: TransportConfig(port: 0),
-            state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: root + "/journals",
-                                     memoryRoot: root + "/memory", sharedMemory: shared ? MemoryEngine() : nil),
+            state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: root + "/journals", memoryRoot: root + "/memory"),
             logger: Logger(minimum: .error)))
         return (daemon, try daemon.start().tcpPort)
     }
@@ -42,21 +40,29 @@ struct MemoryPersistenceTests {
         let other = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
         defer { other.close() }
         _ = try call(other, "session.auth", #"{"token":"t"}"#)
+        // Unbound: the daemon's shared graph, which starts empty at every launch.
         #expect(try call(other, "memory.fact_count")["result"] == 0)
         #expect(try call(other, "memory.load", #"{"path":"backup/proj.json"}"#)["result"] == 2, "the persisted snapshot loads")
         let hits = try call(other, "memory.query", #"{"query":"which language?","k":1}"#)
         #expect(hits["result"]?[0]?["body"] == "TypeScript")
     }
 
-    @Test func sharedMemoryIsOneGraphForEveryConnection() throws {
+    @Test func theSharedGraphLivesInMemoryOnly() throws {
+        // Unlike a namespace's, the shared graph is not logged: a restart starts it empty
+        // (memory.persist is how its facts outlive the daemon).
         let root = EchoServer.temporaryDirectory()
-        let (running, port) = try daemon(root: root, shared: true)
+        var (running, port) = try daemon(root: root)
+        var client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        #expect(try call(client, "memory.add_fact", #"{"subject":"s","body":"shared fact"}"#)["result"] == 1)
+        #expect(try call(client, "memory.persist", #"{"path":"shared.json"}"#)["result"] == 1)
+        client.close()
+        running.shutdown()
+        (running, port) = try daemon(root: root)
         defer { running.shutdown() }
-        let a = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
-        let b = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
-        defer { a.close(); b.close() }
-        _ = try call(a, "memory.add_fact", #"{"subject":"s","body":"shared fact"}"#)
-        #expect(try call(b, "memory.fact_count")["result"] == 1)
+        client = try WebSocketTestClient(tcpHost: "127.0.0.1", port: port)
+        defer { client.close() }
+        #expect(try call(client, "memory.fact_count")["result"] == 0)
+        #expect(try call(client, "memory.load", #"{"path":"shared.json"}"#)["result"] == 1)
     }
 }
 

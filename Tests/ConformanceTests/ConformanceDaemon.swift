@@ -18,6 +18,13 @@ actor ConformanceDaemon {
         let journal = "/tmp/car-conformance-\(getpid())/journals"
         var state = ServerStateConfig(authToken: ConformanceTokens.auth, hostToken: ConformanceTokens.host, journalDirectory: journal,
                                       memoryRoot: "/tmp/car-conformance-\(getpid())/memory")
+        // The standalone memory mode, not the daemon's default shared graph: every example in
+        // spec/methods.json describes one method on a graph only its own case has written
+        // (memory.fact_count "fresh-session" answers 0, memory.add_fact "first-fact" 1, ...),
+        // and the cases run in parallel against this one daemon, so with one shared graph they
+        // would see each other's facts and skills. The shared default and the scope table are
+        // tested over real sockets in CarServerTests (MemoryScopeTableTests).
+        state.memoryMode = .perConnection
         // Nobody approves in the suite: gated calls must come back -32003 quickly.
         state.approvalGate.timeout = .milliseconds(200)
         // One supervised agent for the agents.* examples: /bin/true, never restarted.

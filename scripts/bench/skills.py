@@ -8,7 +8,8 @@ incumbents' bases, half for new ones), five outcomes reported on every candidate
 batches of 1,000 skill.report; winners 5/5, losers 0/5, alternating), then one skills.gate
 call, timed. While the gate runs, a second connection pings every 2 ms; its worst round trip
 says whether the gate held the event loop. Both graphs are measured: the connection's own
-(no log) and a namespace-bound one (the gate's one log line, fsynced before the reply).
+(no log; the daemon runs with --standalone-memory for that, since by default unbound connections
+share one graph) and a namespace-bound one (the gate's one log line, fsynced before the reply).
 Prints one line per figure."""
 import statistics
 import sys

@@ -8,14 +8,19 @@ recording wrapper around car_runtime.CarRuntime, so the check can see which tool
 the Python callback, in which order, and what verify / execute_proposal / event_count returned.
 
 CHECK names what must hold:
-  hello-ok        hello_car.py, one-argument callback: echo ran with {"msg": "hello"}, every action succeeded
+  hello-ok        hello_car.py, one-argument callback: echo ran with {"msg": "hello"}, every action succeeded,
+                  and its fact count is one more than the graph held before it ran (read first through a
+                  connection of this script's own: on the daemon's shared graph that is whatever earlier
+                  runs left, on a namespace or a connection's own graph 0)
   hello-official  hello_car.py as published: the callback raises, the action fails, the script still ends normally
   agent-ok DIR    agent_with_tools.py DIR, one-argument callback: list_dir, read_file, write_file in that
                   order with the right parameters, all succeeded, report file written, events > 0
   agent-official DIR  agent_with_tools.py as published: first action failed, nothing hangs, events > 0
-  multi-agent     multi_agent.py as published: "ingested: 2", the weak domain ['web'] and its "would evolve"
+  multi-agent     multi_agent.py as published (with CAR_MEMORY_NAMESPACE naming a fresh namespace, since its
+                  skill counts and outcome tallies start from an empty graph): "ingested: 2", the weak domain ['web'] and its "would evolve"
                   branch, the final inventory of both skills
-  memory-skills   memory_and_skills.py as published (run with TMPDIR inside the daemon's memory root):
+  memory-skills   memory_and_skills.py as published (run with TMPDIR inside the daemon's memory root, and
+                  CAR_MEMORY_NAMESPACE naming a namespace no earlier run used, since it counts from an empty graph):
                   4 facts, the TypeScript fact first for the language question, the Button skill found,
                   stats 1/0, 2/0, 2/1, 3/1 never degraded, and the reload count equal to the fact count
 Prints one line starting "ok" on success; exits 1 with the reason otherwise."""
@@ -70,6 +75,9 @@ class Recording:
         return count
 
 
+# The graph's size before the example adds to it, through the same client and scope (the
+# daemon's shared graph unless CAR_MEMORY_NAMESPACE binds one).
+facts_before = Real().fact_count() if check == "hello-ok" else None
 car_runtime.CarRuntime = Recording
 sys.argv = [example] + extra
 stdout = io.StringIO()
@@ -111,9 +119,11 @@ if check == "hello-ok":
         fail(f"statuses {statuses(result)}")
     if result["results"][0].get("output") != {"ok": True, "echoed": "hello"}:
         fail(f"output {result['results'][0].get('output')!r}")
-    if "facts: 1" not in out or "verify: True" not in out or "echoed: hello" not in out:
-        fail("the example's own printout lacks 'facts: 1', 'verify: True' or 'echoed: hello'")
-    print(f"ok  hello_car.py (one-argument callback): facts 1, verify valid, echo called once, a1 succeeded")
+    facts = f"facts: {facts_before + 1}"
+    if facts not in out.splitlines() or "verify: True" not in out or "echoed: hello" not in out:
+        fail(f"the example's own printout lacks '{facts}' (the graph held {facts_before} before), 'verify: True' or 'echoed: hello'")
+    print(f"ok  hello_car.py (one-argument callback): {facts} (one more than before it ran), verify valid, echo called "
+          f"once, a1 succeeded")
 elif check == "hello-official":
     result = only_result()
     if [c[0] for c in record["calls"]] != ["echo"]:

@@ -116,13 +116,14 @@ def error_of(c, method, params=None):
     return reply["error"]
 
 
-def start_quiet(binary, home, name):
+def start_quiet(binary, home, name, args=(), env=None):
     """A car-server with auth off and its output discarded, on a free port, state under `home`:
-    (process, port) once it accepts connections; exits naming `name` if it has not within 10 s."""
+    (process, port) once it accepts connections; exits naming `name` if it has not within 10 s.
+    `args` are more command-line words, `env` adds to its environment."""
     import subprocess
     port = free_port()
-    process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error"],
-                               env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin"},
+    process = subprocess.Popen([binary, "--no-auth", "--uds", "disabled", "--port", str(port), "--log-level", "error", *args],
+                               env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", **(env or {})},
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

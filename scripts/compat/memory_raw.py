@@ -2,8 +2,11 @@
 
     memory_raw.py --port PORT --token TOKEN --home CAR_HOME
 
-- two connections bound to different namespaces do not see each other's facts; a third bound
-  to the first namespace sees them; an unbound connection has a graph of its own;
+- the daemon's default scope table: two unbound connections share the daemon's single graph
+  (each sees the other's facts), memory.persist from one writes all of it and memory.load from
+  another resets it for both; two connections bound to different namespaces do not see each
+  other's facts, nor the shared graph, nor does the shared graph see theirs; a third bound to
+  the first namespace sees its facts;
 - a bound write is in its log (memory/memory-namespaces/<encoded>.jsonl) before its reply;
 - persist/load refuse '..', absolute paths outside the memory root and links leading out, with
   an error naming the path; a relative path lands under the root.
@@ -48,6 +51,35 @@ def result(reply, what):
     return reply["result"]
 
 
+def count(conn, what):
+    return result(conn.call(9, "memory.fact_count"), what)
+
+
+# -- the shared graph of unbound sessions -----------------------------------------------------
+# Other checks of client-compat.sh use this daemon before and after, unbound, so the shared
+# graph's size is whatever it is when this starts: counts here are relative to it.
+u1, u2 = connect(), connect()
+base = count(u1, "unbound count")
+if count(u2, "a second unbound count") != base:
+    fail(f"two unbound connections see different graphs: {base} and {count(u2, 'again')} facts")
+if result(u1.call(1, "memory.add_fact", {"subject": "shared_probe", "body": "written by the first unbound connection"}),
+          "add to the shared graph") != base + 1:
+    fail("memory.add_fact on the shared graph did not answer its new size")
+if count(u2, "count after the other's write") != base + 1:
+    fail("an unbound connection does not see another unbound connection's fact (the shared graph is the default)")
+hits = result(u2.call(2, "memory.query", {"query": "shared_probe written by the first unbound connection", "k": 3}), "query")
+if not any(h.get("body") == "written by the first unbound connection" for h in hits):
+    fail(f"memory.query on the second connection does not find the first one's fact: {hits}")
+if result(u2.call(3, "memory.persist", {"path": "scope/shared.json"}), "persist the shared graph") != base + 1:
+    fail("memory.persist on an unbound connection did not write the whole shared graph")
+result(u1.call(4, "memory.add_fact", {"subject": "after_persist", "body": "dropped by the load"}), "add after persist")
+if result(u1.call(5, "memory.load", {"path": "scope/shared.json"}), "load into the shared graph") != base + 1:
+    fail("memory.load did not answer the snapshot's count")
+if count(u2, "count after the other's load") != base + 1:
+    fail("memory.load on one unbound connection did not reset the shared graph the other one uses")
+print(f"ok  shared graph: two unbound connections see each other's facts ({base} -> {base + 1}); persist wrote all of "
+      f"it; a load from one reset it for the other")
+
 # -- namespaces ------------------------------------------------------------------------------
 a, b = connect("Proj-A"), connect("proj-b")
 result(a.call(1, "memory.add_fact", {"subject": "owner", "body": "team alpha", "kind": "pattern"}), "add to Proj-A")
@@ -62,16 +94,20 @@ if result(b.call(2, "memory.fact_count"), "count in proj-b") != 0:
 c = connect("Proj-A")
 if result(c.call(3, "memory.fact_count"), "count in a second Proj-A session") != 1:
     fail("a second session bound to Proj-A does not see its fact")
-unbound = connect()
-if result(unbound.call(4, "memory.fact_count"), "unbound count") != 0:
+if count(u1, "unbound count after namespace writes") != base + 1:
+    fail("a namespace's write changed the shared graph of unbound connections")
+hits = result(u1.call(6, "memory.query", {"query": "which team is the owner?", "k": 10}), "unbound query")
+if any(h.get("body") == "team alpha" for h in hits):
     fail("an unbound connection sees a namespace's facts")
+if count(a, "Proj-A count") != 1:
+    fail("a namespace sees the shared graph's facts")
 hits = result(c.call(5, "memory.query", {"query": "which team is the owner?", "k": 3}), "query in Proj-A")
 if not hits or hits[0].get("body") != "team alpha":
-    fail(f"query in the shared namespace graph: {hits}")
-for conn in (a, b, c, unbound):
+    fail(f"query in the namespace graph Proj-A: {hits}")
+for conn in (a, b, c, u1, u2):
     conn.close()
-print("ok  namespaces: Proj-A and proj-b isolated, a second Proj-A session shares its graph, unbound has its own; "
-      "the log %50roj-%41.jsonl held the write before the reply")
+print("ok  namespaces: Proj-A and proj-b isolated from each other and from the shared graph, a second Proj-A session "
+      "shares its graph; the log %50roj-%41.jsonl held the write before the reply")
 
 # -- sandbox ---------------------------------------------------------------------------------
 outside = os.path.join(args.home, "outside")
@@ -79,7 +115,8 @@ os.makedirs(outside, exist_ok=True)
 link = os.path.join(root, "door")
 if not os.path.islink(link):
     os.symlink(outside, link)
-s = connect()
+# On a namespace of its own, so the counts below are this check's alone.
+s = connect("sandbox-check")
 result(s.call(1, "memory.add_fact", {"subject": "s", "body": "b"}), "add")
 for path in ["../escape.json", "a/../../escape.json", os.path.join(outside, "x.json"), "/etc/car-memory.json",
              "door/x.json", os.path.join(root, "door", "y.json")]:

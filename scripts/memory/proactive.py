@@ -9,7 +9,8 @@
 - memory.intervene injects a mined reminder under the trigger maintain returned (bumping the
   fact's usage_count, seen in a persisted snapshot), stays silent with a reason on an
   off-topic request, and never exposes the private status slot; memory.delete clears the slot.
-- memory.evaluate on the labelled set in scripts/memory/evaluate_cases.json (>= 30 cases):
+- memory.evaluate on the labelled set in scripts/memory/evaluate_cases.json (>= 30 cases), on a
+  namespace of its own (an unbound connection shares the daemon's graph with the mined facts):
   the selective policy beats always-inject on precision.
 - utility weight 0 changes no ranking (memory.query ids and scores, memory.build_context),
   even with usage evidence and the widest exploration; weight > 0 does; the blend and the
@@ -159,9 +160,20 @@ try:
         ]:
             refused(c, method, params, field)
         print("ok  bad input is -32602 naming the field (max_recent, max_candidates, repeated_failures, body, utility_weight)")
+        shared_count = call(c, "memory.fact_count")
 
     # -- evaluate on the labelled set --------------------------------------------------------
     with WSClient(port, timeout=30) as c:
+        # Unbound, this connection would share the daemon's one graph, which holds what the
+        # first connection's maintain mined; the labelled set is judged on a graph of exactly its
+        # own facts, so it gets a namespace.
+        if call(c, "memory.fact_count") != shared_count:
+            fail(f"a second unbound connection does not see the {shared_count} facts the first left in the shared graph")
+        call(c, "session.auth", {"memory_namespace": "proactive-eval"})
+        if call(c, "memory.fact_count") != 0:
+            fail("the fresh namespace proactive-eval is not empty")
+        print(f"ok  a second unbound connection sees the {shared_count} facts the first left in the daemon's shared graph; "
+              f"the namespace proactive-eval starts empty")
         for fact in CASES["facts"]:
             call(c, "memory.add_fact", {"fact_id": fact["id"], "subject": fact["subject"], "body": fact["body"], "kind": fact["kind"]})
         cases = CASES["cases"]
