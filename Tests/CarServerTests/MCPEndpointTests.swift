@@ -1,6 +1,5 @@
 import CarHandlers
 import CarHTTP
-import CarMemory
 import CarRPC
 import CarTestSupport
 import Glibc
@@ -25,8 +24,8 @@ struct MCPEndpointTests {
             configure(&mcp)
             daemon = CarDaemon(configuration: DaemonConfiguration(
                 transport: TransportConfig(port: 0),
-                state: ServerStateConfig(authToken: authToken, hostToken: nil, journalDirectory: EchoServer.temporaryDirectory(),
-                                         sharedMemory: MemoryEngine()),
+                // The default memory mode: one shared graph for MCP and WebSocket sessions.
+                state: ServerStateConfig(authToken: authToken, hostToken: nil, journalDirectory: EchoServer.temporaryDirectory()),
                 logger: Logger(minimum: .error), mcp: mcp))
             let addresses = try daemon.start()
             wsPort = addresses.tcpPort
