@@ -62,6 +62,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var slowestLabel = ""
     private var unitLabel: String?
     private let stallLog: (@Sendable (String) -> Void)?
+    /// One read buffer for every socket of the loop: reads happen one at a time on its thread,
+    /// and each read's bytes are consumed before the next.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
     /// `stallLog` receives the watchdog's warnings (a turn over `stallThreshold`).
     public init(name: String = "car-event-loop", stallLog: (@Sendable (String) -> Void)? = nil) {
@@ -81,6 +84,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     deinit {
         close(epollFD)
         close(wakeFD)
+        readBuffer.deallocate()
     }
 
     /// True when called from the loop thread; loop-confined state may then be touched directly.

@@ -83,22 +83,18 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func readAvailable() {
-        let buffer = server.readBuffer
-        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-        if count == 0 {
-            finish()
+        switch SocketIO.read(fd, into: loop.readBuffer) {
+        case .bytes(let bytes):
+            let now = MonotonicClock.nanoseconds()
+            lastRead = now
+            if decoder.isIdle { requestStarted = now }
+            decoder.append(bytes)
+            processRequests()
+        case .later:
             return
-        }
-        if count < 0 {
-            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+        case .closed:
             finish()
-            return
         }
-        let now = MonotonicClock.nanoseconds()
-        lastRead = now
-        if decoder.isIdle { requestStarted = now }
-        decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        processRequests()
     }
 
     /// Takes requests from what has been read until one is being answered or more bytes are
@@ -229,19 +225,15 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
 
     private func flush() {
         guard !closed else { return }
-        while !outbound.isEmpty {
-            let written = outbound.drain { pending in send(fd, pending.baseAddress, pending.count, Int32(MSG_NOSIGNAL)) }
-            if written > 0 {
-                lastWrite = MonotonicClock.nanoseconds()
-                continue
-            }
-            if written < 0 && errno == EINTR { continue }
-            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                waitingForWritable = true
-                updateInterest()
-                rearmTimer()
-                return
-            }
+        switch SocketIO.write(&outbound, to: fd, progress: { lastWrite = MonotonicClock.nanoseconds() }) {
+        case .drained:
+            break
+        case .blocked:
+            waitingForWritable = true
+            updateInterest()
+            rearmTimer()
+            return
+        case .failed:
             finish()
             return
         }
@@ -260,18 +252,20 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func drain() {
-        let buffer = server.readBuffer
         while true {
-            let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if count > 0 {
-                drainedBytes += count
-                if drainedBytes > Self.maxDrainBytes { finish(); return }
-                continue
+            switch SocketIO.read(fd, into: loop.readBuffer) {
+            case .bytes(let bytes):
+                drainedBytes += bytes.count
+                if drainedBytes > Self.maxDrainBytes {
+                    finish()
+                    return
+                }
+            case .later:
+                return
+            case .closed:
+                finish()
+                return
             }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            if count < 0 && errno == EINTR { continue }
-            finish()
-            return
         }
     }
 

@@ -18,19 +18,14 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Listener?
     private var connections: [UInt64: HTTPConnection] = [:]
     private(set) var stopping = false
-    private var atConnectionLimit = false
+    private var admission = ConnectionAdmission()
     private var drained: (() -> Void)?
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
     public init(config: HTTPServerConfig, routes: HTTPRouteTable, loop: EventLoop, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
         self.routes = routes
         self.loop = loop
         self.logLine = log
-    }
-
-    deinit {
-        readBuffer.deallocate()
     }
 
     public var connectionCount: Int { liveConnections.load(ordering: .relaxed) }
@@ -61,17 +56,12 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func accepted(_ fd: Int32) {
-        if stopping || connections.count >= config.maxConnections {
-            if !stopping, !atConnectionLimit {
-                atConnectionLimit = true
-                log("http: connection limit (\(config.maxConnections)) reached; refusing connections until some close")
-            }
+        guard admission.admits(open: connections.count, max: config.maxConnections, stopping: stopping,
+                               log: { log($0) }, what: "http: connection") else {
             close(fd)
             return
         }
-        atConnectionLimit = false
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        SocketIO.setNoDelay(fd)
         let id = nextConnectionID.add(1, ordering: .relaxed).newValue
         let connection = HTTPConnection(id: id, fd: fd, peerDescription: Sockets.peerDescription(fd), server: self)
         do {

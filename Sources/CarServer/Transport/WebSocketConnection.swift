@@ -95,18 +95,11 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func readAvailable() {
-        let buffer = server.readBuffer
-        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-        if count == 0 {
-            finish()
-            return
+        switch SocketIO.read(fd, into: loop.readBuffer) {
+        case .bytes(let bytes): received(bytes)
+        case .later: return
+        case .closed: finish()
         }
-        if count < 0 {
-            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
-            finish()
-            return
-        }
-        received(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
@@ -274,17 +267,16 @@ public final class WebSocketConnection: EventLoopHandler, @unchecked Sendable {
 
     private func flush() {
         guard phase != .closed else { return }
-        while !outbound.isEmpty {
-            let written = outbound.drain { pending in send(fd, pending.baseAddress, pending.count, Int32(MSG_NOSIGNAL)) }
-            if written > 0 { continue }
-            if written < 0 && errno == EINTR { continue }
-            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if !waitingForWritable {
-                    waitingForWritable = true
-                    updateInterest()
-                }
-                return
+        switch SocketIO.write(&outbound, to: fd) {
+        case .drained:
+            break
+        case .blocked:
+            if !waitingForWritable {
+                waitingForWritable = true
+                updateInterest()
             }
+            return
+        case .failed:
             finish()
             return
         }

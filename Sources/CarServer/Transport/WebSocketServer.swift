@@ -18,12 +18,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private var connections: [UInt64: WebSocketConnection] = [:]
     private var unixSocket: (path: String, identity: FileIdentity)?
     private var stopping = false
-    /// Set while connections are refused at the cap; logged once per such episode.
-    private var atConnectionLimit = false
+    private var admission = ConnectionAdmission()
     private var drained: (() -> Void)?
-    /// One read buffer for every connection: reads happen one at a time on the loop, and
-    /// bytes are consumed before the next read.
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
 
     public init(config: TransportConfig, loop: EventLoop, delegate: any WebSocketServerDelegate,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -31,10 +27,6 @@ public final class WebSocketServer: @unchecked Sendable {
         self.loop = loop
         self.delegate = delegate
         self.logLine = log
-    }
-
-    deinit {
-        readBuffer.deallocate()
     }
 
     public var connectionCount: Int { liveConnections.load(ordering: .relaxed) }
@@ -79,20 +71,12 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func accepted(_ fd: Int32, kind: Listener.Kind) {
-        if stopping || connections.count >= config.maxConnections {
-            if !stopping, !atConnectionLimit {
-                atConnectionLimit = true
-                log("connection limit (\(config.maxConnections), from the descriptor limit) reached; refusing connections until some close")
-            }
+        guard admission.admits(open: connections.count, max: config.maxConnections, stopping: stopping,
+                               log: { log($0) }, what: "connection (from the descriptor limit)") else {
             close(fd)
             return
         }
-        atConnectionLimit = false
-        if kind == .tcp {
-            // Requests and replies are small and latency-bound: never wait for Nagle.
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
+        if kind == .tcp { SocketIO.setNoDelay(fd) }
         let id = nextConnectionID.add(1, ordering: .relaxed).newValue
         let peer = kind == .tcp ? Sockets.peerDescription(fd) : "unix"
         let connection = WebSocketConnection(id: id, fd: fd, peerDescription: peer, server: self, loop: loop, limits: config)
