@@ -23,9 +23,10 @@
 // Timing: all threads start together, requests during --warmup (default 0.5 s) are not counted,
 // then --seconds (default 3) are, or --requests per thread when given. Prints one line:
 //   mcp-bench label=L mode=M threads=N requests=R errors=E seconds=S rps=X p50_us=A p99_us=B
-//     max_us=C reconnects=K content_type=T client_cpu=P%
+//     max_us=C reconnects=K content_type=T client_cpu=P% client_user=U%
 // client_cpu is this process's CPU time over the wall time (100% = one core busy), so a reader
-// can see whether the generator itself was the limit.
+// can see whether the generator itself was the limit; client_user is its user-space part (the
+// rest is the kernel's, which on loopback includes TCP delivery to the server's socket).
 import CarJSON
 import Glibc
 
@@ -57,6 +58,8 @@ struct MCPBenchError: Error, CustomStringConvertible { var description: String }
 /// the data of the event that carries the JSON-RPC response).
 struct HTTPReply {
     var status = 0
+    var isSSE = false
+    /// Filled only while the connection's `wantContentType` is set (for the report).
     var contentType = ""
     var sessionID: String? = nil
     var close = false
@@ -71,6 +74,8 @@ final class BenchHTTPConnection {
     private var buffer = [UInt8](repeating: 0, count: 256 << 10)
     private var start = 0
     private var end = 0
+    /// Whether `receive` fills in HTTPReply.contentType (a String per response otherwise saved).
+    var wantContentType = true
 
     init(host: String, port: UInt16) {
         self.host = host
@@ -182,39 +187,47 @@ final class BenchHTTPConnection {
 
     func receive(method: String) throws -> HTTPReply {
         var reply = HTTPReply()
-        // Head: lines up to the empty one.
-        var headers: [(String, String)] = []
+        // Head: lines up to the empty one, read as bytes (the generator must stay cheap).
+        var length: Int? = nil
+        var chunked = false
         var first = true
         while true {
             let lineEnd = try line(from: start)
-            let text = String(decoding: buffer[start..<(lineEnd - 2)], as: UTF8.self)
+            let lineStart = start
+            let contentEnd = lineEnd - 2
             start = lineEnd
-            if text.isEmpty { break }
+            if contentEnd == lineStart { break }
             if first {
                 first = false
-                let parts = text.split(separator: " ", maxSplits: 2)
-                guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-                    throw MCPBenchError(description: "bad status line: \(text.prefix(80))")
+                // "HTTP/1.x SSS ..."
+                guard contentEnd - lineStart >= 12, buffer[lineStart..<(lineStart + 7)].elementsEqual("HTTP/1.".utf8),
+                      let status = decimal(buffer[(lineStart + 9)..<(lineStart + 12)]) else {
+                    throw MCPBenchError(description: "bad status line: \(String(decoding: buffer[lineStart..<contentEnd].prefix(80), as: UTF8.self))")
                 }
                 reply.status = status
-                if parts[0] == "HTTP/1.0" { reply.close = true }
+                if buffer[lineStart + 7] == UInt8(ascii: "0") { reply.close = true }
                 continue
             }
-            guard let colon = text.firstIndex(of: ":") else { throw MCPBenchError(description: "bad header: \(text.prefix(80))") }
-            let name = text[..<colon].lowercased()
-            let value = text[text.index(after: colon)...].trimmingSpaces()
-            headers.append((name, value))
-        }
-        var length: Int? = nil
-        var chunked = false
-        for (name, value) in headers {
-            switch name {
-            case "content-length": length = Int(value)
-            case "transfer-encoding": chunked = value.lowercased().contains("chunked")
-            case "content-type": reply.contentType = value
-            case "mcp-session-id": reply.sessionID = value
-            case "connection": if value.lowercased().contains("close") { reply.close = true }
-            default: break
+            guard let colon = buffer[lineStart..<contentEnd].firstIndex(of: UInt8(ascii: ":")) else {
+                throw MCPBenchError(description: "bad header: \(String(decoding: buffer[lineStart..<contentEnd].prefix(80), as: UTF8.self))")
+            }
+            let name = buffer[lineStart..<colon]
+            var valueStart = colon + 1
+            var valueEnd = contentEnd
+            while valueStart < valueEnd, buffer[valueStart] == 32 || buffer[valueStart] == 9 { valueStart += 1 }
+            while valueEnd > valueStart, buffer[valueEnd - 1] == 32 || buffer[valueEnd - 1] == 9 { valueEnd -= 1 }
+            let value = buffer[valueStart..<valueEnd]
+            if sameLetters(name, "content-length") {
+                length = decimal(value)
+            } else if sameLetters(name, "transfer-encoding") {
+                chunked = containsLetters(value, "chunked")
+            } else if sameLetters(name, "content-type") {
+                reply.isSSE = value.count >= 17 && sameLetters(value.prefix(17), "text/event-stream")
+                if wantContentType { reply.contentType = String(decoding: value, as: UTF8.self) }
+            } else if sameLetters(name, "mcp-session-id") {
+                reply.sessionID = String(decoding: value, as: UTF8.self)
+            } else if sameLetters(name, "connection") {
+                if containsLetters(value, "close") { reply.close = true }
             }
         }
         var body: [UInt8] = []
@@ -223,9 +236,22 @@ final class BenchHTTPConnection {
         } else if chunked {
             while true {
                 let lineEnd = try line(from: start)
-                let sizeText = String(decoding: buffer[start..<(lineEnd - 2)], as: UTF8.self).split(separator: ";").first ?? ""
+                var size = 0
+                var digits = 0
+                for byte in buffer[start..<(lineEnd - 2)] {
+                    let digit: Int
+                    switch byte {
+                    case 48...57: digit = Int(byte - 48)
+                    case 65...70: digit = Int(byte - 55)
+                    case 97...102: digit = Int(byte - 87)
+                    default: digit = -1
+                    }
+                    if digit < 0 { break }
+                    size = size * 16 + digit
+                    digits += 1
+                }
                 start = lineEnd
-                guard let size = Int(sizeText.trimmingSpaces(), radix: 16) else { throw MCPBenchError(description: "bad chunk size") }
+                guard digits > 0, digits <= 15 else { throw MCPBenchError(description: "bad chunk size") }
                 if size == 0 {
                     while true {  // trailers
                         let trailerEnd = try line(from: start)
@@ -251,7 +277,7 @@ final class BenchHTTPConnection {
                 do { try fill() } catch { break }
             }
         }
-        if reply.contentType.lowercased().hasPrefix("text/event-stream") {
+        if reply.isSSE {
             reply.body = sseResponse(body)
         } else {
             reply.body = body
@@ -260,13 +286,40 @@ final class BenchHTTPConnection {
     }
 }
 
-extension StringProtocol {
-    func trimmingSpaces() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
+/// A non-negative decimal number, or nil.
+func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var value = 0
+    for byte in bytes {
+        guard byte >= 48, byte <= 57 else { return nil }
+        value = value * 10 + Int(byte - 48)
     }
+    return value
+}
+
+/// ASCII case-insensitive equality with a lower-case literal.
+func sameLetters(_ bytes: ArraySlice<UInt8>, _ lower: StaticString) -> Bool {
+    guard bytes.count == lower.utf8CodeUnitCount else { return false }
+    var index = bytes.startIndex
+    for offset in 0..<lower.utf8CodeUnitCount {
+        var byte = bytes[index]
+        if byte >= 65 && byte <= 90 { byte += 32 }
+        if byte != lower.utf8Start[offset] { return false }
+        index += 1
+    }
+    return true
+}
+
+/// Whether the lower-case literal occurs in `bytes`, ASCII case-insensitively.
+func containsLetters(_ bytes: ArraySlice<UInt8>, _ lower: StaticString) -> Bool {
+    let count = lower.utf8CodeUnitCount
+    guard bytes.count >= count else { return false }
+    var start = bytes.startIndex
+    while start + count <= bytes.endIndex {
+        if sameLetters(bytes[start..<(start + count)], lower) { return true }
+        start += 1
+    }
+    return false
 }
 
 /// The data of the SSE event that carries a JSON-RPC response (result or error), or the empty
@@ -338,6 +391,7 @@ func rpcOutcome(_ bytes: ArraySlice<UInt8>) -> RPCOutcome {
                 let key = bytes[keyStart..<min(index, bytes.endIndex)]
                 if key.elementsEqual("result".utf8) { kind = .result }
                 else if key.elementsEqual("error".utf8) { kind = .error }
+                if kind != .other && id != nil { return RPCOutcome(kind: kind, id: id) }  // the rest is the value
                 else if key.elementsEqual("id".utf8) {
                     var cursor = index + 1
                     while cursor < bytes.endIndex && (bytes[cursor] == UInt8(ascii: ":") || bytes[cursor] == 32) { cursor += 1 }
@@ -359,30 +413,30 @@ func rpcOutcome(_ bytes: ArraySlice<UInt8>) -> RPCOutcome {
     return RPCOutcome(kind: kind, id: id)
 }
 
+/// Whether `needle` occurs in `haystack` (memchr to each candidate first byte, then memcmp).
 func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard needle.count <= haystack.count, let first = needle.first else { return needle.isEmpty }
-    var index = 0
-    let last = haystack.count - needle.count
-    while index <= last {
-        if haystack[index] == first {
-            var match = true
-            for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                match = false
-                break
+    guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+    return haystack.withUnsafeBytes { h in
+        needle.withUnsafeBytes { n in
+            var offset = 0
+            let last = h.count - n.count
+            while offset <= last {
+                guard let hit = memchr(h.baseAddress! + offset, Int32(first), last - offset + 1) else { return false }
+                let at = h.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                if memcmp(h.baseAddress! + at, n.baseAddress!, n.count) == 0 { return true }
+                offset = at + 1
             }
-            if match { return true }
+            return false
         }
-        index += 1
     }
-    return false
 }
 
 /// One MCP session over one connection.
 final class MCPBenchSession {
     let options: MCPBenchOptions
     let connection: BenchHTTPConnection
-    var sessionID: String? = nil
-    var protocolVersion = "2025-11-25"
+    var sessionID: String? = nil { didSet { prefixes.removeAll() } }
+    var protocolVersion = "2025-11-25" { didSet { prefixes.removeAll() } }
     var nextID = 1
     var reconnects = 0
     var oddInitialized = 0
@@ -393,15 +447,31 @@ final class MCPBenchSession {
         connection = BenchHTTPConnection(host: options.host, port: options.port)
     }
 
+    /// Request heads up to the Content-Length line, per (method, path), for the current session.
+    private var prefixes: [(method: String, path: String, bytes: [UInt8])] = []
+
     private func head(_ method: String, path: String, bodyLength: Int?) -> [UInt8] {
-        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(options.host):\(options.port)\r\n"
-        text += "Accept: application/json, text/event-stream\r\n"
-        if let token = options.token { text += "Authorization: Bearer \(token)\r\n" }
-        if let sessionID {
-            text += "Mcp-Session-Id: \(sessionID)\r\nMCP-Protocol-Version: \(protocolVersion)\r\n"
+        var prefix: [UInt8]
+        if let cached = prefixes.first(where: { $0.method == method && $0.path == path }) {
+            prefix = cached.bytes
+        } else {
+            var text = "\(method) \(path) HTTP/1.1\r\nHost: \(options.host):\(options.port)\r\n"
+            text += "Accept: application/json, text/event-stream\r\n"
+            if let token = options.token { text += "Authorization: Bearer \(token)\r\n" }
+            if let sessionID {
+                text += "Mcp-Session-Id: \(sessionID)\r\nMCP-Protocol-Version: \(protocolVersion)\r\n"
+            }
+            if method != "GET" && method != "DELETE" { text += "Content-Type: application/json\r\n" }
+            prefix = Array(text.utf8)
+            prefixes.append((method, path, prefix))
         }
-        if let bodyLength { text += "Content-Type: application/json\r\nContent-Length: \(bodyLength)\r\n" }
-        return Array((text + "\r\n").utf8)
+        if let bodyLength {
+            prefix.append(contentsOf: "Content-Length: ".utf8)
+            prefix.append(contentsOf: String(bodyLength).utf8)
+            prefix.append(contentsOf: "\r\n".utf8)
+        }
+        prefix.append(contentsOf: "\r\n".utf8)
+        return prefix
     }
 
     /// One exchange; a connection that was closed under us is reopened once and the request sent again.
@@ -477,7 +547,10 @@ final class MCPBenchSession {
 
     /// Nil when `reply` is the successful result of request `id`; else why not.
     func problem(_ reply: HTTPReply, id: Int) -> String? {
-        if contentType.isEmpty { contentType = reply.contentType.split(separator: ";").first.map(String.init) ?? "" }
+        if contentType.isEmpty {
+            contentType = reply.contentType.split(separator: ";").first.map(String.init) ?? ""
+            connection.wantContentType = contentType.isEmpty
+        }
         guard reply.status == 200 else { return "HTTP \(reply.status): \(String(decoding: reply.body.prefix(160), as: UTF8.self))" }
         let outcome = rpcOutcome(reply.body[...])
         guard outcome.kind == .result else { return "not a result: \(String(decoding: reply.body.prefix(200), as: UTF8.self))" }
@@ -542,7 +615,10 @@ final class MCPBenchWorker: @unchecked Sendable {
         let path = options.path.hasSuffix("/") ? options.path + "health" : options.path + "/health"
         try loop { _ in
             let reply = try session.exchange("GET", path: path, body: nil)
-            if self.contentType.isEmpty { self.contentType = reply.contentType.split(separator: ";").first.map(String.init) ?? "" }
+            if self.contentType.isEmpty {
+                self.contentType = reply.contentType.split(separator: ";").first.map(String.init) ?? ""
+                session.connection.wantContentType = self.contentType.isEmpty
+            }
             return reply.status == 200 ? nil : "HTTP \(reply.status)"
         }
         reconnects = session.reconnects
@@ -601,11 +677,12 @@ final class MCPBenchWorker: @unchecked Sendable {
     }
 }
 
-func cpuSeconds() -> Double {
+/// This process's (user, system) CPU seconds so far.
+func cpuSeconds() -> (user: Double, system: Double) {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return (Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+            Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)
 }
 
 func parseMCPBenchOptions(_ arguments: [String]) throws -> MCPBenchOptions {
@@ -708,8 +785,10 @@ func runMCPBench(_ arguments: [String]) -> Int32 {
         threads.append(thread)
     }
     for thread in threads { pthread_join(thread, nil) }
-    let wall = Double(now() - measureStart) / 1e9
-    let cpu = cpuSeconds() - cpuBefore
+    let finished = now()
+    let wall = finished > measureStart ? Double(finished - measureStart) / 1e9 : 0
+    let cpuAfter = cpuSeconds()
+    let user = cpuAfter.user - cpuBefore.user, system = cpuAfter.system - cpuBefore.system
     var all: [Double] = []
     for worker in workers { all.append(contentsOf: worker.latencies) }
     all.sort()
@@ -722,7 +801,8 @@ func runMCPBench(_ arguments: [String]) -> Int32 {
     line += "errors=\(errors) seconds=\(fmt(window)) rps=\(Int(rps)) p50_us=\(fmt(p50)) p99_us=\(fmt(p99)) "
     line += "max_us=\(fmt(all.last ?? 0)) reconnects=\(workers.reduce(0) { $0 + $1.reconnects }) "
     line += "content_type=\(workers.first(where: { !$0.contentType.isEmpty })?.contentType ?? "-") "
-    line += "client_cpu=\(Int((cpu / max(wall, 1e-9) * 100).rounded()))%"
+    line += "client_cpu=\(Int(((user + system) / max(wall, 1e-9) * 100).rounded()))% "
+    line += "client_user=\(Int((user / max(wall, 1e-9) * 100).rounded()))%"
     if options.mode == "call" {
         line += " hits=\(workers.first?.firstHits.map(String.init) ?? "-")"
         let odd = workers.reduce(0) { $0 + $1.oddInitialized }

@@ -173,20 +173,25 @@ def post_head():
             "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n")
 
 
-def closed_within(s, seconds):
-    """Seconds until the server closed `s` (EOF or reset; an answer before it, like a 408, is
-    read and ignored), or None when it is still open after `seconds`."""
-    started = time.monotonic()
-    s.settimeout(0.1)
-    while time.monotonic() - started < seconds:
-        try:
-            if not s.recv(65536):
-                return time.monotonic() - started
-        except socket.timeout:
-            continue
-        except (ConnectionResetError, BrokenPipeError):
-            return time.monotonic() - started
-    return None
+def closed_after(stalled, seconds):
+    """For each (socket, the moment it went silent): seconds from then until the server closed
+    it (EOF or reset; an answer before that, like a 408, is read and ignored), or None when it
+    is still open `seconds` after going silent."""
+    import select
+    cut = [None] * len(stalled)
+    deadline = max(since for _, since in stalled) + seconds
+    while any(c is None for c in cut) and time.monotonic() < deadline:
+        waiting = [s for (s, _), c in zip(stalled, cut) if c is None]
+        readable, _, _ = select.select(waiting, [], [], 0.05)
+        for s in readable:
+            index = [x for x, _ in stalled].index(s)
+            try:
+                closed = not s.recv(65536)
+            except (ConnectionResetError, BrokenPipeError):
+                closed = True
+            if closed:
+                cut[index] = time.monotonic() - stalled[index][1]
+    return cut
 
 
 # --- the SDK clients and the WebSocket client ----------------------------------------------------------
@@ -376,26 +381,33 @@ def check_slow_clients():
     """Slow and idle clients are cut after the timeout; others keep working meanwhile."""
     half_head = socket.create_connection(("127.0.0.1", MCP_PORT), timeout=10)
     half_head.sendall(f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{MCP_PORT}\r\n".encode())
+    head_since = time.monotonic()
     half_body = socket.create_connection(("127.0.0.1", MCP_PORT), timeout=10)
     half_body.sendall((post_head() + "Content-Length: 200\r\n\r\n").encode() + b'{"jsonrpc":"2.0",')
+    body_since = time.monotonic()
     idle = socket.create_connection(("127.0.0.1", MCP_PORT), timeout=10)
     idle.sendall(f"GET /mcp/health HTTP/1.1\r\nHost: 127.0.0.1:{MCP_PORT}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
     if not idle.recv(65536).startswith(b"HTTP/1.1 200"):
         fail("the keep-alive connection's health request was not answered 200")
+    idle_since = time.monotonic()
     started = time.monotonic()
     for _ in range(5):
         if request("GET", path="/mcp/health", timeout=2)[0] != 200:
             fail("GET /mcp/health failed while slow clients were stalled")
     initialize()
     busy = time.monotonic() - started
-    cut = [closed_within(s, TIMEOUT + 8) for s in (half_head, half_body, idle)]
+    cut = closed_after([(half_head, head_since), (half_body, body_since), (idle, idle_since)], TIMEOUT + 8)
     for s in (half_head, half_body, idle):
         s.close()
-    if any(c is None for c in cut):
-        fail(f"connections still open {TIMEOUT + 8} s after stalling (half head, half body, idle): {cut}")
+    names = ("half head", "half body", "idle keep-alive")
+    for name, c in zip(names, cut):
+        if c is None:
+            fail(f"the {name} connection was still open {TIMEOUT + 8} s after going silent (timeout {TIMEOUT} s): {cut}")
+        if c < TIMEOUT * 0.5:
+            fail(f"the {name} connection was cut {c:.1f} s after going silent, before the {TIMEOUT} s timeout")
     if busy > 1.5:
         fail(f"other clients were slowed while the slow ones stalled: 5 health checks + a session took {busy:.1f} s")
-    ok(f"stalled half head / half body / idle keep-alive cut {cut[0]:.1f} / {cut[1]:.1f} / {cut[2]:.1f} s after stalling "
+    ok(f"stalled half head / half body / idle keep-alive cut {cut[0]:.1f} / {cut[1]:.1f} / {cut[2]:.1f} s after going silent "
        f"(timeout {TIMEOUT} s); meanwhile 5 health checks and a new session took {busy * 1000:.0f} ms")
 
 
