@@ -4,14 +4,17 @@
 # Builds car-server and car-bench in release mode; starts
 #   ours:   the release car-server, auth ON (a fresh token in CAR_AUTH_TOKEN; every request
 #           carries Authorization: Bearer), --mcp-bind 127.0.0.1:<free port>, a fresh CAR_HOME
-#           under a temp dir, WebSocket port free, no Unix socket;
+#           under a temp dir, WebSocket port free, no Unix socket, and --shared-memory, so the
+#           facts seeded through one session are the graph every measuring session queries
+#           (the anchor keeps one graph too);
 #   anchor: scripts/mcp/anchor_server.py on mcp 1.30.0 (FastMCP, sessions, JSON responses, no
 #           auth), from the venv of scripts/mcp/mcp-env.sh;
 # both on CPU 0, the load generator (car-bench mcp, Benchmarks/car-bench/MCPBench.swift) on
 # CPU 1 when taskset exists. Seeds each with the same CAR_MCP_BENCH_FACTS (default 1,000)
 # synthetic facts through memory_add_fact, then measures tools/call memory_query (k=5) round
 # trips with 1 and 16 concurrent clients (one session and keep-alive connection each) on both,
-# and GET /mcp/health with 1 and 16 clients on ours; prints the table with ours / anchor.
+# the same for memory_fact_count (the MCP transport and dispatch without the query engine's
+# work), and GET /mcp/health with 1 and 16 clients on ours; prints the table with ours / anchor.
 # When the car-server binary has no --mcp-bind yet, the "ours" half is skipped with a message
 # and the anchor half still runs. Bounded: every car-bench run is killed after 120 s; the
 # servers and the temp dir are removed on exit. Exit status 1 when any case counted errors.
@@ -75,11 +78,11 @@ if "$server" --help 2>&1 | grep -q -- "--mcp-bind"; then
   mkdir -p "$tmp/home"
   env -u CAR_NO_AUTH CAR_HOME="$tmp/home" HOME="$tmp/home" CAR_AUTH_TOKEN="$token" \
     "${server_cpu[@]}" "$server" --uds disabled --port "$ws_port" --mcp-bind "127.0.0.1:$mcp_port" \
-    --log-level error </dev/null >"$tmp/daemon.log" 2>&1 &
+    --shared-memory --log-level error </dev/null >"$tmp/daemon.log" 2>&1 &
   daemon=$!
   wait_port "$mcp_port" "$daemon" daemon
   ours_url=http://127.0.0.1:$mcp_port/mcp
-  echo "ours: $("$server" --version) at $ours_url (auth on: bearer token on every request)"
+  echo "ours: $("$server" --version) at $ours_url (auth on: bearer token on every request; --shared-memory)"
 else
   echo "ours: SKIPPED: $server has no --mcp-bind option yet (no MCP endpoint in this build); the anchor half runs alone"
 fi
@@ -109,8 +112,15 @@ for threads in 1 16; do
   [ -z "$ours_calls" ] || bench "ours-$threads" "$ours_url" "$token" call --threads "$threads" --seconds "$seconds"
   bench "anchor-$threads" "$anchor_url" "" call --threads "$threads" --seconds "$seconds"
 done
+for threads in 1 16; do
+  [ -z "$ours_calls" ] || bench "ours-count-$threads" "$ours_url" "$token" call --tool memory_fact_count --threads "$threads" --seconds "$seconds"
+  bench "anchor-count-$threads" "$anchor_url" "" call --tool memory_fact_count --threads "$threads" --seconds "$seconds"
+done
 if [ -n "$ours_url" ]; then
   for threads in 1 16; do bench "health-$threads" "$ours_url" "$token" health --threads "$threads" --seconds "$seconds"; done
+fi
+if grep -q ' mode=call .* hits=0$' "$results"; then
+  echo "WARNING: a memory_query case found no facts (hits=0): it measured an empty graph"; status=1
 fi
 if [ -n "$daemon" ] && ! kill -0 "$daemon" 2>/dev/null; then echo "car-server exited during the bench:"; tail -n 40 "$tmp/daemon.log"; status=1; fi
 if ! kill -0 "$anchor" 2>/dev/null; then echo "the anchor exited during the bench:"; tail -n 40 "$tmp/anchor.log"; status=1; fi
@@ -131,10 +141,12 @@ def cell(label):
 def show(v):
     return f"{v[0]:>9,} {v[1]:>9.1f} {v[2]:>9.1f} {v[3]:>6}" if v else f"{'-':>9} {'-':>9} {'-':>9} {'-':>6}"
 print()
-print(f"MCP tools/call memory_query (k=5) on {facts} facts; /mcp/health; req/s and round trip in µs")
+print(f"MCP tools/call memory_query (k=5) and memory_fact_count on {facts} facts; /mcp/health; req/s and round trip in µs")
 print(f"{'case':<30} | {'ours req/s':>9} {'p50':>9} {'p99':>9} {'errors':>6} | {'anchor r/s':>9} {'p50':>9} {'p99':>9} {'errors':>6} | {'req/s ours/anchor':>17} {'p50 ours/anchor':>15}")
 for name, ours, anchor in (("memory_query, 1 client", "ours-1", "anchor-1"),
                            ("memory_query, 16 clients", "ours-16", "anchor-16"),
+                           ("memory_fact_count, 1 client", "ours-count-1", "anchor-count-1"),
+                           ("memory_fact_count, 16 clients", "ours-count-16", "anchor-count-16"),
                            ("GET /mcp/health, 1 client", "health-1", None),
                            ("GET /mcp/health, 16 clients", "health-16", None)):
     o, a = cell(ours), (cell(anchor) if anchor else None)

@@ -2,7 +2,7 @@
 // (keep-alive, one connection per thread) that drives any streamable-HTTP MCP server the same
 // way, ours or the SDK anchor (scripts/mcp/anchor_server.py).
 //
-//   car-bench mcp call URL   [--threads N] [--seconds S] [--warmup S] [--requests N] [--k K] [--label L]
+//   car-bench mcp call URL   [--threads N] [--seconds S] [--warmup S] [--requests N] [--k K] [--tool T] [--label L]
 //   car-bench mcp health URL [--threads N] [--seconds S] [--warmup S] [--requests N] [--label L]
 //   car-bench mcp seed URL   [--facts N] [--label L]
 //
@@ -13,8 +13,9 @@
 // Per connection (call and seed): POST initialize (2025-11-25), read Mcp-Session-Id, POST
 // notifications/initialized (must be 2xx; 202 expected, anything else is counted in
 // `odd_initialized`), then repeated POST tools/call memory_query {query, k} with Mcp-Session-Id
-// and MCP-Protocol-Version, the query cycling through a fixed list; at the end a DELETE of the
-// session. Answers may be application/json or text/event-stream (SSE data: lines, chunked or
+// and MCP-Protocol-Version, the query cycling through a fixed list (--tool T calls tool T with
+// {} instead: memory_fact_count measures the transport and dispatch without the query engine);
+// at the end a DELETE of the session. Answers may be application/json or text/event-stream (SSE data: lines, chunked or
 // not; the stream is read to its end, which a server closes after the response); each must be
 // HTTP 200 carrying the JSON-RPC result for the request's id, without isError: anything else
 // counts as an error. A dropped connection is reopened (same session) and counted.
@@ -43,6 +44,8 @@ struct MCPBenchOptions {
     var k = 5
     var label = "server"
     var token: String? = nil
+    /// call mode: this tool with {} instead of memory_query.
+    var tool: String? = nil
 }
 
 let mcpQueries = ["which database does billing use", "how is the deploy service monitored", "what does search depend on",
@@ -545,6 +548,18 @@ final class MCPBenchSession {
         return body
     }
 
+    /// tools/call of `escapedName` (a JSON string) with {} as its arguments.
+    func emptyCallBody(_ escapedName: [UInt8]) -> [UInt8] {
+        let id = nextID
+        nextID += 1
+        var body = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+        body.append(contentsOf: String(id).utf8)
+        body.append(contentsOf: #","method":"tools/call","params":{"name":"#.utf8)
+        body.append(contentsOf: escapedName)
+        body.append(contentsOf: #","arguments":{}}}"#.utf8)
+        return body
+    }
+
     /// Nil when `reply` is the successful result of request `id`; else why not.
     func problem(_ reply: HTTPReply, id: Int) -> String? {
         if contentType.isEmpty {
@@ -586,6 +601,7 @@ final class MCPBenchWorker: @unchecked Sendable {
     var oddInitialized = 0
     var firstErrors: [String] = []
     var firstHits: Int? = nil
+    var firstValue: String? = nil
     var contentType = ""
     var failure: String? = nil
 
@@ -628,23 +644,38 @@ final class MCPBenchWorker: @unchecked Sendable {
     private func runCalls() throws {
         let session = MCPBenchSession(options: options)
         try session.start()
-        // One checked call first, parsed in full: the answer must be a list of hits.
-        let check = session.callBody("memory_query", .object(["query": .string(mcpQueries[index % mcpQueries.count]), "k": .int(Int64(options.k))]))
-        let checkReply = try session.post(check)
-        if let problem = session.problem(checkReply, id: session.nextID - 1) {
-            throw MCPBenchError(description: "first memory_query: \(problem)")
-        }
-        guard let hits = toolValue(try JSONParser.parse(checkReply.body))?.arrayValue else {
-            throw MCPBenchError(description: "memory_query answered no list: \(String(decoding: checkReply.body.prefix(300), as: UTF8.self))")
-        }
-        firstHits = hits.count
-        let escaped = mcpQueries.map { Array(JSONWriter.string(.string($0)).utf8) }
-        var turn = index
-        try loop { _ in
-            turn += 1
-            let body = session.queryBody(escaped[turn % escaped.count])
-            let reply = try session.post(body)
-            return session.problem(reply, id: session.nextID - 1)
+        if let tool = options.tool {
+            // Another tool, called with {} (memory_fact_count: the transport and dispatch
+            // without the query engine's work). The first answer is parsed in full.
+            let checkReply = try session.post(session.callBody(tool, .object([:])))
+            if let problem = session.problem(checkReply, id: session.nextID - 1) {
+                throw MCPBenchError(description: "first \(tool): \(problem)")
+            }
+            firstValue = toolValue(try JSONParser.parse(checkReply.body)).map(JSONWriter.string)
+            let name = Array(JSONWriter.string(.string(tool)).utf8)
+            try loop { _ in
+                let reply = try session.post(session.emptyCallBody(name))
+                return session.problem(reply, id: session.nextID - 1)
+            }
+        } else {
+            // One checked call first, parsed in full: the answer must be a list of hits.
+            let check = session.callBody("memory_query", .object(["query": .string(mcpQueries[index % mcpQueries.count]), "k": .int(Int64(options.k))]))
+            let checkReply = try session.post(check)
+            if let problem = session.problem(checkReply, id: session.nextID - 1) {
+                throw MCPBenchError(description: "first memory_query: \(problem)")
+            }
+            guard let hits = toolValue(try JSONParser.parse(checkReply.body))?.arrayValue else {
+                throw MCPBenchError(description: "memory_query answered no list: \(String(decoding: checkReply.body.prefix(300), as: UTF8.self))")
+            }
+            firstHits = hits.count
+            let escaped = mcpQueries.map { Array(JSONWriter.string(.string($0)).utf8) }
+            var turn = index
+            try loop { _ in
+                turn += 1
+                let body = session.queryBody(escaped[turn % escaped.count])
+                let reply = try session.post(body)
+                return session.problem(reply, id: session.nextID - 1)
+            }
         }
         reconnects = session.reconnects
         oddInitialized = session.oddInitialized
@@ -716,6 +747,7 @@ func parseMCPBenchOptions(_ arguments: [String]) throws -> MCPBenchOptions {
         case "--facts": options.facts = Int(try value()) ?? 1000
         case "--k": options.k = Int(try value()) ?? 5
         case "--label": options.label = try value()
+        case "--tool": options.tool = try value()
         default: throw MCPBenchError(description: "unknown option \(arguments[index])")
         }
         index += 1
@@ -751,7 +783,7 @@ func runMCPBench(_ arguments: [String]) -> Int32 {
         options = try parseMCPBenchOptions(arguments)
     } catch {
         print("car-bench mcp: \(error)")
-        print("usage: car-bench mcp call|health|seed http://HOST:PORT/PATH [--threads N] [--seconds S] [--warmup S] [--requests N] [--facts N] [--k K] [--label L]")
+        print("usage: car-bench mcp call|health|seed http://HOST:PORT/PATH [--threads N] [--seconds S] [--warmup S] [--requests N] [--facts N] [--k K] [--tool T] [--label L]")
         return 2
     }
     if options.mode == "seed" {
@@ -803,7 +835,9 @@ func runMCPBench(_ arguments: [String]) -> Int32 {
     line += "content_type=\(workers.first(where: { !$0.contentType.isEmpty })?.contentType ?? "-") "
     line += "client_cpu=\(Int(((user + system) / max(wall, 1e-9) * 100).rounded()))% "
     line += "client_user=\(Int((user / max(wall, 1e-9) * 100).rounded()))%"
-    if options.mode == "call" {
+    if options.mode == "call", let tool = options.tool {
+        line += " tool=\(tool) answer=\(workers.first?.firstValue ?? "-")"
+    } else if options.mode == "call" {
         line += " hits=\(workers.first?.firstHits.map(String.init) ?? "-")"
         let odd = workers.reduce(0) { $0 + $1.oddInitialized }
         if odd > 0 { line += " odd_initialized=\(odd)" }
