@@ -86,6 +86,19 @@ run "agent chat routing end to end: streams, two hosts, cancel, approvals, injec
   chat_acceptance
 run "memory scope: unbound sessions share one graph by default (and with --shared-memory), one each with --standalone-memory or CAR_STANDALONE_MEMORY=1; namespace and agent graphs stay apart" \
   timeout 300 python3 scripts/memory/scope.py "$BIN"
+mcp_acceptance() {
+  # The official MCP SDK clients (mcp 2.3.0 and 1.30.0, scripts/mcp/mcp-env.sh) and, on the
+  # WebSocket side, car-runtime 0.58.0. Without those venvs (PyPI unreachable) it is a skip.
+  local mcp car
+  if ! mcp=$(scripts/mcp/mcp-env.sh) || ! car=$(client_058_venv); then
+    echo "SKIP: the mcp 2.3.0 / 1.30.0 or car-runtime 0.58.0 venvs could not be built"
+    echo "MCP acceptance: the mcp 2.3.0 / 1.30.0 or car-runtime 0.58.0 venvs could not be built (PyPI unreachable?)" >>"$CAR_SKIP_LOG"
+    return 0
+  fi
+  timeout 300 python3 scripts/mcp/acceptance.py "$BIN" "${mcp%%$'\n'*}/bin/python" "${mcp##*$'\n'}/bin/python" "$car/bin/python"
+}
+run "MCP endpoint end to end: the mcp 2.3.0 and 1.30.0 SDK clients, one memory graph with WebSocket, 404 recovery, auth, origin, limits, timeouts" \
+  mcp_acceptance
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 run "proactive memory: maintain idempotent x3, intervene, evaluate (selective beats always-inject), utility weight 0 changes no ranking" \

@@ -3,6 +3,7 @@
 //     car-bench PORT                   (a release car-server on 127.0.0.1:PORT with --no-auth)
 //     car-bench memory PORT PID        the memory benchmark (MemoryBench.swift)
 //     car-bench memory-log PORT HOME   bound writes through the memory log (MemoryLogBench.swift)
+//     car-bench mcp MODE URL ...       the MCP streamable-HTTP load generator (MCPBench.swift)
 //
 // Measures, over one real WebSocket client (this process answers every callback at once):
 //   callback round trip   server sends tools.execute → we answer → server sends the next one,
@@ -95,6 +96,9 @@ func toolCall(_ id: String, after: String? = nil, n: Int) -> JSONValue {
     return .object(action)
 }
 
+if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == "mcp" {
+    exit(runMCPBench(Array(CommandLine.arguments.dropFirst(2))))
+}
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory",
    let port = Int(CommandLine.arguments[2]), let pid = Int32(CommandLine.arguments[3]) {
     try runMemoryBench(port: port, pid: pid)
@@ -105,7 +109,7 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory-log", l
     exit(0)
 }
 guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1]) else {
-    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID | car-bench memory-log PORT CAR_HOME")
+    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID | car-bench memory-log PORT CAR_HOME | car-bench mcp MODE URL ...")
     exit(2)
 }
 var bench = try Bench(port: port)

@@ -35,16 +35,17 @@ def free_port():
 class Daemon:
     """A release car-server on a free loopback port, auth on with `token`, state under `home`
     (`CAR_HOME` and `HOME`), logging to `<home>/daemon-<port>.log`; added to `running` so the
-    script's cleanup can kill whatever is still up. `env` adds to the daemon's environment."""
+    script's cleanup can kill whatever is still up. `env` adds to the daemon's environment,
+    `args` to its command line."""
 
-    def __init__(self, binary, home, token, running, env=None):
+    def __init__(self, binary, home, token, running, env=None, args=()):
         import os
         import subprocess
         self.home, self.token = home, token
         self.port = free_port()
         self.log = open(os.path.join(home, f"daemon-{self.port}.log"), "w")
         self.process = subprocess.Popen(
-            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info"],
+            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info", *args],
             # The token through the environment: a supervised child must not see it passed on.
             env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", "CAR_AUTH_TOKEN": token, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
