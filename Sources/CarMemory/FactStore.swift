@@ -15,6 +15,8 @@ struct FactStore {
     private var nextID: UInt64 = 1
     /// The graph's retrieval blend (see `UtilityRetrieval`); kept across reset and compaction.
     var utility = UtilityRetrieval()
+    /// The retrieval walk's reusable numbering (see `PageRankScratch`).
+    var walkScratch = PageRankScratch()
     /// Sum of the live facts' `usageCount`: the UCB's total-trials term.
     private(set) var totalUses = 0
 

@@ -145,7 +145,7 @@ public final class MemoryEngine: Sendable {
         guard k > 0 else { return [] }
         let terms = Tokenizer.terms(text)
         return store.withLock { store in
-            Self.top(k, of: ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms), in: store)
+            Self.top(k, of: ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms, scratch: &store.walkScratch), in: store)
         }
     }
 
@@ -156,9 +156,24 @@ public final class MemoryEngine: Sendable {
         // different order can differ in the last bits, and two facts the graph cannot tell
         // apart should fall back to insertion order, not to rounding noise.
         func key(_ score: Double) -> Double { Double(bitPattern: score.bitPattern & ~0xFFF) }
-        let ranked = scored.filter { $0.score > 0 }.sorted { a, b in
+        func better(_ a: (slot: Int32, score: Double), _ b: (slot: Int32, score: Double)) -> Bool {
             let ka = key(a.score), kb = key(b.score)
             return ka != kb ? ka > kb : a.slot < b.slot
+        }
+        // Slots are unique, so the order is total and the k best are the same whether the
+        // whole list is sorted or, for the usual small k, only the best k are kept in order.
+        var ranked: [(slot: Int32, score: Double)] = []
+        if k <= 64 {
+            ranked.reserveCapacity(k + 1)
+            for entry in scored where entry.score > 0 {
+                if ranked.count == k, let last = ranked.last, !better(entry, last) { continue }
+                var position = ranked.count
+                while position > 0, better(entry, ranked[position - 1]) { position -= 1 }
+                ranked.insert(entry, at: position)
+                if ranked.count > k { ranked.removeLast() }
+            }
+        } else {
+            ranked = scored.filter { $0.score > 0 }.sorted(by: better)
         }
         return ranked.prefix(k).compactMap { entry in
             store.slots[Int(entry.slot)].map { ScoredFact(fact: $0, score: entry.score) }
@@ -189,7 +204,7 @@ public final class MemoryEngine: Sendable {
     public func buildContext(query text: String, modelContextWindow: Int? = nil) -> String {
         let terms = Tokenizer.terms(text)
         let (identity, constraints, relevant, environment, unknowns) = store.withLock { store in
-            let scored = ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms)
+            let scored = ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: terms, scratch: &store.walkScratch)
             // Sectioned kinds are shown in their own sections; ask for enough to fill Facts.
             let ranked = Self.top(Self.contextFactCandidates + store.sectionedCount, of: scored, in: store)
                 .filter { !ContextBuilder.sectionedKinds.contains($0.fact.kind) }

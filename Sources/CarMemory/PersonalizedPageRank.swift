@@ -26,7 +26,9 @@ struct PersonalizedPageRank {
     var maxNeighbourhoodFacts: Int = 4096
 
     /// Scores every fact in the neighbourhood; `slot` is the fact's position in the store.
-    func scores(index: TermIndex, liveFacts: Int, queryTerms: [String]) -> [(slot: Int32, score: Double)] {
+    /// `scratch` holds the global → local numbering between calls, so a query allocates
+    /// nothing that grows with the store and hashes nothing per edge.
+    func scores(index: TermIndex, liveFacts: Int, queryTerms: [String], scratch: inout PageRankScratch) -> [(slot: Int32, score: Double)] {
         // Seeds, in query order; unknown and emptied terms cannot carry mass anywhere.
         var seedIDs: [TermIndex.TermID] = []
         var seedWeights: [Double] = []
@@ -40,15 +42,14 @@ struct PersonalizedPageRank {
         }
         guard !seedIDs.isEmpty else { return [] }
         let seedTotal = seedWeights.reduce(0, +)
+        scratch.begin(terms: index.postings.count, slots: index.factTerms.count)
 
         // Terms and facts get dense local numbers of their own; seeds are terms 0..<seedCount.
-        var localTerm: [TermIndex.TermID: Int32] = [:]
         var termGlobal: [TermIndex.TermID] = []
         for id in seedIDs {
-            localTerm[id] = Int32(termGlobal.count)
+            scratch.setLocalTerm(id, Int32(termGlobal.count))
             termGlobal.append(id)
         }
-        var localFact: [Int32: Int32] = [:]
         var factSlots: [Int32] = []
         let rarestFirst = seedIDs.indices.sorted {
             let a = index.documentFrequency(seedIDs[$0]), b = index.documentFrequency(seedIDs[$1])
@@ -56,9 +57,9 @@ struct PersonalizedPageRank {
         }
         gather: for seed in rarestFirst {
             let posting = index.postings[Int(seedIDs[seed])]
-            for slot in posting.suffix(maxFactsPerSeedTerm) where localFact[slot] == nil {
+            for slot in posting.suffix(maxFactsPerSeedTerm) where scratch.localFact(slot) == nil {
                 guard factSlots.count < maxNeighbourhoodFacts else { break gather }
-                localFact[slot] = Int32(factSlots.count)
+                scratch.setLocalFact(slot, Int32(factSlots.count))
                 factSlots.append(slot)
             }
         }
@@ -68,15 +69,16 @@ struct PersonalizedPageRank {
         var edgeTerm: [Int32] = []
         var factOutWeight: [Double] = []   // 1 / degree(fact)
         edgeStart.reserveCapacity(factSlots.count + 1)
+        factOutWeight.reserveCapacity(factSlots.count)
         for slot in factSlots {
             let terms = index.factTerms[Int(slot)]
             for id in terms {
                 let local: Int32
-                if let known = localTerm[id] {
+                if let known = scratch.localTerm(id) {
                     local = known
                 } else {
                     local = Int32(termGlobal.count)
-                    localTerm[id] = local
+                    scratch.setLocalTerm(id, local)
                     termGlobal.append(id)
                 }
                 edgeTerm.append(local)
@@ -95,26 +97,113 @@ struct PersonalizedPageRank {
         var factMass = [Double](repeating: 0, count: factSlots.count)
         var nextTerm = [Double](repeating: 0, count: termGlobal.count)
         var nextFact = [Double](repeating: 0, count: factSlots.count)
+        // What one unit of a term's mass sends along each of its edges, this iteration.
+        var termShare = [Double](repeating: 0, count: termGlobal.count)
 
         for _ in 0..<maxIterations {
-            for t in 0..<nextTerm.count { nextTerm[t] = restart * seed[t] }
-            for f in 0..<factSlots.count {
-                var gathered = 0.0
-                let out = damping * factMass[f] * factOutWeight[f]
-                for e in Int(edgeStart[f])..<Int(edgeStart[f + 1]) {
-                    let t = Int(edgeTerm[e])
-                    gathered += termMass[t] * termOutWeight[t]
-                    nextTerm[t] += out
+            // Raw buffers: the inner loop runs once per edge per iteration, and array
+            // uniqueness and bounds checks there cost as much as the arithmetic.
+            let change = edgeStart.withUnsafeBufferPointer { edgeStart in
+                edgeTerm.withUnsafeBufferPointer { edgeTerm in
+                    factOutWeight.withUnsafeBufferPointer { factOut in
+                        termOutWeight.withUnsafeBufferPointer { termOut in
+                            seed.withUnsafeBufferPointer { seed in
+                                termMass.withUnsafeBufferPointer { termMass in
+                                    factMass.withUnsafeBufferPointer { factMass in
+                                        nextTerm.withUnsafeMutableBufferPointer { nextTerm in
+                                            nextFact.withUnsafeMutableBufferPointer { nextFact in
+                                                termShare.withUnsafeMutableBufferPointer { termShare in
+                                                    Self.step(damping: damping, restart: restart, edgeStart: edgeStart, edgeTerm: edgeTerm,
+                                                              factOut: factOut, termOut: termOut, seed: seed, termMass: termMass,
+                                                              factMass: factMass, nextTerm: nextTerm, nextFact: nextFact, termShare: termShare)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                nextFact[f] = damping * gathered
             }
-            var change = 0.0
-            for t in 0..<nextTerm.count { change += abs(nextTerm[t] - termMass[t]) }
-            for f in 0..<nextFact.count { change += abs(nextFact[f] - factMass[f]) }
             swap(&termMass, &nextTerm)
             swap(&factMass, &nextFact)
             if change < tolerance { break }
         }
         return factSlots.indices.map { (factSlots[$0], factMass[$0]) }
+    }
+
+    /// One power iteration; answers the L1 change. The sums are taken in the same order as
+    /// the plain loop over edges, so scores are the same to the last bit.
+    private static func step(damping: Double, restart: Double, edgeStart: UnsafeBufferPointer<Int32>, edgeTerm: UnsafeBufferPointer<Int32>,
+                             factOut: UnsafeBufferPointer<Double>, termOut: UnsafeBufferPointer<Double>, seed: UnsafeBufferPointer<Double>,
+                             termMass: UnsafeBufferPointer<Double>, factMass: UnsafeBufferPointer<Double>,
+                             nextTerm: UnsafeMutableBufferPointer<Double>, nextFact: UnsafeMutableBufferPointer<Double>,
+                             termShare: UnsafeMutableBufferPointer<Double>) -> Double {
+        for t in 0..<nextTerm.count {
+            nextTerm[t] = restart * seed[t]
+            termShare[t] = termMass[t] * termOut[t]
+        }
+        for f in 0..<nextFact.count {
+            var gathered = 0.0
+            let out = damping * factMass[f] * factOut[f]
+            for e in Int(edgeStart[f])..<Int(edgeStart[f + 1]) {
+                let t = Int(edgeTerm[e])
+                gathered += termShare[t]
+                nextTerm[t] += out
+            }
+            nextFact[f] = damping * gathered
+        }
+        var change = 0.0
+        for t in 0..<nextTerm.count { change += abs(nextTerm[t] - termMass[t]) }
+        for f in 0..<nextFact.count { change += abs(nextFact[f] - factMass[f]) }
+        return change
+    }
+}
+
+/// The walk's global → local numbering, kept between queries: one slot per term and per fact
+/// of the store, valid only where its stamp is the current query's, so nothing is cleared
+/// between queries and nothing is hashed.
+struct PageRankScratch {
+    private var termLocal: [Int32] = []
+    private var termStamp: [UInt32] = []
+    private var factLocal: [Int32] = []
+    private var factStamp: [UInt32] = []
+    private var generation: UInt32 = 0
+
+    mutating func begin(terms: Int, slots: Int) {
+        if termLocal.count < terms {
+            termLocal.append(contentsOf: repeatElement(0, count: terms - termLocal.count))
+            termStamp.append(contentsOf: repeatElement(0, count: terms - termStamp.count))
+        }
+        if factLocal.count < slots {
+            factLocal.append(contentsOf: repeatElement(0, count: slots - factLocal.count))
+            factStamp.append(contentsOf: repeatElement(0, count: slots - factStamp.count))
+        }
+        generation &+= 1
+        if generation == 0 {
+            // Wrapped: old stamps could match again.
+            for i in termStamp.indices { termStamp[i] = 0 }
+            for i in factStamp.indices { factStamp[i] = 0 }
+            generation = 1
+        }
+    }
+
+    func localTerm(_ id: TermIndex.TermID) -> Int32? {
+        termStamp[Int(id)] == generation ? termLocal[Int(id)] : nil
+    }
+
+    mutating func setLocalTerm(_ id: TermIndex.TermID, _ local: Int32) {
+        termStamp[Int(id)] = generation
+        termLocal[Int(id)] = local
+    }
+
+    func localFact(_ slot: Int32) -> Int32? {
+        factStamp[Int(slot)] == generation ? factLocal[Int(slot)] : nil
+    }
+
+    mutating func setLocalFact(_ slot: Int32, _ local: Int32) {
+        factStamp[Int(slot)] = generation
+        factLocal[Int(slot)] = local
     }
 }

@@ -59,7 +59,7 @@ extension MemoryEngine {
                 ProactiveSelection(candidates: candidates, bank: bank, selected: nil, reason: reason, threshold: threshold)
             }
             guard !walkTerms.isEmpty else { return silent("the request has no query or recent text to ground a reminder in") }
-            let scored = ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: walkTerms)
+            let scored = ranker.scores(index: store.index, liveFacts: store.liveCount, queryTerms: walkTerms, scratch: &store.walkScratch)
             let fetch = min(request.maxCandidates * Self.proactiveOverfetch, 512)
             let tenantSource = request.tenantID.map { "tenant:\($0)" }
             let reached = Self.top(fetch, of: scored, in: store).filter { hit in
