@@ -67,7 +67,7 @@ let package = Package(
 
         .testTarget(name: "CarWebSocketTests", dependencies: ["CarWebSocket"]),
         .testTarget(name: "CarHTTPTests", dependencies: ["CarHTTP"]),
-        .testTarget(name: "CarMCPTests", dependencies: ["CarMCP", "CarHTTP", "CarJSON", "CarRPC"]),
+        .testTarget(name: "CarMCPTests", dependencies: ["CarMCP", "CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         .testTarget(name: "CarJSONTests", dependencies: ["CarJSON", "CarTestSupport"]),
         .testTarget(name: "CarFilesTests", dependencies: ["CarFiles"]),
         .testTarget(name: "CarIOTests", dependencies: ["CarIO"]),

@@ -22,6 +22,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public var count: Int { fields.count }
+
+    /// `text` without the optional whitespace (SP, HTAB) HTTP allows around values and list
+    /// elements.
+    public static func trimmed<S: StringProtocol>(_ text: S) -> String {
+        HTTPBytes.trimmed(Substring(text))
+    }
     public func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
 
     /// The first value under this name.

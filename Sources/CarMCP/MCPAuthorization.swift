@@ -15,7 +15,7 @@ struct MCPAuthorization: Sendable {
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-              ConstantTime.equals(String(parts[1]).trimmingSpaces, token) else {
+              ConstantTime.equals(HTTPHeaders.trimmed(parts[1]), token) else {
             return Self.unauthorized("invalid bearer token", challenge: "Bearer realm=\"car-server\", error=\"invalid_token\"")
         }
         return nil
@@ -25,14 +25,5 @@ struct MCPAuthorization: Sendable {
         var response = MCPResponses.error(status: 401, id: nil, code: RPCErrorCode.authRequired, message: reason)
         response.headers.set("WWW-Authenticate", challenge)
         return response
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return String(text)
     }
 }

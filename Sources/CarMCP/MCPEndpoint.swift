@@ -2,6 +2,7 @@ import CarHTTP
 import CarIO
 import CarJSON
 import CarRPC
+import Synchronization
 
 /// The MCP streamable HTTP endpoint (2025-11-25, and 2025-06-18 / 2025-03-26 by negotiation),
 /// as a route. It keeps the transport's session rules — `initialize` makes a session and
@@ -12,9 +13,11 @@ public final class MCPEndpoint: HTTPRouteHandler {
     public let sessions: MCPSessionTable
     private let backend: any MCPBackend
     private let catalog: MCPToolCatalog
-    private let config: MCPEndpointConfig
+    let config: MCPEndpointConfig
     private let authorization: MCPAuthorization
     private let log: @Sendable (String) -> Void
+    /// Set by `shutdown`: from then on `initialize` is refused, so no session outlives it.
+    private let stopping = Atomic<Bool>(false)
 
     public init(backend: any MCPBackend, tools: [MCPToolDescriptor], config: MCPEndpointConfig,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -40,6 +43,9 @@ public final class MCPEndpoint: HTTPRouteHandler {
         }
     }
 
+    static let sessionNotFound = MCPResponses.error(status: 404, id: nil, code: RPCErrorCode.invalidRequest,
+                                                     message: "Not Found: no such session (it ended or expired); send initialize to start a new one")
+
     /// JSON-RPC's code for a request its client cancelled (as LSP numbers it).
     static let requestCancelled = -32800
 
@@ -47,7 +53,7 @@ public final class MCPEndpoint: HTTPRouteHandler {
 
     private func post(_ exchange: any HTTPExchange) {
         let request = exchange.request
-        let contentType = request.headers["Content-Type"]?.split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() }
+        let contentType = request.headers["Content-Type"]?.split(separator: ";").first.map { HTTPHeaders.trimmed($0).lowercased() }
         guard contentType == "application/json" else {
             exchange.respond(MCPResponses.error(status: 415, id: nil, code: RPCErrorCode.invalidRequest,
                                                 message: "unsupported media type: a message is POSTed as application/json"))
@@ -75,9 +81,8 @@ public final class MCPEndpoint: HTTPRouteHandler {
         case .unreadable(let reason):
             exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.parseError, message: "parse error: \(reason)"))
             return
-        case .batch:
-            exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.invalidRequest,
-                                                message: "invalid request: send one JSON-RPC message per POST (batches are not supported)"))
+        case .batch(let elements):
+            batch(elements, accept, exchange)
             return
         case .single(let read):
             inbound = read
@@ -98,20 +103,40 @@ public final class MCPEndpoint: HTTPRouteHandler {
         case .response, .invalid:
             exchange.respond(MCPResponses.accepted)
         case .request(let id, let method, let params):
-            switch method {
-            case "ping":
-                answer(RPCMessage.result(id: id, .object([:])), accept, exchange)
-            case "tools/list":
-                answer(RPCMessage.result(id: id, catalog.listResult), accept, exchange)
-            case "tools/call":
-                call(id: id, params: params, session, accept, exchange)
-            default:
-                answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: '\(method)'")), accept, exchange)
+            let running = respond(to: id, method: method, params: params, in: session) { [self] message in
+                guard let message else {
+                    exchange.respond(Self.sessionNotFound)
+                    return
+                }
+                answer(message, accept, exchange)
             }
+            if let running { exchange.onCancel { running.cancel() } }
         }
     }
 
+    /// Answers one request of a session through `done`, once: its response, or nil when the
+    /// session ended under it. A tool call runs in a task, answered when it ends; the call is
+    /// returned so that the client's going away can cancel it.
+    func respond(to id: RPCID, method: String, params: JSONValue?, in session: MCPSession,
+                 done: @escaping @Sendable (JSONValue?) -> Void) -> MCPCall? {
+        switch method {
+        case "ping":
+            done(RPCMessage.result(id: id, .object([:])))
+        case "tools/list":
+            done(RPCMessage.result(id: id, catalog.listResult))
+        case "tools/call":
+            return call(id: id, params: params, session, done: done)
+        default:
+            done(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: '\(method)'")))
+        }
+        return nil
+    }
+
     private func initialize(id: RPCID, params: JSONValue?, _ accept: MCPAccept, _ exchange: any HTTPExchange) {
+        guard !stopping.load(ordering: .acquiring) else {
+            exchange.respond(MCPResponses.error(status: 503, id: id, code: RPCErrorCode.internalError, message: "the daemon is stopping"))
+            return
+        }
         let version = MCPProtocolVersion.negotiate(requested: params?["protocolVersion"]?.stringValue)
         let sessionID = MCPSessionTable.newID()
         guard let daemonSession = backend.openSession(id: sessionID) else {
@@ -137,7 +162,7 @@ public final class MCPEndpoint: HTTPRouteHandler {
         answer(RPCMessage.result(id: id, result), accept, exchange, headers: ["Mcp-Session-Id": sessionID])
     }
 
-    private func notification(_ method: String, _ params: JSONValue?, _ session: MCPSession) {
+    func notification(_ method: String, _ params: JSONValue?, _ session: MCPSession) {
         switch method {
         case "notifications/initialized":
             session.markInitialized()
@@ -148,50 +173,50 @@ public final class MCPEndpoint: HTTPRouteHandler {
         }
     }
 
-    private func call(id: RPCID, params: JSONValue?, _ session: MCPSession, _ accept: MCPAccept, _ exchange: any HTTPExchange) {
+    private func call(id: RPCID, params: JSONValue?, _ session: MCPSession, done: @escaping @Sendable (JSONValue?) -> Void) -> MCPCall? {
+        func refuse(_ code: Int, _ message: String) -> MCPCall? {
+            done(RPCMessage.error(id: id, RPCError(code: code, message: message)))
+            return nil
+        }
         guard let name = params?["name"]?.stringValue else {
-            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "invalid params: tools/call needs a string 'name'")), accept, exchange)
-            return
+            return refuse(RPCErrorCode.invalidParams, "invalid params: tools/call needs a string 'name'")
         }
-        guard let tool = catalog.tool(name) else {
-            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "unknown tool: '\(name)'")), accept, exchange)
-            return
-        }
+        guard let tool = catalog.tool(name) else { return refuse(RPCErrorCode.invalidParams, "unknown tool: '\(name)'") }
         let arguments = params?["arguments"]
         switch arguments {
         case nil, .null?, .object?: break
-        default:
-            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidParams, message: "invalid params: 'arguments' must be an object")), accept, exchange)
-            return
+        default: return refuse(RPCErrorCode.invalidParams, "invalid params: 'arguments' must be an object")
         }
-        guard session.callCount < config.maxCallsPerSession else {
-            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.internalError,
-                                                     message: "too many calls running in this session (\(config.maxCallsPerSession))")), accept, exchange)
-            return
+        let running: MCPCall
+        switch session.track(id, limit: config.maxCallsPerSession) {
+        case .admitted(let call):
+            running = call
+        case .ended:
+            done(nil)
+            return nil
+        case .duplicate:
+            return refuse(RPCErrorCode.invalidRequest, "invalid request: id \(id) is already running in this session")
+        case .full:
+            return refuse(RPCErrorCode.internalError, "too many calls running in this session (\(config.maxCallsPerSession))")
         }
-        guard let running = session.track(id) else {
-            answer(RPCMessage.error(id: id, RPCError(code: RPCErrorCode.invalidRequest, message: "invalid request: id \(id) is already running in this session")), accept, exchange)
-            return
-        }
-        let task = Task(executorPreference: config.executor) { [backend, self] in
+        let task = Task(executorPreference: config.executor) { [backend] in
             let outcome = await backend.call(method: tool.method, arguments: arguments, requestID: id, in: session.backend)
             session.untrack(id)
             session.touch()
             // Cancelled by `notifications/cancelled` (or the session's end): the POST still
             // needs an answer or its connection would hang, so it says so. (Cancelled because
             // the client went, the answer goes nowhere.)
-            let message = Task.isCancelled
+            done(Task.isCancelled
                 ? RPCMessage.error(id: id, RPCError(code: Self.requestCancelled, message: "request cancelled"))
-                : RPCMessage.result(id: id, MCPToolCatalog.callResult(outcome, of: tool))
-            answer(message, accept, exchange)
+                : RPCMessage.result(id: id, MCPToolCatalog.callResult(outcome, of: tool)))
         }
         running.run(task)
-        exchange.onCancel { running.cancel() }
+        return running
     }
 
     /// A request's answer as the client accepts it: JSON when it can, else an event stream
     /// holding the one response.
-    private func answer(_ message: JSONValue, _ accept: MCPAccept, _ exchange: any HTTPExchange, headers: HTTPHeaders = HTTPHeaders()) {
+    func answer(_ message: JSONValue, _ accept: MCPAccept, _ exchange: any HTTPExchange, headers: HTTPHeaders = HTTPHeaders()) {
         let bytes = JSONWriter.bytes(message)
         if accept.json {
             var response = HTTPResponse.json(bytes)
@@ -211,11 +236,6 @@ public final class MCPEndpoint: HTTPRouteHandler {
         guard let accept = MCPAccept(exchange.request.headers), accept.eventStream else {
             exchange.respond(MCPResponses.error(status: 406, id: nil, code: RPCErrorCode.invalidRequest,
                                                 message: "not acceptable: GET /mcp opens an event stream; accept text/event-stream"))
-            return
-        }
-        guard !session.hasOpenStream else {
-            exchange.respond(MCPResponses.error(status: 409, id: nil, code: RPCErrorCode.invalidRequest,
-                                                message: "conflict: this session's stream is already open"))
             return
         }
         guard let stream = exchange.openEventStream(headers: ["Mcp-Session-Id": session.id]) else { return }
@@ -238,7 +258,7 @@ public final class MCPEndpoint: HTTPRouteHandler {
 
     /// The session a non-initialize request names, after the header rules; nil when the
     /// request was answered with 400 or 404 already.
-    private func session(for exchange: any HTTPExchange) -> MCPSession? {
+    func session(for exchange: any HTTPExchange) -> MCPSession? {
         let headers = exchange.request.headers
         guard let id = headers["Mcp-Session-Id"] else {
             exchange.respond(MCPResponses.error(status: 400, id: nil, code: RPCErrorCode.invalidRequest,
@@ -251,8 +271,7 @@ public final class MCPEndpoint: HTTPRouteHandler {
             return nil
         }
         guard let session = sessions.session(id) else {
-            exchange.respond(MCPResponses.error(status: 404, id: nil, code: RPCErrorCode.invalidRequest,
-                                                message: "Not Found: no such session (it ended or expired); send initialize to start a new one"))
+            exchange.respond(Self.sessionNotFound)
             return nil
         }
         session.touch()
@@ -280,6 +299,7 @@ public final class MCPEndpoint: HTTPRouteHandler {
 
     /// Ends every session (the daemon is stopping).
     public func shutdown() {
+        stopping.store(true, ordering: .releasing)
         for session in sessions.removeAll() { finish(session, why: nil) }
     }
 }

@@ -5,13 +5,14 @@ import CarRPC
 /// A POST body, read.
 enum MCPMessage: Sendable {
     case single(RPCInbound)
-    case batch
+    /// An array of messages (2025-03-26 only), each read.
+    case batch([RPCInbound])
     case unreadable(String)
 
     init(_ body: [UInt8]) {
         do {
             switch try JSONParser.parse(body) {
-            case .array: self = .batch
+            case .array(let elements): self = .batch(elements.map(RPCInbound.init))
             case let value: self = .single(RPCInbound(value))
             }
         } catch {
@@ -35,7 +36,7 @@ struct MCPAccept: Sendable {
         }
         var types = Set<String>()
         for item in values.joined(separator: ",").split(separator: ",") {
-            let parts = item.split(separator: ";").map { String($0).trimmingSpaces.lowercased() }
+            let parts = item.split(separator: ";").map { HTTPHeaders.trimmed($0).lowercased() }
             guard let type = parts.first, !type.isEmpty else { continue }
             if parts.dropFirst().contains(where: { $0.replacingSpaces == "q=0" || $0.replacingSpaces == "q=0.0" || $0.replacingSpaces == "q=0.000" }) { continue }
             types.insert(type)

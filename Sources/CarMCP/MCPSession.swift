@@ -42,17 +42,23 @@ public final class MCPSession: Sendable {
     /// Busy: a call running or a stream open. A busy session is never expired or evicted.
     var isBusy: Bool { state.withLock { !$0.calls.isEmpty || $0.stream?.isOpen == true } }
 
-    var hasOpenStream: Bool { state.withLock { $0.stream?.isOpen == true } }
+    enum Admission {
+        case admitted(MCPCall)
+        case ended
+        case duplicate
+        case full
+    }
 
-    var callCount: Int { state.withLock { $0.calls.count } }
-
-    /// Tracks a call about to run; nil when the session ended or the id is running already.
-    func track(_ id: RPCID) -> MCPCall? {
+    /// Tracks a call about to run, in one step with the checks: the session still lives, the
+    /// id is not running already, and fewer than `limit` calls run.
+    func track(_ id: RPCID, limit: Int) -> Admission {
         state.withLock { state in
-            guard !state.ended, state.calls[id] == nil else { return nil }
+            if state.ended { return .ended }
+            if state.calls[id] != nil { return .duplicate }
+            if state.calls.count >= limit { return .full }
             let call = MCPCall()
             state.calls[id] = call
-            return call
+            return .admitted(call)
         }
     }
 
@@ -65,14 +71,17 @@ public final class MCPSession: Sendable {
         state.withLock { $0.calls[id] }?.cancel()
     }
 
-    /// Attaches the standalone stream; false when one is open already.
+    /// Attaches the standalone stream, ending the one before if any: a client whose stream
+    /// broke without our noticing (a network blip) opens a new one, and that one must work.
+    /// False when the session has ended.
     func attach(_ stream: any HTTPEventSink) -> Bool {
-        state.withLock { state in
-            if state.ended { return false }
-            if let existing = state.stream, existing.isOpen { return false }
-            state.stream = stream
-            return true
+        let replaced = state.withLock { state -> (attached: Bool, old: (any HTTPEventSink)?) in
+            if state.ended { return (false, nil) }
+            defer { state.stream = stream }
+            return (true, state.stream)
         }
+        replaced.old?.end()
+        return replaced.attached
     }
 
     func detach(_ stream: any HTTPEventSink) {

@@ -2,7 +2,7 @@ import CarIO
 import Synchronization
 
 /// The sessions of one MCP endpoint (the seed's `mcp_sessions`): bounded, each ending when
-/// idle. Ids are 128 random bits in hex, so one cannot be guessed from another.
+/// idle. Ids are 128 random bits, so one cannot be guessed from another.
 public final class MCPSessionTable: Sendable {
     public enum Admission {
         case admitted(MCPSession, evicted: MCPSession?)
@@ -44,7 +44,11 @@ public final class MCPSessionTable: Sendable {
     func expire(idleFor seconds: Double, now: UInt64 = MonotonicClock.nanoseconds()) -> [MCPSession] {
         let limit = SaturatingTime.nanoseconds(SaturatingTime.duration(seconds: seconds))
         return sessions.withLock { table in
-            let stale = table.values.filter { !$0.isBusy && now &- $0.lastUsed > limit }
+            // A session touched after `now` was read is not stale (and must not wrap around).
+            let stale = table.values.filter { session in
+                let used = session.lastUsed
+                return !session.isBusy && used < now && now - used > limit
+            }
             for session in stale { table.removeValue(forKey: session.id) }
             return stale
         }
@@ -57,15 +61,7 @@ public final class MCPSessionTable: Sendable {
         }
     }
 
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high: UInt64 = generator.next()
-        let low: UInt64 = generator.next()
-        return hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
-    }
+    /// 128 bits from the system's CSPRNG, URL-safe base64 (visible ASCII, as the transport
+    /// requires of a session id).
+    static func newID() -> String { RandomToken.urlSafe(byteCount: 16) }
 }

@@ -3,7 +3,8 @@ import Synchronization
 
 /// Runs one dispatch under its handler deadline, in its own task: past the deadline the work
 /// is cancelled and nil comes back at once, so the caller answers -32004 and goes on, while a
-/// reply the work produces afterwards is dropped. Cancelling the caller cancels the work.
+/// reply the work produces afterwards is dropped. Cancelling the caller cancels the work and
+/// also answers nil at once.
 /// Shared by WebSocket batches and MCP tool calls, so both meet the deadline the same way.
 struct BoundedDispatch {
     let deadlines: DeadlineTable
@@ -30,7 +31,9 @@ struct BoundedDispatch {
                 if Task.isCancelled { task.cancel() }
             }
         } onCancel: {
+            // The caller stops waiting now; the work ends when it sees the cancellation.
             running.withLock { $0 }?.cancel()
+            outcome.settle(nil)
         }
     }
 

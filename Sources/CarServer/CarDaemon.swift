@@ -119,7 +119,7 @@ public final class CarDaemon: Sendable {
     /// them. A second daemon on the same manifest boots as an observer and says so.
     private func bootSupervisor(_ agents: AgentsConfiguration, port: Int) {
         let host = configuration.transport.bindHost
-        let urlHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
+        let urlHost = Sockets.urlHost(host)
         let state = self.state
         let supervisor = Supervisor(
             manifestPath: agents.manifestPath, logsDirectory: agents.logsDirectory, runDirectory: agents.runDirectory,

@@ -110,9 +110,11 @@ public enum DaemonMain {
         case .path(let path): socketPath = paths.expand(path, home: environment["HOME"])
         }
 
+        // One descriptor budget for both listeners (see `ConnectionBudget.split`).
+        let total = ConnectionBudget.fromDescriptorLimit()
+        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0) : ConnectionBudget.split(total: total)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
-                                        maxMessageBytes: options.maxMessageBytes,
-                                        maxConnections: ConnectionBudget.fromDescriptorLimit())
+                                        maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)
         var stateConfig = ServerStateConfig(authToken: authToken, hostToken: hostToken, journalDirectory: journal,
                                             toolTimeout: SaturatingTime.duration(seconds: options.toolTimeoutSeconds),
@@ -145,7 +147,7 @@ public enum DaemonMain {
                 logsDirectory: paths.agentLogsDirectory, runDirectory: paths.agentRunDirectory, stateRoot: paths.root,
                 // A child authenticates with its own token; the daemon's never reaches it.
                 environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }),
-            mcp: mcpConfiguration(options))
+            mcp: mcpConfiguration(options, maxConnections: budget.http))
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
@@ -188,7 +190,7 @@ public enum DaemonMain {
         return 0
     }
 
-    private static func mcpConfiguration(_ options: DaemonOptions) -> MCPConfiguration? {
+    private static func mcpConfiguration(_ options: DaemonOptions, maxConnections: Int) -> MCPConfiguration? {
         let host: String, port: Int, required: Bool
         switch options.mcpBind {
         case .disabled: return nil
@@ -198,6 +200,7 @@ public enum DaemonMain {
         var http = HTTPServerConfig(bindHost: host, port: port)
         http.idleTimeout = options.httpIdleTimeoutSeconds
         http.requestTimeout = options.httpRequestTimeoutSeconds
+        http.maxConnections = maxConnections
         var mcp = MCPConfiguration(http: http, required: required)
         mcp.sessionIdleTimeout = options.mcpSessionIdleSeconds
         return mcp

@@ -16,13 +16,13 @@ final class MCPDaemonBackend: MCPBackend {
 
     private let state: ServerState
     private let dispatcher: RPCDispatcher<ClientSession>
-    private let executor: any TaskExecutor
+    private let loop: EventLoop
     private let bounded: BoundedDispatch
 
-    init(state: ServerState, dispatcher: RPCDispatcher<ClientSession>, executor: any TaskExecutor, loop: EventLoop, inFlight: InFlightCount) {
+    init(state: ServerState, dispatcher: RPCDispatcher<ClientSession>, loop: EventLoop, inFlight: InFlightCount) {
         self.state = state
         self.dispatcher = dispatcher
-        self.executor = executor
+        self.loop = loop
         // One table for every MCP call: one loop timer, however many sessions.
         self.bounded = BoundedDispatch(deadlines: DeadlineTable(scheduler: loop), inFlight: inFlight)
     }
@@ -30,7 +30,9 @@ final class MCPDaemonBackend: MCPBackend {
     func openSession(id: String) -> (any MCPBackendSession)? {
         // The bearer token was checked by the endpoint for this very request; the session
         // holds the plain session role, never host or agent.
-        let client = state.createSession(clientID: "mcp-\(id.prefix(16))", peer: NoCallbackPeer())
+        // Its own id, not derived from the MCP session id: client ids reach logs and host
+        // events, and the session id is the client's credential for its session.
+        let client = state.createSession(clientID: MCPClientID.next(), peer: NoCallbackPeer())
         client.gate.authenticate(as: .session)
         return Session(client)
     }
@@ -40,13 +42,18 @@ final class MCPDaemonBackend: MCPBackend {
             return .failure(RPCError(code: RPCErrorCode.internalError, message: "internal error: not a daemon session"))
         }
         let budget = dispatcher.deadline(for: method) ?? state.config.handlerTimeout
-        let reply = await bounded.run(budget: budget, executor: executor) { [dispatcher] in
+        let reply = await bounded.run(budget: budget, executor: executor(for: method)) { [dispatcher] in
             await dispatcher.dispatch(id: requestID, method: method, params: arguments, session: session.client)
         }
         guard let message = reply?.message else {
             return .failure(BoundedDispatch.deadlineError(method, budget))
         }
         return Self.outcome(of: message)
+    }
+
+    /// The loop, labelled with the method so the stall watchdog can name it.
+    private func executor(for method: String) -> any TaskExecutor {
+        LabeledExecutor(loop: loop, label: "mcp \(method)")
     }
 
     func closeSession(_ session: any MCPBackendSession) {

@@ -18,7 +18,7 @@ final class MCPService: Sendable {
 
     init(configuration: MCPConfiguration, http: HTTPServerConfig, state: ServerState, dispatcher: RPCDispatcher<ClientSession>,
          loop: EventLoop, inFlight: InFlightCount, logger: Logger) {
-        let backend = MCPDaemonBackend(state: state, dispatcher: dispatcher, executor: loop, loop: loop, inFlight: inFlight)
+        let backend = MCPDaemonBackend(state: state, dispatcher: dispatcher, loop: loop, inFlight: inFlight)
         var endpointConfig = MCPEndpointConfig(authToken: state.config.authToken, serverVersion: CarSpecInfo.implementationVersion)
         endpointConfig.maxSessions = configuration.maxSessions
         endpointConfig.sessionIdleTimeout = configuration.sessionIdleTimeout
@@ -37,8 +37,7 @@ final class MCPService: Sendable {
     /// Binds and serves; answers the endpoint's URL, also installed in the server state.
     func start() throws -> String {
         let port = try server.start()
-        let urlHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
-        let url = "http://\(urlHost):\(port)/mcp"
+        let url = "http://\(Sockets.urlHost(host)):\(port)/mcp"
         state.installMCP(url: url, sessions: endpoint)
         let endpoint = self.endpoint
         // Often enough that a session ends within a tenth of its idle time past it.
@@ -53,6 +52,8 @@ final class MCPService: Sendable {
         return url
     }
 
+    /// New sessions are refused first, then every session ends (its calls cancelled, its
+    /// stream ended), then the listener closes once the answers are out.
     func shutdown() {
         sweeper.withLock { $0 }?.cancel()
         endpoint.shutdown()

@@ -349,8 +349,13 @@ enum ClientID {
     }()
     private static let counter = Atomic<UInt64>(0)
 
-    static func next() -> String {
+    static func next(prefix: String = "ws") -> String {
         let number = counter.add(1, ordering: .relaxed).newValue
-        return "ws-\(launch)-\(number)"
+        return "\(prefix)-\(launch)-\(number)"
     }
+}
+
+/// An MCP session's daemon client id (`mcp-<launch>-<n>`), numbered with the WebSocket ones.
+enum MCPClientID {
+    static func next() -> String { ClientID.next(prefix: "mcp") }
 }

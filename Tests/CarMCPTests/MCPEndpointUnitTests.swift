@@ -2,6 +2,7 @@
 import CarJSON
 import CarRPC
 import Synchronization
+import CarIO
 import Testing
 @testable import CarMCP
 @testable import CarHTTP
@@ -123,7 +124,7 @@ struct MCPEndpointUnitTests {
     @Test func endingASessionCancelsItsCallsAndClosesTheDaemonSession() async throws {
         let fixture = Fixture()
         let session = try fixture.initialize()
-        _ = fixture.post(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}"#, session: session)
+        let call = fixture.post(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}"#, session: session)
         await Self.wait { fixture.backend.started.load(ordering: .relaxed) == 1 }
         let delete = Exchange("DELETE", headers: ["Mcp-Session-Id": session])
         fixture.endpoint.handle(delete)
@@ -131,6 +132,9 @@ struct MCPEndpointUnitTests {
         await Self.wait { fixture.backend.cancelled.load(ordering: .relaxed) == 1 }
         #expect(fixture.backend.cancelled.load(ordering: .relaxed) == 1)
         #expect(fixture.backend.closed.load(ordering: .relaxed) == 1)
+        // The POST still gets its answer.
+        await Self.wait { call.response != nil }
+        #expect(try call.json()["error"]?["code"] == -32800)
     }
 
     @Test func callsPerSessionAndRunningIdsAreBounded() async throws {
@@ -173,6 +177,24 @@ struct MCPEndpointUnitTests {
         #expect(tools.map { $0["name"] } == ["echo", "slow"])
         #expect(tools[0]["annotations"]?["readOnlyHint"] == true)
         #expect(tools[1]["outputSchema"] == nil)
+    }
+
+    @Test func expiryNeverEndsASessionUsedAfterTheSweepLooked() throws {
+        let fixture = Fixture { $0.sessionIdleTimeout = 0 }
+        let session = try fixture.initialize()
+        // The sweep reads the clock, then the session is used, then the sweep looks.
+        let sweepStarted = MonotonicClock.nanoseconds()
+        _ = fixture.post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, session: session)
+        #expect(fixture.endpoint.sessions.expire(idleFor: 0, now: sweepStarted).isEmpty)
+        #expect(fixture.endpoint.sessions.count == 1)
+    }
+
+    @Test func afterShutdownNoSessionIsOpened() {
+        let fixture = Fixture()
+        fixture.endpoint.shutdown()
+        let refused = fixture.post(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#)
+        #expect(refused.response?.status == 503)
+        #expect(fixture.backend.opened.load(ordering: .relaxed) == 0)
     }
 
     @Test func acceptHeadersAreRead() {

@@ -222,6 +222,69 @@ struct HTTPServerTests {
         #expect(try client.readChunk() == nil)
     }
 
+    @Test func aStreamOpenedOnAQuietConnectionStartsWithItsHead() throws {
+        // The connection is older than the heartbeat interval when the stream opens: the
+        // first bytes must still be the status line, and the heartbeat comes after.
+        let running = try Running { $0.heartbeatInterval = 0.1 }
+        defer { running.stop() }
+        let client = try running.client()
+        defer { client.close() }
+        #expect(try client.request("GET", "/echo").status == 200)
+        usleep(300_000)
+        try client.send("GET", "/stream?open")
+        let head = try client.readHead()
+        #expect(head.status == 200)
+        #expect(head.header("x-test") == "1")
+        let heartbeat = try #require(try client.readChunk())
+        #expect(String(decoding: heartbeat, as: UTF8.self) == ":\n\n")
+    }
+
+    @Test func aLongAnswerDoesNotCountAsIdleness() throws {
+        // /later takes 100 ms, longer than the idle bound: the connection must still carry
+        // the next request, and a pipelined one behind it must not time out while it waited.
+        let running = try Running {
+            $0.idleTimeout = 0.05
+            $0.requestTimeout = 0.05
+        }
+        defer { running.stop() }
+        let client = try running.client()
+        defer { client.close() }
+        try client.sendRaw("GET /later HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
+        #expect(try client.readResponse().text == "later")
+        #expect(try client.readResponse().text == "POST /echo ok")
+        #expect(try client.request("GET", "/later").text == "later")
+        #expect(try client.request("GET", "/echo").status == 200)
+    }
+
+    @Test func headHTTP10AndContinueAreServed() throws {
+        let running = try Running()
+        defer { running.stop() }
+        let client = try running.client()
+        defer { client.close() }
+        // HEAD: the length of the body, not the body; the connection goes on.
+        let head = try client.request("HEAD", "/echo")
+        #expect(head.status == 200 && head.body.isEmpty)
+        #expect(head.header("content-length") == "11") // "HEAD /echo "
+        #expect(try client.request("GET", "/echo").text == "GET /echo ")
+        // Expect: 100-continue gets its interim answer, then the final one.
+        try client.sendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try client.readHead().status == 100)
+        try client.sendRaw("abc")
+        #expect(try client.readResponse().text == "POST /echo abc")
+        // ...unless the path does not exist: then the final answer comes at once.
+        try client.sendRaw("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try client.readResponse().status == 404)
+
+        // An HTTP/1.0 client reads an event stream until the server closes.
+        let old = try running.client()
+        defer { old.close() }
+        try old.sendRaw("GET /stream HTTP/1.0\r\n\r\n")
+        let stream = try old.readResponse()
+        #expect(stream.header("connection") == "close")
+        #expect(stream.header("transfer-encoding") == nil)
+        #expect(stream.text == "data: event 1\n\ndata: event 2\n\ndata: event 3\n\n")
+    }
+
     private func waitUntil(_ condition: () -> Bool) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(5)

@@ -274,8 +274,6 @@ struct MCPEndpointTests {
         let head = try stream.readHead()
         #expect(head.status == 200)
         #expect(head.header("content-type") == "text/event-stream")
-        // A second stream for the same session is refused.
-        #expect(try client.http.request("GET", "/mcp", headers: client.headers()).status == 409)
         let registry = try #require(running.daemon.state.mcpSessions)
         var pushed = false
         for _ in 0..<100 where !pushed {
@@ -286,9 +284,37 @@ struct MCPEndpointTests {
         let chunk = try #require(try stream.readChunk())
         #expect(String(decoding: chunk, as: UTF8.self).contains("notifications/message"))
         #expect(!registry.push(.object([:]), toSession: "nope"))
+        // A second GET (a client whose stream broke unnoticed) takes over: the first ends.
+        let second = try HTTPTestClient(port: running.mcpPort)
+        defer { second.close() }
+        try second.send("GET", "/mcp", headers: client.headers())
+        #expect(try second.readHead().status == 200)
+        #expect(try stream.readChunk() == nil)
         // Ending the session ends its stream.
         #expect(try client.http.request("DELETE", "/mcp", headers: client.headers()).status == 200)
-        #expect(try stream.readChunk() == nil)
+        #expect(try second.readChunk() == nil)
+    }
+
+    @Test func batchesBelongTo20250326Only() throws {
+        let running = try Running()
+        defer { running.stop() }
+        let old = try running.client()
+        defer { old.close() }
+        try old.initialize(requesting: "2025-03-26")
+        #expect(old.version == "2025-03-26")
+        let answered = try old.post(#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"memory_fact_count","arguments":{}}}]"#)
+        #expect(answered.status == 200)
+        let replies = try JSONParser.parse(answered.text).arrayValue ?? []
+        #expect(replies.count == 2)
+        #expect(replies.first?["id"] == 1 && replies.last?["id"] == 2, "\(replies)")
+        #expect(replies.last?["result"]?["isError"] == false)
+        #expect(try old.post(#"[{"jsonrpc":"2.0","method":"notifications/initialized"}]"#).status == 202)
+        #expect(try old.post("[]").status == 400)
+        #expect(try old.post(#"[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}]"#).status == 400)
+        let new = try running.client()
+        defer { new.close() }
+        try new.initialize()
+        #expect(try new.post(#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).status == 400)
     }
 
     @Test func sessionsAreBoundedAndExpireWhenIdle() throws {

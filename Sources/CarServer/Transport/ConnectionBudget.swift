@@ -16,6 +16,15 @@ public enum ConnectionBudget {
         return connections(forDescriptors: limit.rlim_cur)
     }
 
+    /// The budget split between the WebSocket listener and an HTTP one (MCP): an HTTP
+    /// connection holds one descriptor, a WebSocket connection up to two, so HTTP gets a
+    /// quarter of the connections (at most 1,024) and WebSocket what leaves the total within
+    /// the limit; both listeners together never spend the reserve.
+    public static func split(total: Int) -> (webSocket: Int, http: Int) {
+        let http = min(1024, max(1, total / 4))
+        return (max(1, total - (http + 1) / 2), http)
+    }
+
     static func connections(forDescriptors descriptors: rlim_t) -> Int {
         let usable = Int(clamping: descriptors) - reserve
         return min(ceiling, max(1, usable / 2))

@@ -24,6 +24,9 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     /// start the next one from within: the loop there takes it, and the stack stays flat
     /// however many requests arrived in one read.
     private var processing = false
+    /// The client shut its side: nothing more is read, and the connection ends once the
+    /// queued answer is written.
+    private var peerFinished = false
     /// Our side is shut after a final answer; what the client still sends (the rest of a body
     /// we refused) is read and dropped until it closes, because closing with unread bytes
     /// makes the kernel send a reset that can destroy the answer before the client reads it.
@@ -43,6 +46,12 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private var lastRead: UInt64
     private var requestStarted: UInt64 = 0
     private var lastWrite: UInt64
+    /// The last time the socket took bytes: what the write bound measures (queueing is not
+    /// progress when the client does not read).
+    private var lastProgress: UInt64
+    /// The current exchange's event-stream head is queued: from then on it streams, with
+    /// heartbeats; never before, so no comment can precede the head.
+    private var streaming = false
 
     static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
 
@@ -55,6 +64,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         let now = MonotonicClock.nanoseconds()
         lastRead = now
         lastWrite = now
+        lastProgress = now
         interest = Self.readEvents
     }
 
@@ -93,7 +103,14 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         case .later:
             return
         case .closed:
-            finish()
+            if current == nil, !outbound.isEmpty {
+                // The client is done sending, not reading: what it asked for still goes out.
+                closeAfterFlush = true
+                peerFinished = true
+                updateInterest()
+            } else {
+                finish()
+            }
         }
     }
 
@@ -148,7 +165,10 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
                                                     headOnly: request.method == "HEAD"), keepAlive: keepAlive(request))
             return
         }
-        guard let handler = server.routes.handler(for: request.path) else { return }
+        guard let handler = server.routes.handler(for: request.path) else {
+            respond(exchange, .text("no such path: \(request.path)\n", status: 404))
+            return
+        }
         loop.noteActivity("http \(request.method) \(request.path)")
         handler.handle(exchange)
     }
@@ -176,6 +196,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     func openStream(_ exchange: HTTPConnectionExchange, _ stream: SSEStream, headers: HTTPHeaders) {
         guard exchange === current, !closed else { return }
         queue(stream.head(headers: headers))
+        streaming = true
         rearmTimer()
     }
 
@@ -192,6 +213,12 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private func complete(_ exchange: HTTPConnectionExchange, with bytes: [UInt8], keepAlive: Bool) {
         exchange.finished()
         current = nil
+        streaming = false
+        // Nothing was read while the request was answered, so the idle and request bounds
+        // start over now, for the next request (or what of it is already buffered).
+        let now = MonotonicClock.nanoseconds()
+        lastRead = now
+        requestStarted = decoder.isIdle ? 0 : now
         if !keepAlive { closeAfterFlush = true }
         queue(bytes)
         guard !closed else { return }
@@ -203,7 +230,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     /// and an open event stream is ended so its client sees a clean end.
     func serverStopping() {
         guard let current else {
-            finish()
+            // An answer still being written goes out first.
+            if outbound.isEmpty { finish() } else { closeAfterFlush = true }
             return
         }
         current.serverStopping()
@@ -225,10 +253,11 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
 
     private func flush() {
         guard !closed else { return }
-        switch SocketIO.write(&outbound, to: fd, progress: { lastWrite = MonotonicClock.nanoseconds() }) {
+        switch SocketIO.write(&outbound, to: fd, progress: { lastProgress = MonotonicClock.nanoseconds() }) {
         case .drained:
             break
         case .blocked:
+            if !waitingForWritable { lastProgress = MonotonicClock.nanoseconds() }
             waitingForWritable = true
             updateInterest()
             rearmTimer()
@@ -271,7 +300,12 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
 
     private func updateInterest() {
         guard !closed else { return }
-        let reading: UInt32 = draining || (current == nil && !closeAfterFlush) ? Self.readEvents : EPOLLRDHUP.rawValue
+        let reading: UInt32
+        if peerFinished {
+            reading = 0
+        } else {
+            reading = draining || (current == nil && !closeAfterFlush) ? Self.readEvents : EPOLLRDHUP.rawValue
+        }
         let wanted = reading | (waitingForWritable ? EPOLLOUT.rawValue : 0)
         guard wanted != interest else { return }
         interest = wanted
@@ -285,9 +319,9 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private func nextDeadline() -> UInt64 {
         let idle = Self.nanos(config.idleTimeout)
         if draining { return lastRead &+ Self.nanos(Self.drainSeconds) }
-        if waitingForWritable { return lastWrite &+ idle }
-        if let current {
-            guard current.isStreaming else { return .max }
+        if waitingForWritable { return lastProgress &+ idle }
+        if current != nil {
+            guard streaming else { return .max }
             return lastWrite &+ Self.nanos(config.heartbeatInterval)
         }
         var deadline = lastRead &+ idle
@@ -324,7 +358,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         } else if waitingForWritable {
             server.log("http connection \(id) (\(peerDescription)): the client stopped reading; disconnecting")
             finish()
-        } else if let current, current.isStreaming {
+        } else if let current, streaming {
             current.heartbeat()
             lastWrite = now
             rearmTimer()

@@ -4,6 +4,13 @@ import Glibc
 /// Creating and binding listening sockets (TCP over IPv4/IPv6, Unix stream sockets). All
 /// sockets are non-blocking and close-on-exec.
 enum Sockets {
+    /// The host part of a URL a local client uses to reach a listener bound to `bindHost`:
+    /// a wildcard bind is reached on loopback, an IPv6 literal is bracketed.
+    static func urlHost(_ bindHost: String) -> String {
+        if bindHost == "0.0.0.0" || bindHost == "::" { return "127.0.0.1" }
+        return bindHost.contains(":") ? "[\(bindHost)]" : bindHost
+    }
+
     static let listenBacklog: Int32 = 1024
 
     struct InvalidAddress: Error, CustomStringConvertible {
