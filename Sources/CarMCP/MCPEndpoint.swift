@@ -150,6 +150,10 @@ public final class MCPEndpoint: HTTPRouteHandler {
             exchange.respond(MCPResponses.error(status: 503, id: id, code: RPCErrorCode.internalError,
                                                 message: "too many MCP sessions (\(config.maxSessions)), all busy; try again later"))
             return
+        case .closed:
+            backend.closeSession(daemonSession)
+            exchange.respond(MCPResponses.error(status: 503, id: id, code: RPCErrorCode.internalError, message: "the daemon is stopping"))
+            return
         case .admitted(_, let evicted):
             if let evicted { finish(evicted, why: "evicted to make room for a new session") }
         }
@@ -281,7 +285,8 @@ public final class MCPEndpoint: HTTPRouteHandler {
     private func finish(_ session: MCPSession, why: String?) {
         guard session.end() else { return }
         backend.closeSession(session.backend)
-        if let why { log("mcp session \(session.id.prefix(8))…: \(why)") }
+        // Named by its number, never by its id: the id is the client's credential.
+        if let why { log("mcp session #\(session.serial): \(why)") }
     }
 
     /// Ends sessions idle past the configured time; answers how many.

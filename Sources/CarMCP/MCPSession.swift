@@ -9,6 +9,8 @@ import Synchronization
 /// them) and its standalone server→client stream, if the client opened one with GET.
 public final class MCPSession: Sendable {
     public let id: String
+    /// A number for logs (the id is a credential and never logged).
+    public let serial: UInt64
     public let protocolVersion: String
     let backend: any MCPBackendSession
 
@@ -21,9 +23,11 @@ public final class MCPSession: Sendable {
     }
 
     private let state: Mutex<State>
+    private static let serials = Atomic<UInt64>(0)
 
     init(id: String, protocolVersion: String, backend: any MCPBackendSession) {
         self.id = id
+        self.serial = Self.serials.add(1, ordering: .relaxed).newValue
         self.protocolVersion = protocolVersion
         self.backend = backend
         self.state = Mutex(State(lastUsed: MonotonicClock.nanoseconds()))

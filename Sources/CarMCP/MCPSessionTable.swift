@@ -7,57 +7,67 @@ public final class MCPSessionTable: Sendable {
     public enum Admission {
         case admitted(MCPSession, evicted: MCPSession?)
         case full
+        /// `removeAll` ran: the endpoint is stopping and takes no session.
+        case closed
     }
 
-    private let sessions = Mutex<[String: MCPSession]>([:])
+    private struct Table {
+        var sessions: [String: MCPSession] = [:]
+        var closed = false
+    }
+
+    private let table = Mutex(Table())
     let capacity: Int
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    public var count: Int { sessions.withLock { $0.count } }
+    public var count: Int { table.withLock { $0.sessions.count } }
 
     public func session(_ id: String) -> MCPSession? {
-        sessions.withLock { $0[id] }
+        table.withLock { $0.sessions[id] }
     }
 
     /// Adds `session`; at capacity the least recently used idle one makes room.
     func insert(_ session: MCPSession) -> Admission {
-        sessions.withLock { table in
+        table.withLock { table in
+            if table.closed { return .closed }
             var evicted: MCPSession?
-            if table.count >= capacity {
-                guard let victim = table.values.filter({ !$0.isBusy }).min(by: { $0.lastUsed < $1.lastUsed }) else { return .full }
-                table.removeValue(forKey: victim.id)
+            if table.sessions.count >= capacity {
+                guard let victim = table.sessions.values.filter({ !$0.isBusy }).min(by: { $0.lastUsed < $1.lastUsed }) else { return .full }
+                table.sessions.removeValue(forKey: victim.id)
                 evicted = victim
             }
-            table[session.id] = session
+            table.sessions[session.id] = session
             return .admitted(session, evicted: evicted)
         }
     }
 
     func remove(_ id: String) -> MCPSession? {
-        sessions.withLock { $0.removeValue(forKey: id) }
+        table.withLock { $0.sessions.removeValue(forKey: id) }
     }
 
     /// Takes out the sessions idle for longer than `seconds`.
     func expire(idleFor seconds: Double, now: UInt64 = MonotonicClock.nanoseconds()) -> [MCPSession] {
         let limit = SaturatingTime.nanoseconds(SaturatingTime.duration(seconds: seconds))
-        return sessions.withLock { table in
+        return table.withLock { table in
             // A session touched after `now` was read is not stale (and must not wrap around).
-            let stale = table.values.filter { session in
+            let stale = table.sessions.values.filter { session in
                 let used = session.lastUsed
                 return !session.isBusy && used < now && now - used > limit
             }
-            for session in stale { table.removeValue(forKey: session.id) }
+            for session in stale { table.sessions.removeValue(forKey: session.id) }
             return stale
         }
     }
 
+    /// Takes out every session and closes the table to new ones.
     func removeAll() -> [MCPSession] {
-        sessions.withLock { table in
-            defer { table = [:] }
-            return Array(table.values)
+        table.withLock { table in
+            table.closed = true
+            defer { table.sessions = [:] }
+            return Array(table.sessions.values)
         }
     }
 

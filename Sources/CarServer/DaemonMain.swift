@@ -112,7 +112,8 @@ public enum DaemonMain {
 
         // One descriptor budget for both listeners (see `ConnectionBudget.split`).
         let total = ConnectionBudget.fromDescriptorLimit()
-        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0) : ConnectionBudget.split(total: total)
+        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0)
+            : ConnectionBudget.split(total: total, sessions: MCPConfiguration.defaultMaxSessions)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)

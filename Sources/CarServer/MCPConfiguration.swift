@@ -5,7 +5,8 @@ public struct MCPConfiguration: Sendable {
     /// stops the daemon. The default address only warns, so a second daemon on the machine
     /// still starts, without MCP.
     public var required: Bool
-    public var maxSessions = 256
+    public static let defaultMaxSessions = 256
+    public var maxSessions = MCPConfiguration.defaultMaxSessions
     /// Seconds an MCP session may go unused before it ends (`CAR_MCP_SESSION_IDLE`).
     public var sessionIdleTimeout: Double = 1800
 

@@ -100,25 +100,39 @@ final class RequestTasks: Sendable {
 }
 
 /// A value delivered to a continuation exactly once, by whichever of several racers (a result,
-/// a deadline) comes first.
+/// a deadline, a cancellation) comes first, whether it comes before or after the continuation
+/// is armed: a task cancelled before it starts waiting settles first.
 final class Once<Value: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Value, Never>?
+        var value: Value?
         var settled = false
     }
 
     private let state = Mutex(State())
 
     func arm(_ continuation: CheckedContinuation<Value, Never>) {
-        state.withLock { $0.continuation = continuation }
+        let early = state.withLock { state -> Value? in
+            guard state.settled else {
+                state.continuation = continuation
+                return nil
+            }
+            defer { state.value = nil }
+            return state.value
+        }
+        if let early { continuation.resume(returning: early) }
     }
 
     func settle(_ value: Value) {
         let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
             guard !state.settled else { return nil }
             state.settled = true
-            defer { state.continuation = nil }
-            return state.continuation
+            guard let continuation = state.continuation else {
+                state.value = value
+                return nil
+            }
+            state.continuation = nil
+            return continuation
         }
         continuation?.resume(returning: value)
     }

@@ -20,9 +20,12 @@ public enum ConnectionBudget {
     /// connection holds one descriptor, a WebSocket connection up to two, so HTTP gets a
     /// quarter of the connections (at most 1,024) and WebSocket what leaves the total within
     /// the limit; both listeners together never spend the reserve.
-    public static func split(total: Int) -> (webSocket: Int, http: Int) {
-        let http = min(1024, max(1, total / 4))
-        return (max(1, total - (http + 1) / 2), http)
+    /// `sessions` descriptors are set aside first for what outlives an HTTP connection (an MCP
+    /// session's journal file).
+    public static func split(total: Int, sessions: Int = 0) -> (webSocket: Int, http: Int) {
+        let usable = max(2, total - (sessions + 1) / 2)
+        let http = min(1024, max(1, usable / 4))
+        return (max(1, usable - (http + 1) / 2), http)
     }
 
     static func connections(forDescriptors descriptors: rlim_t) -> Int {

@@ -269,6 +269,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         if waitingForWritable {
             waitingForWritable = false
             updateInterest()
+            // The write bound no longer applies: the idle, request or heartbeat one does.
+            rearmTimer()
         }
         if closeAfterFlush && current == nil && !draining {
             shutdown(fd, Int32(SHUT_WR))
