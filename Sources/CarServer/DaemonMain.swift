@@ -112,8 +112,7 @@ public enum DaemonMain {
 
         // One descriptor budget for both listeners (see `ConnectionBudget.split`).
         let total = ConnectionBudget.fromDescriptorLimit()
-        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0)
-            : ConnectionBudget.split(total: total, sessions: MCPConfiguration.defaultMaxSessions)
+        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0, sessions: 0) : ConnectionBudget.split(total: total)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)
@@ -148,7 +147,7 @@ public enum DaemonMain {
                 logsDirectory: paths.agentLogsDirectory, runDirectory: paths.agentRunDirectory, stateRoot: paths.root,
                 // A child authenticates with its own token; the daemon's never reaches it.
                 environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }),
-            mcp: mcpConfiguration(options, maxConnections: budget.http))
+            mcp: mcpConfiguration(options, maxConnections: budget.http, maxSessions: budget.sessions))
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
@@ -191,7 +190,7 @@ public enum DaemonMain {
         return 0
     }
 
-    private static func mcpConfiguration(_ options: DaemonOptions, maxConnections: Int) -> MCPConfiguration? {
+    private static func mcpConfiguration(_ options: DaemonOptions, maxConnections: Int, maxSessions: Int) -> MCPConfiguration? {
         let host: String, port: Int, required: Bool
         switch options.mcpBind {
         case .disabled: return nil
@@ -204,6 +203,7 @@ public enum DaemonMain {
         http.maxConnections = maxConnections
         var mcp = MCPConfiguration(http: http, required: required)
         mcp.sessionIdleTimeout = options.mcpSessionIdleSeconds
+        mcp.maxSessions = min(MCPConfiguration.defaultMaxSessions, maxSessions)
         return mcp
     }
 

@@ -16,16 +16,15 @@ public enum ConnectionBudget {
         return connections(forDescriptors: limit.rlim_cur)
     }
 
-    /// The budget split between the WebSocket listener and an HTTP one (MCP): an HTTP
-    /// connection holds one descriptor, a WebSocket connection up to two, so HTTP gets a
-    /// quarter of the connections (at most 1,024) and WebSocket what leaves the total within
-    /// the limit; both listeners together never spend the reserve.
-    /// `sessions` descriptors are set aside first for what outlives an HTTP connection (an MCP
-    /// session's journal file).
-    public static func split(total: Int, sessions: Int = 0) -> (webSocket: Int, http: Int) {
-        let usable = max(2, total - (sessions + 1) / 2)
-        let http = min(1024, max(1, usable / 4))
-        return (max(1, usable - (http + 1) / 2), http)
+    /// The budget split between the WebSocket listener and an HTTP one (MCP). `total` counts
+    /// connections of two descriptors (a socket and a journal); an HTTP connection holds one,
+    /// and so does an MCP session (its journal), which outlives its connections. So a quarter
+    /// of the total (at most 1,024) goes to HTTP connections, as many to MCP sessions, and
+    /// WebSocket keeps the rest: 2·webSocket + http + sessions = 2·total, and the reserve is
+    /// never spent, whatever the limit.
+    public static func split(total: Int) -> (webSocket: Int, http: Int, sessions: Int) {
+        let http = min(1024, max(1, total / 4))
+        return (max(1, total - http), http, http)
     }
 
     static func connections(forDescriptors descriptors: rlim_t) -> Int {
