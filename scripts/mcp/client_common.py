@@ -104,3 +104,46 @@ def scalar_of(structured, content_texts):
 def report(ok, **fields):
     print(json.dumps({"ok": ok, **fields}), flush=True)
     sys.exit(0 if ok else 1)
+
+
+async def run_mode(mode, rest, fields, session, call, structured, texts):
+    """The basic / add / query modes, the same for both SDKs: `session` is the SDK's connected
+    object, `call(session, name, arguments)` its checked tool call, `structured(result)` the
+    result's structured content (the two SDKs spell it differently)."""
+    async def tool(name, arguments, reader):
+        result = await call(session, name, arguments)
+        return reader(structured(result), texts(result))
+
+    if mode == "basic":
+        subject, body, query = rest
+        listed = await session.list_tools()
+        fields["tools"] = [t.name for t in listed.tools]
+        fields["added"] = await tool("memory_add_fact", {"subject": subject, "body": body}, scalar_of)
+        fields["hits"] = await tool("memory_query", {"query": query, "k": 5}, hits_of)
+    elif mode == "add":
+        subject, body = rest
+        fields["added"] = await tool("memory_add_fact", {"subject": subject, "body": body}, scalar_of)
+    elif mode == "query":
+        (query,) = rest
+        fields["hits"] = await tool("memory_query", {"query": query, "k": 5}, hits_of)
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+def run_bounded(main, wire, seconds=60):
+    """Runs `main` under a time bound and prints the report: its fields, or what broke."""
+    import anyio
+
+    async def bounded():
+        with anyio.fail_after(seconds):
+            return await main()
+
+    try:
+        fields = anyio.run(bounded)
+    except BaseException as e:  # the report says what broke, whatever it was
+        if isinstance(e, SystemExit):
+            raise
+        while isinstance(e, BaseExceptionGroup) and len(e.exceptions) == 1:
+            e = e.exceptions[0]
+        report(False, error=f"{type(e).__name__}: {e}"[:2000], wire=wire.entries)
+    report(True, **fields, wire=wire.entries)

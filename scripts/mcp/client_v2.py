@@ -18,7 +18,6 @@ Every report carries the wire log of all HTTP exchanges."""
 import os
 import sys
 
-import anyio
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -26,7 +25,7 @@ from mcp.shared.exceptions import MCPError
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from client_common import Wire, auth_headers, hits_of, report, scalar_of  # noqa: E402
+from client_common import Wire, auth_headers, run_bounded, run_mode, scalar_of  # noqa: E402
 
 url, mode, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
 wire = Wire()
@@ -78,39 +77,9 @@ async def main():
         async with connect(client_http) as client:
             fields["protocol_version"] = client.protocol_version
             fields["server_name"] = client.server_info.name if client.server_info else None
-            if mode == "basic":
-                subject, body, query = rest
-                listed = await client.list_tools()
-                fields["tools"] = [tool.name for tool in listed.tools]
-                result = await call(client, "memory_add_fact", {"subject": subject, "body": body})
-                fields["added"] = scalar_of(result.structured_content, texts(result))
-                result = await call(client, "memory_query", {"query": query, "k": 5})
-                fields["hits"] = hits_of(result.structured_content, texts(result))
-            elif mode == "add":
-                subject, body = rest
-                result = await call(client, "memory_add_fact", {"subject": subject, "body": body})
-                fields["added"] = scalar_of(result.structured_content, texts(result))
-            elif mode == "query":
-                (query,) = rest
-                result = await call(client, "memory_query", {"query": query, "k": 5})
-                fields["hits"] = hits_of(result.structured_content, texts(result))
-            else:
-                raise SystemExit(f"unknown mode {mode}")
+            await run_mode(mode, rest, fields, client, call, lambda result: result.structured_content, texts)
         fields["session_ids"] = wire.session_ids()
     return fields
 
 
-async def bounded():
-    with anyio.fail_after(60):
-        return await main()
-
-
-try:
-    fields = anyio.run(bounded)
-except BaseException as e:  # the report says what broke, whatever it was
-    if isinstance(e, SystemExit):
-        raise
-    while isinstance(e, BaseExceptionGroup) and len(e.exceptions) == 1:
-        e = e.exceptions[0]
-    report(False, error=f"{type(e).__name__}: {e}"[:2000], wire=wire.entries)
-report(True, **fields, wire=wire.entries)
+run_bounded(main, wire)
