@@ -90,6 +90,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// True when called from the loop thread; loop-confined state may then be touched directly.
     public var inLoop: Bool { loopThreadID.load(ordering: .acquiring) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
 
+    /// Runs `work` on the loop thread and waits for it, passing on what it throws: how a
+    /// server registers its listeners before `start` returns. Never from the loop thread.
+    func performAndWait(_ work: @escaping () throws -> Void) throws {
+        precondition(!inLoop, "performAndWait blocks; call it off the event loop")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: (any Error)?
+        nonisolated(unsafe) let work = work
+        execute {
+            do { try work() } catch { failure = error }
+            done.signal()
+        }
+        done.wait()
+        if let failure { throw failure }
+    }
+
     /// Runs `work` on the loop thread, soon. Safe from any thread.
     public func execute(_ work: @escaping @Sendable () -> Void) {
         submit(.closure(work))

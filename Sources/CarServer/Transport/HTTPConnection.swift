@@ -12,8 +12,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     let fd: Int32
     let peerDescription: String
     private unowned let server: HTTPServer
-    private var loop: EventLoop { server.loop }
-    var loopForExchanges: EventLoop { server.loop }
+    var loop: EventLoop { server.loop }
     private var config: HTTPServerConfig { server.config }
 
     private var decoder: HTTPRequestDecoder

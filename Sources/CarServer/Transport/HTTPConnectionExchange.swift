@@ -27,7 +27,7 @@ final class HTTPConnectionExchange: HTTPExchange, HTTPEventSink, @unchecked Send
         self.request = request
         self.peerDescription = connection.peerDescription
         self.connection = connection
-        self.loop = connection.loopForExchanges
+        self.loop = connection.loop
     }
 
     var isStreaming: Bool {

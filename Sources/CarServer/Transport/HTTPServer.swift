@@ -35,23 +35,18 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds (errors surface here) and starts accepting; answers the bound port.
     public func start() throws -> Int {
         let tcp = try Sockets.listenTCP(host: config.bindHost, port: config.port)
-        let registered = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: (any Error)?
-        loop.execute { [self] in
+        try loop.performAndWait { [self] in
             let listener = Listener(fd: tcp.fd, kind: .tcp, loop: loop, log: { [logLine] in logLine($0) }) { [unowned self] client, _ in
                 accepted(client)
             }
             do {
                 try loop.register(fd: tcp.fd, events: EPOLLIN.rawValue, handler: listener)
-                self.listener = listener
             } catch {
                 close(tcp.fd)
-                failure = error
+                throw error
             }
-            registered.signal()
+            self.listener = listener
         }
-        registered.wait()
-        if let failure { throw failure }
         return tcp.port
     }
 

@@ -43,22 +43,13 @@ public final class WebSocketServer: @unchecked Sendable {
             close(tcp.fd)
             throw error
         }
-        let registered = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: (any Error)?
-        loop.execute { [self] in
-            do {
-                try add(listener: tcp.fd, kind: .tcp)
-                if let unix, let path = config.unixSocketPath {
-                    try add(listener: unix.fd, kind: .unix)
-                    unixSocket = (path, unix.identity)
-                }
-            } catch {
-                failure = error
+        try loop.performAndWait { [self] in
+            try add(listener: tcp.fd, kind: .tcp)
+            if let unix, let path = config.unixSocketPath {
+                try add(listener: unix.fd, kind: .unix)
+                unixSocket = (path, unix.identity)
             }
-            registered.signal()
         }
-        registered.wait()
-        if let failure { throw failure }
         return BoundAddresses(tcpPort: tcp.port, unixSocketPath: unix == nil ? nil : config.unixSocketPath)
     }
 
