@@ -47,10 +47,12 @@ let package = Package(
         .target(name: "CarSupervisor", dependencies: ["CarIO", "CarJSON", "CarFiles", "CCarSystem"]),
         // Chat sessions and their routing state (agents.chat), request validation, standing goals.
         .target(name: "CarChat", dependencies: ["CarJSON", "CarFiles"]),
+        // A2UI surfaces: catalogs, message checks, the surface store, the UI-improvement agent.
+        .target(name: "CarA2UI", dependencies: ["CarJSON"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
+        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2UI"]),
         // The MCP endpoint's protocol: sessions, version rules, tools from the spec; no sockets.
         .target(name: "CarMCP", dependencies: ["CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "CarHostTests", dependencies: ["CarHost", "CarJSON"]),
         .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
         .testTarget(name: "CarSupervisorTests", dependencies: ["CarSupervisor", "CarServer", "CarIO", "CarJSON", "CarFiles"]),
+        .testTarget(name: "CarA2UITests", dependencies: ["CarA2UI", "CarJSON"]),
         .testTarget(name: "CarChatTests", dependencies: ["CarChat", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarHTTP", "CarMCP", "CarWebSocket", "CarTestSupport", "CarFiles"]),

@@ -1,3 +1,4 @@
+import CarA2UI
 import CarEngine
 import CarGenerated
 import CarHost
@@ -60,6 +61,8 @@ public struct ServerStateConfig: Sendable {
     public var messagingTransport: any MessagingTransport = UnavailableMessagingTransport()
     /// Chat routing: its timeouts and the standing goals' file.
     public var chat = ChatRelay.Config()
+    /// Bounds on A2UI surfaces (`CAR_A2UI_TTL` sets the surface TTL).
+    public var a2uiLimits = A2UILimits()
 
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
                 toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
@@ -91,6 +94,8 @@ public final class ServerState: Sendable {
     public let attachments = AgentAttachments()
     /// Chat turns between host connections and supervised agents (`agents.chat`, `goal.*`).
     public let chat: ChatRelay
+    /// A2UI surfaces, their subscribers and the UI-improvement loop (`a2ui.*`).
+    public let a2ui: A2UIHub
     private let installedSupervisor = Mutex<Supervisor?>(nil)
     private let installedMCP = Mutex<(url: String, sessions: any MCPSessionRegistry)?>(nil)
     private let sessions = SessionRegistry()
@@ -105,6 +110,9 @@ public final class ServerState: Sendable {
         self.admission = InferenceAdmission(permits: config.inferencePermits ?? InferenceAdmission.permits(physicalMemoryBytes: Self.physicalMemory()),
                                             envOverride: config.inferencePermitsOverride != nil)
         self.chat = ChatRelay(config: config.chat, sessions: sessions, pool: memoryScopes.pool)
+        let outcomes: MemoryEngine
+        if case .shared(let engine) = config.memoryMode { outcomes = engine } else { outcomes = MemoryEngine() }
+        self.a2ui = A2UIHub(host: host, memory: outcomes, limits: config.a2uiLimits)
         host.onEvent { [weak self] event in self?.broadcast(event) }
     }
 
@@ -199,6 +207,7 @@ public final class ServerState: Sendable {
     public func removeSession(clientID: String) -> ClientSession? {
         let session = sessions.remove(clientID)
         subscribers.withLock { _ = $0.removeValue(forKey: clientID) }
+        a2ui.unsubscribe(clientID: clientID)
         if session != nil { host.sessionClosed(clientID) }
         detach(clientID: clientID)
         // After the session left the registry, so nothing more is relayed to it.

@@ -124,4 +124,9 @@ struct SchemaProperty {
     var name: String
     var schema: Schema
     var required: Bool
+    /// `x-swift-name`: the member name when the wire name's own would collide (two spellings
+    /// of one field, as `surfaceId` and `surface_id`).
+    var swiftName: String? = nil
+
+    var memberName: String { swiftName ?? SwiftNames.memberName(name) }
 }

@@ -353,7 +353,15 @@ struct SpecParser {
                     }
                     list.append(SchemaProperty(name: name,
                                                schema: parseSchema(schema, pointer: pointer + "/properties/\(name)", refs: refs),
-                                               required: required.contains(name)))
+                                               required: required.contains(name), swiftName: schema["x-swift-name"]?.string))
+                }
+                var members: [String: String] = [:]
+                for property in list {
+                    if let other = members[property.memberName] {
+                        diagnostics.error(pointer + "/properties/\(property.name)",
+                                          "properties '\(other)' and '\(property.name)' both map to the Swift name \(property.memberName); set x-swift-name")
+                    }
+                    members[property.memberName] = property.name
                 }
                 for name in required where !list.contains(where: { $0.name == name }) {
                     diagnostics.error(pointer + "/required", "required property '\(name)' is not defined")

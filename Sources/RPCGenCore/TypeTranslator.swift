@@ -60,7 +60,7 @@ struct TypeTranslator {
         var doc: [String] = property.schema.description.map { [$0] } ?? []
         if let minimum = property.schema.minimum { doc.append("Minimum: \(format(minimum)).") }
         if let maximum = property.schema.maximum { doc.append("Maximum: \(format(maximum)).") }
-        return SwiftField(name: SwiftNames.memberName(property.name), wireName: property.name, type: type,
+        return SwiftField(name: property.memberName, wireName: property.name, type: type,
                           required: property.required, nullable: property.schema.nullable, doc: doc)
     }
 

@@ -1,0 +1,21 @@
+import CarJSON
+
+/// What an accepted message did: the surface as it now is, or that it was deleted. The same
+/// value goes to the caller and, as `a2ui.event`, to every subscriber.
+public struct A2UIApplyResult: Sendable {
+    public let surfaceID: String
+    public let deleted: Bool
+    public let surface: A2UISurface?
+
+    public init(surfaceID: String, deleted: Bool, surface: A2UISurface?) {
+        self.surfaceID = surfaceID
+        self.deleted = deleted
+        self.surface = surface
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["surfaceId": .string(surfaceID), "deleted": .bool(deleted)]
+        if let surface { object["surface"] = surface.json }
+        return .object(object)
+    }
+}

@@ -1,0 +1,250 @@
+import CarJSON
+import Synchronization
+
+/// The process-wide surface store (the seed's `A2uiSurfaceStore`). Every message is checked
+/// whole before anything changes, so a refused message leaves every surface as it was. The
+/// catalog checks of a large `updateComponents` run outside the lock; the commit re-checks that
+/// the surface is the same one (not deleted and recreated meanwhile).
+public final class A2UISurfaceStore: Sendable {
+    public let limits: A2UILimits
+    private let parser: A2UIMessageParser
+    private let clock: @Sendable () -> Int64
+    private let state = Mutex(State())
+
+    private struct State {
+        var surfaces: [String: A2UISurface] = [:]
+        /// A2A continuation credentials by surface id, never part of a surface.
+        var routes: [String: A2UIRoute] = [:]
+        var incarnations: UInt64 = 0
+    }
+
+    /// `clock` answers microseconds since the epoch (tests move it to expire surfaces).
+    public init(limits: A2UILimits = A2UILimits(), clock: @escaping @Sendable () -> Int64 = { RFC3339.nowMicros() }) {
+        self.limits = limits
+        self.parser = A2UIMessageParser(limits: limits)
+        self.clock = clock
+    }
+
+    private var ttlMicros: Int64 { limits.surfaceTTLSeconds &* 1_000_000 }
+
+    /// Checks and applies one message. `owner` is recorded on a surface this message creates.
+    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
+        let message = try parser.parse(envelope)
+        switch message {
+        case .createSurface(let header):
+            return try create(header, owner: owner)
+        case .updateComponents(let surfaceID, let components):
+            return try update(surfaceID, components)
+        case .updateDataModel(let surfaceID, let path, let value):
+            return try updateDataModel(surfaceID, path: path, value: value)
+        case .deleteSurface(let surfaceID):
+            return try delete(surfaceID)
+        }
+    }
+
+    public func surface(_ id: String) -> A2UISurface? {
+        let now = clock()
+        return state.withLock { $0.surfaces[id] }.flatMap { $0.expiresMicros > now ? $0 : nil }
+    }
+
+    /// Live surfaces, oldest first.
+    public func surfaces() -> [A2UISurface] {
+        let now = clock()
+        return state.withLock { Array($0.surfaces.values) }
+            .filter { $0.expiresMicros > now }
+            .sorted { ($0.createdMicros, $0.id) < ($1.createdMicros, $1.id) }
+    }
+
+    /// Removes expired surfaces with their route credentials; answers their ids.
+    @discardableResult
+    public func reap() -> [String] {
+        let now = clock()
+        return state.withLock { state in Self.reap(&state, now: now) }
+    }
+
+    /// Records where a surface's actions continue and with what credential (`a2ui.ingest`).
+    public func setRoute(_ route: A2UIRoute, for surfaceID: String) {
+        state.withLock { state in
+            guard state.surfaces[surfaceID] != nil else { return }
+            state.routes[surfaceID] = route
+        }
+    }
+
+    public func route(for surfaceID: String) -> A2UIRoute? {
+        state.withLock { $0.routes[surfaceID] }
+    }
+
+    /// Sets the owner of a surface (ingest records the peer's task on surfaces it touched).
+    public func setOwner(_ owner: A2UISurfaceOwner, for surfaceID: String) {
+        state.withLock { $0.surfaces[surfaceID]?.owner = owner }
+    }
+
+    private static func reap(_ state: inout State, now: Int64) -> [String] {
+        let expired = state.surfaces.values.filter { $0.expiresMicros <= now }.map(\.id).sorted()
+        for id in expired {
+            state.surfaces[id] = nil
+            state.routes[id] = nil
+        }
+        return expired
+    }
+
+    private func create(_ header: A2UISurfaceHeader, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
+        guard A2UICatalog.all[header.catalogID] != nil else {
+            throw A2UIError(.unsupportedCatalog, "catalog \(header.catalogID) is not one this daemon renders (\(A2UICatalog.all.keys.sorted().joined(separator: ", ")))",
+                            path: "/createSurface/catalogId", surfaceID: header.surfaceID)
+        }
+        if let theme = header.theme { try A2UITheme.check(theme, surfaceID: header.surfaceID) }
+        let now = clock()
+        let ttl = ttlMicros
+        let limit = limits.maxSurfaces
+        let result: Result<A2UISurface, A2UIError> = state.withLock { state in
+            if let existing = state.surfaces[header.surfaceID] {
+                guard existing.expiresMicros <= now else {
+                    return .failure(A2UIError(.surfaceExists, "surface \(header.surfaceID) exists; delete it before creating it again",
+                                              path: "/createSurface/surfaceId", surfaceID: header.surfaceID))
+                }
+                state.surfaces[header.surfaceID] = nil
+                state.routes[header.surfaceID] = nil
+            }
+            if state.surfaces.count >= limit { _ = Self.reap(&state, now: now) }
+            guard state.surfaces.count < limit else {
+                return .failure(A2UIError(.limitExceeded, "the store holds \(limit) surfaces, its limit; delete one first",
+                                          path: "/createSurface", surfaceID: header.surfaceID))
+            }
+            state.incarnations &+= 1
+            let surface = A2UISurface(header: header, owner: owner, now: now, ttlMicros: ttl, incarnation: state.incarnations)
+            state.surfaces[header.surfaceID] = surface
+            return .success(surface)
+        }
+        let surface = try result.get()
+        return A2UIApplyResult(surfaceID: surface.id, deleted: false, surface: surface)
+    }
+
+    private func update(_ surfaceID: String, _ components: [[String: JSONValue]]) throws(A2UIError) -> A2UIApplyResult {
+        let found = try live(surfaceID, action: "updateComponents")
+        var checker = A2UIComponentChecker(catalog: A2UICatalog.all[found.header.catalogID]!)
+        var checked: [(id: String, component: [String: JSONValue], links: [A2UILink])] = []
+        checked.reserveCapacity(components.count)
+        var seen = Set<String>()
+        for (index, component) in components.enumerated() {
+            let prefix = "/updateComponents/components/\(index)"
+            let (id, links): (String, [A2UILink])
+            do {
+                (id, links) = try checker.check(component)
+            } catch {
+                throw error.at(prefix).on(surfaceID)
+            }
+            guard id.utf8.count <= limits.maxIDBytes else {
+                throw A2UIError(.limitExceeded, "component id of \(id.utf8.count) bytes; the limit is \(limits.maxIDBytes)",
+                                path: prefix + "/id", surfaceID: surfaceID)
+            }
+            guard seen.insert(id).inserted else {
+                throw A2UIError(.invalidComponent, "component id \"\(id)\" appears twice in one message", path: prefix + "/id", surfaceID: surfaceID)
+            }
+            if let link = links.first(where: { $0.target == id }) {
+                throw A2UIError(.invalidComponent, "component \"\(id)\" refers to itself", path: prefix + link.path, surfaceID: surfaceID)
+            }
+            checked.append((id, component, links))
+        }
+        let now = clock()
+        let ttl = ttlMicros
+        let limits = limits
+        let result: Result<A2UISurface, A2UIError> = state.withLock { state in
+            guard var surface = state.surfaces[surfaceID], surface.incarnation == found.incarnation, surface.expiresMicros > now else {
+                return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) was deleted while the update was checked",
+                                          path: "/updateComponents/surfaceId", surfaceID: surfaceID))
+            }
+            for (id, component, links) in checked {
+                if surface.components[id] == nil { surface.order.append(id) }
+                surface.components[id] = component
+                surface.links[id] = links
+            }
+            guard surface.order.count <= limits.maxComponents else {
+                return .failure(A2UIError(.limitExceeded, "the surface would hold \(surface.order.count) components; the limit is \(limits.maxComponents)",
+                                          path: "/updateComponents/components", surfaceID: surfaceID))
+            }
+            let tree = A2UITree(components: surface.components, order: surface.order, links: surface.links)
+            if let cycle = tree.cycle() {
+                return .failure(A2UIError(.invalidComponent, "components form a cycle: \(cycle.joined(separator: " -> "))",
+                                          path: "/updateComponents/components", surfaceID: surfaceID))
+            }
+            // Levels below root, as the validator counts them (root alone is 0).
+            let depth = tree.depth() - 1
+            guard depth <= limits.maxDepth else {
+                return .failure(A2UIError(.limitExceeded, "the tree would reach \(depth) levels below root; the limit is \(limits.maxDepth)",
+                                          path: "/updateComponents/components", surfaceID: surfaceID))
+            }
+            surface.touch(now: now, ttlMicros: ttl)
+            state.surfaces[surfaceID] = surface
+            return .success(surface)
+        }
+        let surface = try result.get()
+        return A2UIApplyResult(surfaceID: surfaceID, deleted: false, surface: surface)
+    }
+
+    private func updateDataModel(_ surfaceID: String, path: String, value: JSONValue?) throws(A2UIError) -> A2UIApplyResult {
+        let tokens: [String]
+        do {
+            tokens = try A2UIPointer.tokens(path)
+        } catch {
+            throw error.at("/updateDataModel").on(surfaceID)
+        }
+        let found = try live(surfaceID, action: "updateDataModel")
+        // Built outside the lock: the write copies the model, which may be a megabyte.
+        let written: JSONValue?
+        do {
+            written = try A2UIPointer.write(value, at: tokens[...], in: found.dataModel, pointer: path)
+        } catch {
+            throw error.at("/updateDataModel").on(surfaceID)
+        }
+        let model = written ?? .object([:])
+        let size = JSONWriter.encodedCount(model)
+        guard size <= limits.maxDataModelBytes else {
+            throw A2UIError(.limitExceeded, "the data model would be \(size) bytes; the limit is \(limits.maxDataModelBytes)",
+                            path: "/updateDataModel/value", surfaceID: surfaceID)
+        }
+        let now = clock()
+        let ttl = ttlMicros
+        let result: Result<A2UISurface, A2UIError> = state.withLock { state in
+            guard var surface = state.surfaces[surfaceID], surface.incarnation == found.incarnation, surface.revision == found.revision else {
+                return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) changed while the update was prepared; send it again",
+                                          path: "/updateDataModel/surfaceId", surfaceID: surfaceID))
+            }
+            surface.dataModel = model
+            surface.touch(now: now, ttlMicros: ttl)
+            state.surfaces[surfaceID] = surface
+            return .success(surface)
+        }
+        let surface = try result.get()
+        return A2UIApplyResult(surfaceID: surfaceID, deleted: false, surface: surface)
+    }
+
+    private func delete(_ surfaceID: String) throws(A2UIError) -> A2UIApplyResult {
+        let now = clock()
+        let existed = state.withLock { state -> Bool in
+            guard let surface = state.surfaces.removeValue(forKey: surfaceID) else { return false }
+            state.routes[surfaceID] = nil
+            return surface.expiresMicros > now
+        }
+        guard existed else {
+            throw A2UIError(.surfaceNotFound, "surface \(surfaceID) does not exist", path: "/deleteSurface/surfaceId", surfaceID: surfaceID)
+        }
+        return A2UIApplyResult(surfaceID: surfaceID, deleted: true, surface: nil)
+    }
+
+    private func live(_ surfaceID: String, action: String) throws(A2UIError) -> A2UISurface {
+        guard let surface = surface(surfaceID) else {
+            throw A2UIError(.surfaceNotFound, "surface \(surfaceID) does not exist; send createSurface first",
+                            path: "/\(action)/surfaceId", surfaceID: surfaceID)
+        }
+        return surface
+    }
+}
+
+extension A2UISurface {
+    mutating func touch(now: Int64, ttlMicros: Int64) {
+        revision &+= 1
+        updatedMicros = max(updatedMicros, now)
+        expiresMicros = updatedMicros &+ ttlMicros
+    }
+}

@@ -1,0 +1,87 @@
+import CarA2UI
+import CarGenerated
+import CarHost
+import CarJSON
+import CarMemory
+import CarRPC
+import Synchronization
+
+/// The daemon's A2UI side (the seed's `a2ui`, `a2ui_subscribers`, `a2ui_route_auth`,
+/// `ui_agent`, `ui_agent_oscillation`, `ui_agent_budget`, together): the surface store, the
+/// connections that subscribed to its events, and the UI-improvement loop. Every accepted
+/// message, whoever sent it (a client, an ingest, the loop), goes through `apply`, so every
+/// subscriber and host app sees the same sequence.
+public final class A2UIHub: Sendable {
+    public let store: A2UISurfaceStore
+    let agent = UIImprovementAgent()
+    let detector: OscillationDetector
+    let budget: IterationBudget
+    private let host: HostState
+    /// Where strategy outcomes are recorded (the daemon's shared graph, or one of the hub's
+    /// own under `--standalone-memory`).
+    let outcomes: MemoryEngine
+    private let subscribers = Mutex<[String: ClientSession]>([:])
+    /// Patches whose effect the next report will tell: surface → (revision patched, patch).
+    let pending = Mutex<[String: (revision: Int64, patch: UIImprovementAgent.Patch)]>([:])
+    /// Serializes apply-and-broadcast, so subscribers see results in the order they were applied.
+    private let order = Mutex(())
+
+    init(host: HostState, memory: MemoryEngine, limits: A2UILimits = A2UILimits(), budget: Int = IterationBudget.defaultLimit) {
+        self.store = A2UISurfaceStore(limits: limits)
+        self.host = host
+        self.outcomes = memory
+        self.detector = OscillationDetector()
+        self.budget = IterationBudget(limit: budget)
+    }
+
+    /// Checks and applies one message, then tells subscribers and host apps.
+    @discardableResult
+    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
+        try order.withLock { _ throws(A2UIError) in
+            let result = try store.apply(envelope, owner: owner)
+            if result.deleted { forgetLoopState(result.surfaceID) }
+            let kind = result.deleted ? "a2ui.surface_deleted" : "a2ui.surface_updated"
+            broadcast(kind: kind, result: result.json)
+            var payload: [String: JSONValue] = ["surfaceId": .string(result.surfaceID), "deleted": .bool(result.deleted)]
+            if let surface = result.surface { payload["revision"] = .int(surface.revision) }
+            hostRecord(kind: kind, message: result.surfaceID, payload: .object(payload))
+            return result
+        }
+    }
+
+    /// Removes expired surfaces and whatever the loop kept about them.
+    public func reap() -> [String] {
+        let removed = store.reap()
+        for id in removed { forgetLoopState(id) }
+        return removed
+    }
+
+    func subscribe(_ session: ClientSession) {
+        subscribers.withLock { $0[session.clientID] = session }
+    }
+
+    func unsubscribe(clientID: String) {
+        subscribers.withLock { _ = $0.removeValue(forKey: clientID) }
+    }
+
+    /// Sends an `a2ui.event` to every subscriber, serialized once; answers how many it reached.
+    /// A subscriber that stops reading is cut by its connection's bounded queue, never waited on.
+    @discardableResult
+    func broadcast(kind: String, result: JSONValue) -> Int {
+        let targets = subscribers.withLock { Array($0.values) }
+        guard !targets.isEmpty else { return 0 }
+        CarClientProxy.a2uiEvent(["kind": .string(kind), "result": result], to: targets.map(\.peer))
+        return targets.count
+    }
+
+    @discardableResult
+    func hostRecord(kind: String, message: String, payload: JSONValue) -> HostEvent {
+        host.recordDaemonEvent(kind: kind, agentID: nil, message: message, payload: payload)
+    }
+
+    private func forgetLoopState(_ surfaceID: String) {
+        detector.forget(surfaceID)
+        budget.forget(surfaceID)
+        pending.withLock { _ = $0.removeValue(forKey: surfaceID) }
+    }
+}
