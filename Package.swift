@@ -10,12 +10,16 @@ let package = Package(
         .executable(name: "rpcgen", targets: ["rpcgen"]),
         .executable(name: "car-bench", targets: ["car-bench"]),
         .plugin(name: "RPCGen", targets: ["RPCGen"]),
+        .plugin(name: "EmbedAssets", targets: ["EmbedAssets"]),
     ],
     targets: [
         // Spec → Swift generator (parse → validate → translate → render), and its command line.
         .target(name: "RPCGenCore"),
         .executableTarget(name: "rpcgen", dependencies: ["RPCGenCore"]),
         .plugin(name: "RPCGen", capability: .buildTool(), dependencies: ["rpcgen"]),
+        // Text assets (the dashboard's page) → string constants compiled into a target.
+        .executableTarget(name: "embed-assets"),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["embed-assets"]),
 
         // Wire-level building blocks with no knowledge of CAR: RFC 6455 codec, SHA-1, base64, UTF-8.
         .target(name: "CarWebSocket"),
@@ -49,6 +53,8 @@ let package = Package(
         .target(name: "CarChat", dependencies: ["CarJSON", "CarFiles"]),
         // A2UI surfaces: catalogs, message checks, the surface store, the UI-improvement agent.
         .target(name: "CarA2UI", dependencies: ["CarJSON"]),
+        // The browser dashboard's page, script and styles, embedded in the binary.
+        .target(name: "CarDashboard", dependencies: ["CarHTTP"], exclude: ["Resources"], plugins: ["EmbedAssets"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
@@ -56,7 +62,7 @@ let package = Package(
         // The MCP endpoint's protocol: sessions, version rules, tools from the spec; no sockets.
         .target(name: "CarMCP", dependencies: ["CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarIO", "CarHTTP", "CarMCP", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
+        .target(name: "CarServer", dependencies: ["CarIO", "CarHTTP", "CarMCP", "CarDashboard", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
         // epoll, eventfd, accept4, pidfd_open and spawn-chdir declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),

@@ -26,6 +26,7 @@ public enum HTTPStatus {
         case 417: "Expectation Failed"
         case 426: "Upgrade Required"
         case 429: "Too Many Requests"
+        case 421: "Misdirected Request"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"

@@ -21,15 +21,18 @@ public struct DaemonConfiguration: Sendable {
     public var agents: AgentsConfiguration?
     /// The MCP endpoint; nil serves none.
     public var mcp: MCPConfiguration?
+    /// The browser dashboard; nil serves none.
+    public var dashboard: DashboardConfiguration?
 
     public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
-                agents: AgentsConfiguration? = nil, mcp: MCPConfiguration? = nil,
+                agents: AgentsConfiguration? = nil, mcp: MCPConfiguration? = nil, dashboard: DashboardConfiguration? = nil,
                 binaryFrames: @escaping @Sendable (ClientSession, [UInt8]) -> Void = { _, _ in }) {
         self.transport = transport
         self.state = state
         self.logger = logger
         self.agents = agents
         self.mcp = mcp
+        self.dashboard = dashboard
         self.binaryFrames = binaryFrames
     }
 }
@@ -43,6 +46,7 @@ public final class CarDaemon: Sendable {
     private let handler: RPCConnectionHandler
     private let server: WebSocketServer
     private let mcp: MCPService?
+    private let dashboard: DashboardService?
     /// Ends chat turns whose agent went silent; runs from `start` to `shutdown`.
     private let chatSweeper = Mutex<Task<Void, Never>?>(nil)
 
@@ -67,6 +71,14 @@ public final class CarDaemon: Sendable {
         } else {
             self.mcp = nil
         }
+        if let dashboard = configuration.dashboard {
+            var http = dashboard.http
+            http.origins = configuration.transport.origins
+            self.dashboard = DashboardService(configuration: DashboardConfiguration(http: http, required: dashboard.required),
+                                              state: state, loop: loop, logger: logger)
+        } else {
+            self.dashboard = nil
+        }
     }
 
     /// Binds the listeners and starts serving, then boots the agent supervisor (its children
@@ -80,6 +92,13 @@ public final class CarDaemon: Sendable {
                 addresses.mcpURL = try mcp.start()
             } catch where !(configuration.mcp?.required ?? true) {
                 configuration.logger.warning("MCP endpoint not started: \(error) (give it another address with --mcp-bind, or --mcp-bind disabled)")
+            }
+        }
+        if let dashboard {
+            do {
+                addresses.dashboardURL = try dashboard.start(webSocketHost: configuration.transport.bindHost, webSocketPort: addresses.tcpPort)
+            } catch where !(configuration.dashboard?.required ?? true) {
+                configuration.logger.warning("dashboard not started: \(error) (give it another address with --dashboard-bind, or --dashboard-bind disabled)")
             }
         }
         if let agents = configuration.agents { bootSupervisor(agents, port: addresses.tcpPort) }
@@ -155,6 +174,7 @@ public final class CarDaemon: Sendable {
         chatSweeper.withLock { $0 }?.cancel()
         handler.cancelAllRequests()
         mcp?.shutdown()
+        dashboard?.shutdown()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000
         while handler.runningRequests > 0, MonotonicClock.nanoseconds() < giveUp { usleep(5_000) }

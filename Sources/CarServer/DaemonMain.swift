@@ -112,7 +112,9 @@ public enum DaemonMain {
 
         // One descriptor budget for both listeners (see `ConnectionBudget.split`).
         let total = ConnectionBudget.fromDescriptorLimit()
-        let budget = options.mcpBind == .disabled ? (webSocket: total, http: 0, sessions: 0) : ConnectionBudget.split(total: total)
+        var budget = options.mcpBind == .disabled ? (webSocket: total, http: 0, sessions: 0) : ConnectionBudget.split(total: total)
+        let dashboardConnections = options.dashboardBind == .disabled ? 0 : ConnectionBudget.dashboardShare(total: total)
+        budget.webSocket = max(1, budget.webSocket - (dashboardConnections + 1) / 2)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)
@@ -132,6 +134,7 @@ public enum DaemonMain {
         stateConfig.chat.goalsPath = FileSystem.parent(of: journal) + "/chat-goals.json"
         stateConfig.chat.ackTimeout = SaturatingTime.duration(seconds: options.chatAckTimeoutSeconds)
         stateConfig.chat.silenceLimit = SaturatingTime.duration(seconds: options.chatSilenceTimeoutSeconds)
+        stateConfig.a2uiLimits.surfaceTTLSeconds = Int64(min(options.a2uiTTLSeconds.rounded(.up), 1e12))
         if options.approvalsDisabled {
             logger.warning("approvals disabled (--no-approvals): high-risk methods run without asking a person")
         }
@@ -147,7 +150,8 @@ public enum DaemonMain {
                 logsDirectory: paths.agentLogsDirectory, runDirectory: paths.agentRunDirectory, stateRoot: paths.root,
                 // A child authenticates with its own token; the daemon's never reaches it.
                 environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }),
-            mcp: mcpConfiguration(options, maxConnections: budget.http, maxSessions: budget.sessions))
+            mcp: mcpConfiguration(options, maxConnections: budget.http, maxSessions: budget.sessions),
+            dashboard: dashboardConfiguration(options, maxConnections: dashboardConnections))
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
@@ -174,6 +178,7 @@ public enum DaemonMain {
         logger.info("\(identity) listening on ws://\(hostForURL(options.bindHost)):\(addresses.tcpPort)/"
             + (addresses.unixSocketPath.map { " and unix:\($0)" } ?? "")
             + (addresses.mcpURL.map { ", MCP on \($0)" } ?? "")
+            + (addresses.dashboardURL.map { ", dashboard on \($0)" } ?? "")
             + " (auth \(authToken == nil ? "off" : "on"), started in \((MonotonicClock.nanoseconds() - started) / 1_000_000) ms)")
 
         if let aside = daemon.state.messaging.recoveredFrom {
@@ -205,6 +210,22 @@ public enum DaemonMain {
         mcp.sessionIdleTimeout = options.mcpSessionIdleSeconds
         mcp.maxSessions = min(MCPConfiguration.defaultMaxSessions, maxSessions)
         return mcp
+    }
+
+    private static func dashboardConfiguration(_ options: DaemonOptions, maxConnections: Int) -> DashboardConfiguration? {
+        let host: String, port: Int, required: Bool
+        switch options.dashboardBind {
+        case .disabled: return nil
+        // Beside the WebSocket port, as the reference has it; port 0 (an ephemeral WebSocket
+        // port) gets an ephemeral dashboard port too.
+        case .standard: (host, port, required) = ("127.0.0.1", options.port == 0 || options.port == 65535 ? 0 : options.port + 1, false)
+        case .address(let given, let givenPort): (host, port, required) = (given, givenPort, true)
+        }
+        var http = HTTPServerConfig(bindHost: host, port: port)
+        http.idleTimeout = options.httpIdleTimeoutSeconds
+        http.requestTimeout = options.httpRequestTimeoutSeconds
+        http.maxConnections = maxConnections
+        return DashboardConfiguration(http: http, required: required)
     }
 
     static func perPortSocket(_ path: String, port: Int) -> String {

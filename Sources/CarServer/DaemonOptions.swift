@@ -9,9 +9,10 @@ public struct DaemonOptions: Sendable, Equatable {
         case disabled
     }
 
-    /// Where the MCP endpoint listens (`--mcp-bind HOST:PORT|disabled`, `CAR_MCP_BIND`).
-    public enum MCPBind: Sendable, Equatable {
-        /// 127.0.0.1:9102, the reference's fixed default; taken already, it only warns.
+    /// Where an HTTP endpoint listens (`--mcp-bind`, `--dashboard-bind`: `HOST:PORT|disabled`).
+    public enum HTTPBind: Sendable, Equatable {
+        /// The endpoint's default (MCP 127.0.0.1:9102, the dashboard 127.0.0.1:<port+1>);
+        /// taken already, it only warns.
         case standard
         case address(host: String, port: Int)
         case disabled
@@ -54,13 +55,18 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `CAR_CHAT_SILENCE_TIMEOUT`: seconds a chat turn may go without an agent event before
     /// it is ended with an error to its host (default 600).
     public var chatSilenceTimeoutSeconds: Double = 600
-    public var mcpBind = MCPBind.standard
+    public var mcpBind = HTTPBind.standard
+    /// `--dashboard-bind HOST:PORT|disabled` / `CAR_DASHBOARD_BIND`: the browser dashboard,
+    /// loopback only (default 127.0.0.1:<port+1>).
+    public var dashboardBind = HTTPBind.standard
     /// `CAR_HTTP_IDLE_TIMEOUT`: seconds an HTTP connection may sit silent (default 60).
     public var httpIdleTimeoutSeconds: Double = 60
     /// `CAR_HTTP_REQUEST_TIMEOUT`: seconds one HTTP request may take to arrive (default 30).
     public var httpRequestTimeoutSeconds: Double = 30
     /// `CAR_MCP_SESSION_IDLE`: seconds an MCP session may go unused (default 1800).
     public var mcpSessionIdleSeconds: Double = 1800
+    /// `CAR_A2UI_TTL`: seconds an A2UI surface lives after its last accepted message (default 3600).
+    public var a2uiTTLSeconds: Double = 3600
 
     public enum Command: Sendable, Equatable {
         case run(DaemonOptions)
@@ -78,6 +84,7 @@ public struct DaemonOptions: Sendable, Equatable {
                           [--standalone-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
                           [--allow-origin ORIGIN]... [--agents-manifest PATH] [--mcp-bind HOST:PORT|disabled]
+                          [--dashboard-bind HOST:PORT|disabled]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
@@ -107,10 +114,14 @@ public struct DaemonOptions: Sendable, Equatable {
         the default address, when taken, only warns), GET /mcp/health; with auth on, requests carry
         Authorization: Bearer <auth token>. Sessions end after CAR_MCP_SESSION_IDLE (1800 s) unused; HTTP
         connections close after CAR_HTTP_IDLE_TIMEOUT (60 s) silent or CAR_HTTP_REQUEST_TIMEOUT (30 s) for one request.
+        Dashboard: http://127.0.0.1:<port+1>/ (--dashboard-bind or CAR_DASHBOARD_BIND, loopback only; `disabled`
+        skips it; the default address, when taken, only warns): agents, approvals, host events and A2UI
+        surfaces, live; GET /auth-token gives its page the daemon token (never the host token).
+        A2UI surfaces live CAR_A2UI_TTL seconds (3600) after their last update.
         """
 
     /// `HOST:PORT` (`[::1]:9102` for IPv6) or `disabled`.
-    static func mcpBind(_ text: String, source: String) throws(UsageError) -> MCPBind {
+    static func httpBind(_ text: String, source: String) throws(UsageError) -> HTTPBind {
         if text == "disabled" { return .disabled }
         guard let colon = text.lastIndex(of: ":") else {
             throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
@@ -121,6 +132,15 @@ public struct DaemonOptions: Sendable, Equatable {
             throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
         }
         return .address(host: host, port: port)
+    }
+
+    /// The dashboard hands out the daemon token to its page, so it listens on loopback only.
+    static func dashboardBind(_ text: String, source: String) throws(UsageError) -> HTTPBind {
+        let bind = try httpBind(text, source: source)
+        if case .address(let host, _) = bind, !(host == "localhost" || host == "::1" || host.hasPrefix("127.")) {
+            throw UsageError(description: "\(source): the dashboard listens on loopback only (127.0.0.1, ::1 or localhost), not \(host)")
+        }
+        return bind
     }
 
     /// A positive, finite number of seconds from `name`; nil when unset or blank.
@@ -160,11 +180,15 @@ public struct DaemonOptions: Sendable, Equatable {
         if let seconds = try positiveSeconds("CAR_CHAT_ACK_TIMEOUT", in: environment) { options.chatAckTimeoutSeconds = seconds }
         if let seconds = try positiveSeconds("CAR_CHAT_SILENCE_TIMEOUT", in: environment) { options.chatSilenceTimeoutSeconds = seconds }
         if let text = environment["CAR_MCP_BIND"]?.trimmingWhitespace(), !text.isEmpty {
-            options.mcpBind = try mcpBind(text, source: "CAR_MCP_BIND")
+            options.mcpBind = try httpBind(text, source: "CAR_MCP_BIND")
+        }
+        if let text = environment["CAR_DASHBOARD_BIND"]?.trimmingWhitespace(), !text.isEmpty {
+            options.dashboardBind = try dashboardBind(text, source: "CAR_DASHBOARD_BIND")
         }
         if let seconds = try positiveSeconds("CAR_HTTP_IDLE_TIMEOUT", in: environment) { options.httpIdleTimeoutSeconds = seconds }
         if let seconds = try positiveSeconds("CAR_HTTP_REQUEST_TIMEOUT", in: environment) { options.httpRequestTimeoutSeconds = seconds }
         if let seconds = try positiveSeconds("CAR_MCP_SESSION_IDLE", in: environment) { options.mcpSessionIdleSeconds = seconds }
+        if let seconds = try positiveSeconds("CAR_A2UI_TTL", in: environment) { options.a2uiTTLSeconds = seconds }
         do {
             options.journalLimits = try JournalLimits(environment: environment)
         } catch {
@@ -226,7 +250,9 @@ public struct DaemonOptions: Sendable, Equatable {
             case "--agents-manifest":
                 options.agentsManifest = try value(for: flag)
             case "--mcp-bind":
-                options.mcpBind = try mcpBind(try value(for: flag), source: flag)
+                options.mcpBind = try httpBind(try value(for: flag), source: flag)
+            case "--dashboard-bind":
+                options.dashboardBind = try dashboardBind(try value(for: flag), source: flag)
             case "--max-message-bytes":
                 let text = try value(for: flag)
                 guard let bytes = Int(text), bytes >= 1024, bytes <= 1 << 30 else {

@@ -27,6 +27,13 @@ public enum ConnectionBudget {
         return (max(1, total - http), http, http)
     }
 
+    /// Connections for the dashboard's listener (a few browser tabs): a sixteenth of the total,
+    /// at most 64, taken from the WebSocket share (each holds one descriptor, so two of them
+    /// cost one WebSocket connection).
+    public static func dashboardShare(total: Int) -> Int {
+        min(64, max(1, total / 16))
+    }
+
     static func connections(forDescriptors descriptors: rlim_t) -> Int {
         let usable = Int(clamping: descriptors) - reserve
         return min(ceiling, max(1, usable / 2))

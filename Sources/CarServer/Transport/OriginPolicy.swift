@@ -1,3 +1,5 @@
+import CarHTTP
+
 /// Browser origins allowed to open a WebSocket: loopback pages always, others only when listed
 /// (`--allow-origin`). A page on any website can point a WebSocket at 127.0.0.1, and the
 /// browser sends its Origin; refusing foreign ones keeps drive-by pages off the daemon even
@@ -13,7 +15,7 @@ public struct OriginPolicy: Sendable, Equatable {
     public func admits(_ origin: String?) -> Bool {
         guard let origin else { return true }
         guard let normalized = Self.normalized(origin) else { return false }
-        return Self.isLoopback(normalized) || allowed.contains(normalized)
+        return LoopbackOrigin.isLoopback(normalized) || allowed.contains(normalized)
     }
 
     /// `scheme://host[:port]` lowercased, or nil when the text is not an http(s) origin
@@ -26,26 +28,5 @@ public struct OriginPolicy: Sendable, Equatable {
         let authority = lower[range.upperBound...]
         guard !authority.isEmpty, !authority.contains(where: { "/?#@ \\".contains($0) }) else { return nil }
         return "\(scheme)://\(authority)"
-    }
-
-    private static func isLoopback(_ origin: String) -> Bool {
-        guard let range = origin.range(of: "://") else { return false }
-        var host = Substring(origin[range.upperBound...])
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            let rest = host[host.index(after: close)...]
-            guard rest.isEmpty || isPort(rest) else { return false }
-            host = host[...close]
-        } else if let colon = host.firstIndex(of: ":") {
-            guard isPort(host[colon...]) else { return false }
-            host = host[..<colon]
-        }
-        return host == "127.0.0.1" || host == "localhost" || host == "[::1]"
-    }
-
-    private static func isPort(_ text: Substring) -> Bool {
-        guard text.first == ":" else { return false }
-        let digits = text.dropFirst()
-        return !digits.isEmpty && digits.count <= 5 && digits.allSatisfy(\.isNumber) && (Int(digits) ?? 70000) <= 65535
     }
 }

@@ -41,6 +41,8 @@ public struct BoundAddresses: Sendable, Equatable {
     public var unixSocketPath: String?
     /// The MCP endpoint's URL (`http://127.0.0.1:9102/mcp`), when it serves.
     public var mcpURL: String?
+    /// The dashboard's URL (`http://127.0.0.1:9101/`), when it serves.
+    public var dashboardURL: String?
 
     public init(tcpPort: Int, unixSocketPath: String?, mcpURL: String? = nil) {
         self.tcpPort = tcpPort
