@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
         // Runtime benchmark (callback round trip, proposal wall time, verify): prints figures.
-        .executableTarget(name: "car-bench", dependencies: ["CarTestSupport", "CarVerifier", "CarIR", "CarJSON", "CarMemory"],
+        .executableTarget(name: "car-bench", dependencies: ["CarTestSupport", "CarVerifier", "CarIR", "CarJSON", "CarMemory", "CarA2UI"],
                           path: "Benchmarks/car-bench"),
 
         // Test-only helpers: a small WebSocket client speaking over real sockets.

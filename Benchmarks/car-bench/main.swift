@@ -4,6 +4,7 @@
 //     car-bench memory PORT PID        the memory benchmark (MemoryBench.swift)
 //     car-bench memory-log PORT HOME   bound writes through the memory log (MemoryLogBench.swift)
 //     car-bench mcp MODE URL ...       the MCP streamable-HTTP load generator (MCPBench.swift)
+//     car-bench a2ui PORT              a2ui.apply of a 200-component surface (A2UIBench.swift)
 //
 // Measures, over one real WebSocket client (this process answers every callback at once):
 //   callback round trip   server sends tools.execute → we answer → server sends the next one,
@@ -104,12 +105,16 @@ if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory",
     try runMemoryBench(port: port, pid: pid)
     exit(0)
 }
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "a2ui", let port = Int(CommandLine.arguments[2]) {
+    try runA2UIBench(port: port)
+    exit(0)
+}
 if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "memory-log", let port = Int(CommandLine.arguments[2]) {
     try runMemoryLogBench(port: port, home: CommandLine.arguments[3])
     exit(0)
 }
 guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1]) else {
-    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID | car-bench memory-log PORT CAR_HOME | car-bench mcp MODE URL ...")
+    print("usage: car-bench PORT | car-bench memory PORT DAEMON-PID | car-bench memory-log PORT CAR_HOME | car-bench mcp MODE URL ... | car-bench a2ui PORT")
     exit(2)
 }
 var bench = try Bench(port: port)

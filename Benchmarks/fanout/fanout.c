@@ -1,10 +1,13 @@
 /* fanout: how fast the daemon fans host events out to many subscribers, measured with a client
  * cheap enough not to be the bottleneck (the Python check in scripts/compat/host_raw.py is).
  *
- *   fanout --port P [--subs N] [--events K] [--window W] [--payload BYTES] [--auth TOKEN]
+ *   fanout --port P [--subs N] [--events K] [--window W] [--payload BYTES] [--auth TOKEN] [--a2ui C]
  *
  * N connections negotiate protocol v3 and call host.subscribe; one more connection sends K
- * host.notify requests, at most W unanswered at a time. Every subscriber must receive every
+ * host.notify requests, at most W unanswered at a time. With --a2ui C the subscribers call
+ * a2ui/subscribe instead, the publisher creates a surface of C components (a Column of C-1
+ * Texts) and then sends K a2ui.apply updateDataModel messages setting /n; each a2ui.event
+ * carries the whole surface. Every subscriber must receive every
  * event, in order (each carries payload {"n": i}). Prints one JSON line: events/s and
  * deliveries/s from the first notify to the last delivery, and the worst lag of a delivery
  * behind its notify. Bounded: gives up after 60 s. Exit 1 on a lost or reordered event.
@@ -168,7 +171,7 @@ static long event_number(const unsigned char *payload, size_t length) {
 }
 
 int main(int argc, char **argv) {
-    int port = 0, subs = 100, window = 64, payload_bytes = 0;
+    int port = 0, subs = 100, window = 64, payload_bytes = 0, a2ui = 0;
     long events = 2000;
     const char *token = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -178,9 +181,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--window")) window = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--payload")) payload_bytes = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--auth")) token = argv[i + 1];
+        else if (!strcmp(argv[i], "--a2ui")) a2ui = atoi(argv[i + 1]);
         else die("unknown option");
     }
-    if (port <= 0 || subs < 1 || events < 1 || window < 1 || payload_bytes < 0 || payload_bytes > 60000) die("bad arguments");
+    if (port <= 0 || subs < 1 || events < 1 || window < 1 || payload_bytes < 0 || payload_bytes > 60000 || a2ui < 0 || a2ui > 400) die("bad arguments");
 
     peer_t *peers = calloc((size_t)subs + 1, sizeof(peer_t));
     if (!peers) die("out of memory");
@@ -197,8 +201,27 @@ int main(int argc, char **argv) {
         if (i == subs) break; /* the publisher does not subscribe */
         send_text(p->fd, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"server.handshake\",\"params\":{\"protocol_version\":3}}");
         await_reply(p, 2);
-        send_text(p->fd, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"host.subscribe\",\"params\":{}}");
+        send_text(p->fd, a2ui ? "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"a2ui/subscribe\",\"params\":{}}"
+                              : "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"host.subscribe\",\"params\":{}}");
         await_reply(p, 3);
+    }
+    char surface[32];
+    snprintf(surface, sizeof surface, "fanout-%d", (int)getpid());
+    if (a2ui) { /* the surface, before the subscribers start counting: its two events are skipped (no "n") */
+        peer_t *p = &peers[subs];
+        snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"a2ui.apply\",\"params\":{\"version\":\"v0.9\",\"createSurface\":"
+                         "{\"surfaceId\":\"%s\",\"catalogId\":\"https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json\"}}}", surface);
+        send_text(p->fd, text);
+        await_reply(p, 4);
+        int at = snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"a2ui.apply\",\"params\":{\"version\":\"v0.9\","
+                          "\"updateComponents\":{\"surfaceId\":\"%s\",\"components\":[{\"id\":\"root\",\"component\":\"Column\",\"children\":[", surface);
+        for (int c = 1; c < a2ui; c++) at += snprintf(text + at, sizeof text - at, "%s\"t%d\"", c > 1 ? "," : "", c);
+        at += snprintf(text + at, sizeof text - at, "]}");
+        for (int c = 1; c < a2ui; c++)
+            at += snprintf(text + at, sizeof text - at, ",{\"id\":\"t%d\",\"component\":\"Text\",\"text\":\"row %d of the fan-out surface\"}", c, c);
+        snprintf(text + at, sizeof text - at, "]}}}");
+        send_text(p->fd, text);
+        await_reply(p, 5);
     }
     int epoll = epoll_create1(0);
     for (int i = 0; i <= subs; i++) {
@@ -217,9 +240,15 @@ int main(int argc, char **argv) {
     struct epoll_event ready[128];
     while (complete < subs) {
         while (sent < events && sent - answered < window) {
-            snprintf(text, sizeof text,
-                     "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"host.notify\",\"params\":{\"message\":\"fanout\",\"payload\":{\"fill\":\"%s\",\"n\":%ld}}}",
-                     100 + sent, filler, sent);
+            if (a2ui)
+                snprintf(text, sizeof text,
+                         "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"a2ui.apply\",\"params\":{\"version\":\"v0.9\",\"updateDataModel\":"
+                         "{\"surfaceId\":\"%s\",\"path\":\"/n\",\"value\":%ld}}}",
+                         100 + sent, surface, sent);
+            else
+                snprintf(text, sizeof text,
+                         "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"host.notify\",\"params\":{\"message\":\"fanout\",\"payload\":{\"fill\":\"%s\",\"n\":%ld}}}",
+                         100 + sent, filler, sent);
             sent_at[sent] = now_us();
             send_text(publisher->fd, text);
             sent++;
@@ -248,8 +277,8 @@ int main(int argc, char **argv) {
         }
     }
     double seconds = (finished - started) / 1e6;
-    printf("{\"subscribers\":%d,\"events\":%ld,\"payload_bytes\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,"
+    printf("{\"mode\":\"%s\",\"components\":%d,\"subscribers\":%d,\"events\":%ld,\"payload_bytes\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,"
            "\"deliveries_per_s\":%.0f,\"worst_lag_ms\":%.1f}\n",
-           subs, events, payload_bytes, seconds, events / seconds, (double)events * subs / seconds, worst_lag / 1e3);
+           a2ui ? "a2ui" : "host", a2ui, subs, events, payload_bytes, seconds, events / seconds, (double)events * subs / seconds, worst_lag / 1e3);
     return 0;
 }

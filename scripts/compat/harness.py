@@ -36,7 +36,7 @@ class Daemon:
     """A release car-server on a free loopback port, auth on with `token`, state under `home`
     (`CAR_HOME` and `HOME`), logging to `<home>/daemon-<port>.log`; added to `running` so the
     script's cleanup can kill whatever is still up. `env` adds to the daemon's environment,
-    `args` to its command line."""
+    `args` to its command line (the dashboard is off unless `args` gives --dashboard-bind)."""
 
     def __init__(self, binary, home, token, running, env=None, args=()):
         import os
@@ -44,8 +44,11 @@ class Daemon:
         self.home, self.token = home, token
         self.port = free_port()
         self.log = open(os.path.join(home, f"daemon-{self.port}.log"), "w")
+        # The dashboard's default (port+1) could take a port another test daemon was just
+        # given; a script that wants the dashboard names its address.
+        extra = [] if "--dashboard-bind" in args else ["--dashboard-bind", "disabled"]
         self.process = subprocess.Popen(
-            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info", *args],
+            [binary, "--uds", "disabled", "--port", str(self.port), "--log-level", "info", *extra, *args],
             # The token through the environment: a supervised child must not see it passed on.
             env={"CAR_HOME": home, "HOME": home, "PATH": "/usr/bin:/bin", "CAR_AUTH_TOKEN": token, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
