@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""End-to-end check of the browser dashboard (issue 14): a release car-server with its
+dashboard on an explicit port, a WebSocket client acting as the agent that owns surfaces, and
+headless Chromium opening the page.
+
+    python3 scripts/dashboard/dashboard_test.py .build/release/car-server
+
+Checks, each bounded:
+  1. the dashboard's HTTP side: GET / (the page), /dashboard.js, /dashboard.css, /auth-token
+     (token + ws URL, Cache-Control: no-store, 403 for a non-loopback Origin);
+  2. a surface made with a2ui.apply renders (DOM by data-surface-id / data-component-id);
+     screenshot under results/dashboard/;
+  3. a real mouse click on its Button reaches the agent as a2ui.event kind a2ui.action;
+  4. overflowing text makes the page send a render report (the agent sees a2ui.event kind
+     a2ui.render_report with a textOverflow issue), the daemon patches the surface (a
+     surface_updated with a higher revision than the agent's own), and the next report, for the
+     patched revision, has no textOverflow;
+  5. an agent that keeps re-applying the same overflowing text is stopped by the daemon: a
+     report's decision comes back cooldown (or budgetExhausted), and no patch follows;
+  6. one that applies a different overflowing text each time runs into the iteration budget:
+     budgetExhausted, and no patch follows.
+Prints "ok  ..." per check and "FAIL: ..." (exit 1) on the first failure; "SKIP: ..." (exit 0)
+when chromium-env.sh finds no browser and cannot install one.
+"""
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "scripts", "compat"))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+from harness import fail, ok  # noqa: E402
+import cdp  # noqa: E402
+
+RESULTS = os.path.join(REPO, "results", "dashboard")
+BASIC = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
+TOKEN = "dashboard-test-token-0123456789abcdefghijklmnop"
+WHOLE_RUN_SECONDS = 420
+LONG_TEXT = "The quick brown fox jumps over the lazy dog. " * 8
+
+
+class Agent:
+    """The WebSocket client that owns the test's surfaces: applies envelopes, and keeps every
+    a2ui.event notification it reads, in order."""
+
+    def __init__(self, daemon):
+        self.c = daemon.session()
+        self.events = []
+        self.own_revisions = {}  # surfaceId -> revisions its own a2ui.apply calls produced
+        hs = self.c.call("hs", "server.handshake", {"protocol_version": 3, "client_version": "dashboard-test"})
+        if "error" in hs:
+            fail(f"server.handshake answered {hs['error']}")
+        harness.call(self.c, "a2ui/subscribe", {})
+
+    def apply(self, envelope):
+        result = harness.call(self.c, "a2ui.apply", {"version": "v0.9", **envelope})
+        surface = result.get("surface") or {}
+        if "revision" in surface:
+            self.own_revisions.setdefault(result["surfaceId"], set()).add(surface["revision"])
+        return result
+
+    def pump(self, seconds):
+        deadline = time.monotonic() + seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                msg = self.c.recv_json(min(remaining, 0.2))
+            except TimeoutError:
+                continue
+            if isinstance(msg, dict) and msg.get("method") == "a2ui.event":
+                self.events.append(msg.get("params") or {})
+
+    def wait(self, what, predicate, seconds=20.0, since=0):
+        """The first a2ui.event (from index `since`) that predicate accepts, as (index, params)."""
+        deadline = time.monotonic() + seconds
+        checked = since
+        while True:
+            while checked < len(self.events):
+                if predicate(self.events[checked]):
+                    return checked, self.events[checked]
+                checked += 1
+            if time.monotonic() >= deadline:
+                fail(f"timed out after {seconds:.0f} s waiting for {what}")
+            self.pump(min(0.5, deadline - time.monotonic()))
+
+    def daemon_patches(self, surface_id, since=0):
+        """surface_updated events for the surface whose revision the agent did not make."""
+        own = self.own_revisions.get(surface_id, set())
+        return [e for e in self.events[since:]
+                if e.get("kind") == "a2ui.surface_updated" and _sid(e) == surface_id
+                and _rev(e) is not None and _rev(e) not in own]
+
+
+def _sid(event):
+    result = event.get("result") or {}
+    return result.get("surfaceId") or (result.get("surface") or {}).get("surfaceId")
+
+
+def _rev(event):
+    result = event.get("result") or {}
+    if event.get("kind") == "a2ui.render_report":
+        return result.get("revision")
+    return (result.get("surface") or {}).get("revision")
+
+
+def _issues(event, kind, component=None):
+    return [i for i in (event.get("result") or {}).get("issues", [])
+            if i.get("kind") == kind and (component is None or i.get("componentId") == component)]
+
+
+def http_get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+    except OSError as error:
+        fail(f"GET {url}: {error}")
+
+
+def check_http(dash, daemon):
+    base = f"http://127.0.0.1:{dash}"
+    status, headers, body = http_get(base + "/")
+    if status != 200 or b"dashboard.js" not in body:
+        fail(f"GET / answered {status} {body[:200]!r}")
+    for path, needle in (("/dashboard.js", b"__carDashboard"), ("/dashboard.css", b".a2ui-Text")):
+        status, _, body = http_get(base + path)
+        if status != 200 or needle not in body:
+            fail(f"GET {path} answered {status} without {needle!r}")
+    status, headers, body = http_get(base + "/auth-token")
+    if status != 200:
+        fail(f"GET /auth-token answered {status}")
+    info = json.loads(body)
+    if info.get("token") != TOKEN or not str(info.get("ws", "")).startswith(f"ws://127.0.0.1:{daemon.port}"):
+        fail(f"GET /auth-token answered {info}")
+    cache = {k.lower(): v for k, v in headers.items()}.get("cache-control", "")
+    if "no-store" not in cache:
+        fail(f"GET /auth-token has Cache-Control {cache!r}, wants no-store")
+    status, _, _ = http_get(base + "/auth-token", {"Origin": "http://evil.example"})
+    if status != 403:
+        fail(f"GET /auth-token with a foreign Origin answered {status}, wants 403")
+    ok("dashboard HTTP: page, script, style, /auth-token (no-store, 403 for a foreign Origin)")
+
+
+def page_reports(page, surface_id):
+    return page.evaluate("window.__carDashboard.reportResults.filter(r => r.surfaceId === %s)" % json.dumps(surface_id)) or []
+
+
+def page_decision(page, surface_id, revision, seconds=20.0):
+    """The decision the daemon answered to the page's report about (surface, revision)."""
+    js = ("(() => { const r = window.__carDashboard.reportResults.find(r => r.surfaceId === %s && r.revision === %d);"
+          " return r ? (r.result ? r.result.decision || 'none' : 'error: ' + r.error) : null; })()"
+          % (json.dumps(surface_id), revision))
+    return page.wait_for(js, timeout=seconds, what=f"the page's render report for {surface_id} rev {revision}")
+
+
+def reapply_until_stopped(agent, page, sid, envelope_for, attempts=8):
+    """Applies envelope_for(n) until the page's report about it answers budgetExhausted or
+    cooldown (each patched one must be followed by the daemon's patch); then checks no patch
+    comes within 3 s, nor after one more apply. Answers (n, revision, decision, next decision)."""
+    for attempt in range(1, attempts + 1):
+        mark = len(agent.events)
+        result = agent.apply(envelope_for(attempt))
+        rev = result["surface"]["revision"]
+        decision = page_decision(page, sid, rev)
+        if decision in ("budgetExhausted", "cooldown"):
+            break
+        if decision != "patched":
+            fail(f"{sid}: the report about re-applied overflow (rev {rev}) answered {decision!r}")
+        agent.wait(f"{sid}: the patch after apply {attempt}", lambda e: e in agent.daemon_patches(sid, mark), since=mark)
+    else:
+        fail(f"{sid}: the daemon kept patching {attempts} re-applied overflows: no budget or cooldown")
+    mark = len(agent.events)
+    agent.pump(3.0)
+    late = agent.daemon_patches(sid, mark)
+    if late:
+        fail(f"{sid}: the daemon patched after answering {decision}: {json.dumps(late[0])[:300]}")
+    result = agent.apply(envelope_for(attempt + 1))
+    again = page_decision(page, sid, result["surface"]["revision"])
+    if again not in ("budgetExhausted", "cooldown"):
+        fail(f"{sid}: one more apply after {decision} answered {again!r}")
+    agent.pump(2.0)
+    if agent.daemon_patches(sid, mark):
+        fail(f"{sid}: the daemon patched after the loop was stopped")
+    return attempt, rev, decision, again
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: dashboard_test.py <car-server binary>")
+    binary = os.path.abspath(sys.argv[1])
+    if not os.access(binary, os.X_OK):
+        fail(f"{binary} is not an executable")
+    chromium, skipped = cdp.find_chromium()
+    if not chromium:
+        print(f"SKIP: {skipped}")
+        return 0
+
+    def watchdog(*_):
+        fail(f"the whole run took longer than {WHOLE_RUN_SECONDS} s")
+    signal.signal(signal.SIGALRM, watchdog)
+    signal.alarm(WHOLE_RUN_SECONDS)
+
+    os.makedirs(RESULTS, exist_ok=True)
+    home = tempfile.mkdtemp(prefix="car-dashboard-test-")
+    running, browser = [], None
+    passed = False
+    try:
+        dash = harness.free_port()
+        daemon = harness.Daemon(binary, home, TOKEN, running, args=["--dashboard-bind", f"127.0.0.1:{dash}", "--mcp-bind", "disabled"])
+        harness.wait_for(f"the dashboard on port {dash}", lambda: _listening(dash), 15)
+        check_http(dash, daemon)
+
+        agent = Agent(daemon)
+        agent.apply({"createSurface": {"surfaceId": "dash-test", "catalogId": BASIC}})
+        agent.apply({"updateDataModel": {"surfaceId": "dash-test", "path": "/", "value": {"user": "Ada"}}})
+        agent.apply({"updateComponents": {"surfaceId": "dash-test", "components": [
+            {"id": "root", "component": "Column", "children": ["title", "greeting", "press"]},
+            {"id": "title", "component": "Text", "text": "Dashboard test", "variant": "h3"},
+            {"id": "greeting", "component": "Text", "text": {"path": "/user"}},
+            {"id": "press", "component": "Button", "child": "press-label", "variant": "primary",
+             "action": {"event": {"name": "pressed", "context": {"who": {"path": "/user"}, "n": 1}}}},
+            {"id": "press-label", "component": "Text", "text": "Press"},
+        ]}})
+
+        browser = cdp.Browser(chromium, width=1280, height=900, log_path=os.path.join(home, "chromium.log"))
+        page = browser.new_page()
+        page.set_viewport(1280, 900)
+        page.navigate(f"http://127.0.0.1:{dash}/")
+        page.wait_for("!!(window.__carDashboard && window.__carDashboard.ready)", timeout=20, what="the dashboard to be ready")
+        sel = '[data-surface-id="dash-test"]'
+        text = page.wait_for("(() => { const e = document.querySelector(%s); return e && e.textContent; })()"
+                             % json.dumps(sel + ' [data-component-id="greeting"]'), timeout=15, what="dash-test to render")
+        if text != "Ada":
+            fail(f"the bound Text shows {text!r}, wants 'Ada'")
+        kinds = page.evaluate("Array.from(document.querySelectorAll(%s)).map(e => e.dataset.component).join(',')"
+                              % json.dumps(sel + " [data-component-id]"))
+        if kinds != "Column,Text,Text,Button,Text":
+            fail(f"dash-test rendered components {kinds!r}")
+        # The report about the current revision: the surface is fine, so no patch.
+        decision = page_decision(page, "dash-test", max(agent.own_revisions["dash-test"]))
+        if decision != "none":
+            fail(f"the clean surface's report answered {decision!r}, wants 'none'")
+        shot = page.screenshot(os.path.join(RESULTS, "surface.png"))
+        ok(f"surface renders (Column, Text, bound Text, Button), reported clean; screenshot {shot}")
+
+        mark = len(agent.events)
+        page.click(sel + ' [data-component-id="press"]')
+        _, event = agent.wait("a2ui.event kind a2ui.action after the click",
+                              lambda e: e.get("kind") == "a2ui.action" and _sid(e) == "dash-test", since=mark)
+        action = (event.get("result") or {}).get("action") or {}
+        if action.get("name", action.get("action")) != "pressed" or (action.get("context") or {}).get("who") != "Ada":
+            fail(f"the action event carries {json.dumps(event)[:400]}")
+        ok("a real mouse click on the Button reaches the agent as a2ui.event a2ui.action (context resolved)")
+
+        # --- the UI-improvement loop -------------------------------------------------------
+        sid = "overflow-test"
+        mark = len(agent.events)
+        agent.apply({"createSurface": {"surfaceId": sid, "catalogId": BASIC}})
+        overflowing = {"updateComponents": {"surfaceId": sid, "components": [
+            {"id": "root", "component": "Column", "children": ["long"]},
+            {"id": "long", "component": "Text", "text": LONG_TEXT},
+        ]}}
+        agent.apply(overflowing)
+        _, report = agent.wait("a render report with textOverflow on overflow-test/long",
+                               lambda e: e.get("kind") == "a2ui.render_report" and _sid(e) == sid
+                               and _issues(e, "textOverflow", "long"), since=mark)
+        if (report.get("result") or {}).get("renderer") != "car-dashboard":
+            fail(f"the report's renderer is {report.get('result', {}).get('renderer')!r}")
+        ok(f"overflowing text reported (rev {_rev(report)}: {_issues(report, 'textOverflow', 'long')[0].get('detail')})")
+        _, patched = agent.wait("the daemon's patch (surface_updated above the agent's own revisions)",
+                                lambda e: e in agent.daemon_patches(sid, mark), since=mark)
+        patched_rev = _rev(patched)
+        _, after = agent.wait(f"the page's report about the patched revision {patched_rev}",
+                              lambda e: e.get("kind") == "a2ui.render_report" and _sid(e) == sid and _rev(e) == patched_rev,
+                              since=mark)
+        if _issues(after, "textOverflow", "long"):
+            fail(f"after the patch the text still overflows: {json.dumps(after)[:400]}")
+        shown = page.evaluate("document.querySelector('[data-surface-id=\"%s\"] [data-component-id=\"long\"]').textContent" % sid)
+        ok(f"daemon patched it (rev {patched_rev}); the page re-rendered without overflow ({shown[:30]!r}...)")
+        page.screenshot(os.path.join(RESULTS, "patched.png"))
+
+        # An agent that keeps putting the same long text back: the daemon must stop patching
+        # (the oscillation detector sees the same patch again: cooldown).
+        stopped = reapply_until_stopped(agent, page, sid, lambda attempt: overflowing)
+        ok(f"re-applying the same overflow stopped at re-apply {stopped[0]} (rev {stopped[1]}): {stopped[2]}, "
+           f"then {stopped[3]}; no patch after")
+
+        # One that puts back a different overflowing text each time: no cycle, so the iteration
+        # budget is what stops it.
+        sid = "budget-test"
+        agent.apply({"createSurface": {"surfaceId": sid, "catalogId": BASIC}})
+
+        def fresh(attempt):
+            return {"updateComponents": {"surfaceId": sid, "components": [
+                {"id": "root", "component": "Column", "children": ["long"]},
+                {"id": "long", "component": "Text", "text": f"Attempt {attempt}: " + LONG_TEXT},
+            ]}}
+        stopped = reapply_until_stopped(agent, page, sid, fresh, attempts=12)
+        if stopped[2] != "budgetExhausted":
+            fail(f"changing overflows ended in {stopped[2]!r}, wants budgetExhausted")
+        ok(f"a new overflow each time stopped at apply {stopped[0]} (rev {stopped[1]}): {stopped[2]}, then {stopped[3]}; "
+           "no patch after")
+        page.screenshot(os.path.join(RESULTS, "dashboard.png"), full_page=True)
+
+        errors = page.evaluate("window.__carDashboard.errors")
+        unexpected = [e for e in errors or [] if "not connected" not in e.get("message", "")]
+        if unexpected:
+            print(f"note: the page logged {json.dumps(unexpected)[:600]}")
+        passed = True
+        print(f"dashboard: 7 passed, 0 failed (screenshots in {RESULTS})")
+        return 0
+    finally:
+        signal.alarm(0)
+        if browser is not None:
+            browser.close()
+        for d in running:
+            if d.process.poll() is None:
+                d.process.kill()
+                d.process.wait(10)
+        if passed:
+            shutil.rmtree(home, ignore_errors=True)
+        else:
+            print(f"(state and logs kept in {home})")
+
+
+def _listening(port):
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
