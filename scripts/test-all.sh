@@ -99,6 +99,17 @@ mcp_acceptance() {
 }
 run "MCP endpoint end to end: the mcp 2.3.0 and 1.30.0 SDK clients, one memory graph with WebSocket, 404 recovery, auth, origin, limits, timeouts" \
   mcp_acceptance
+run "A2UI messages: the daemon's verdicts against the official validator (a2ui-agent-sdk 0.9.0) on scripts/a2ui/corpus.json" \
+  timeout 300 python3 scripts/a2ui/differential.py "$BIN"
+a2ui_wire() {
+  # car-runtime 0.58.0's a2ui helpers, raw subscribers, and the planted route credential.
+  local venv
+  venv=$(client_058_venv) && timeout 300 python3 scripts/a2ui/wire_acceptance.py "$BIN" "$venv/bin/python"
+}
+run "A2UI over the wire: the 0.58.0 client, subscribers in order, replay, disconnect, actions, route credentials never emitted" \
+  a2ui_wire
+run "dashboard in headless Chromium (Debian's chromium, installed when absent): render, click -> a2ui.action, render report -> patch, budget" \
+  timeout 600 python3 scripts/dashboard/dashboard_test.py "$BIN"
 run "memory: kill -9 during memory.persist, repeatedly" \
   timeout 300 python3 scripts/compat/memory_crash.py "$BIN"
 run "proactive memory: maintain idempotent x3, intervene, evaluate (selective beats always-inject), utility weight 0 changes no ranking" \
