@@ -29,16 +29,42 @@ public final class A2UISurfaceStore: Sendable {
 
     /// Checks and applies one message. `owner` is recorded on a surface this message creates.
     public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
-        let message = try parser.parse(envelope)
-        switch message {
+        try commit(try prepare(envelope, owner: owner))
+    }
+
+    /// Everything about a message that needs no lock: its shape, its catalog's checks of every
+    /// component. A caller that orders commits (so subscribers see them in order) keeps this
+    /// work outside its own lock.
+    public func prepare(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIPreparedMessage {
+        switch try parser.parse(envelope) {
         case .createSurface(let header):
-            return try create(header, owner: owner)
+            guard A2UICatalog.all[header.catalogID] != nil else {
+                throw A2UIError(.unsupportedCatalog, "catalog \(header.catalogID) is not one this daemon renders (\(A2UICatalog.all.keys.sorted().joined(separator: ", ")))",
+                                path: "/createSurface/catalogId", surfaceID: header.surfaceID)
+            }
+            if let theme = header.theme { try A2UITheme.check(theme, surfaceID: header.surfaceID) }
+            return A2UIPreparedMessage(step: .create(header, owner: owner))
         case .updateComponents(let surfaceID, let components):
-            return try update(surfaceID, components)
+            return A2UIPreparedMessage(step: try checkComponents(surfaceID, components))
         case .updateDataModel(let surfaceID, let path, let value):
-            return try updateDataModel(surfaceID, path: path, value: value)
+            do {
+                return A2UIPreparedMessage(step: .dataModel(surfaceID, tokens: try A2UIPointer.tokens(path), pointer: path, value: value))
+            } catch {
+                throw error.at("/updateDataModel").on(surfaceID)
+            }
         case .deleteSurface(let surfaceID):
-            return try delete(surfaceID)
+            return A2UIPreparedMessage(step: .delete(surfaceID))
+        }
+    }
+
+    /// Applies a prepared message, or refuses it with nothing changed.
+    public func commit(_ prepared: A2UIPreparedMessage) throws(A2UIError) -> A2UIApplyResult {
+        switch prepared.step {
+        case .create(let header, let owner): return try create(header, owner: owner)
+        case .update(let surfaceID, let incarnation, let checked): return try update(surfaceID, incarnation: incarnation, checked)
+        case .dataModel(let surfaceID, let tokens, let pointer, let value):
+            return try updateDataModel(surfaceID, tokens: tokens, pointer: pointer, value: value)
+        case .delete(let surfaceID): return try delete(surfaceID)
         }
     }
 
@@ -89,11 +115,6 @@ public final class A2UISurfaceStore: Sendable {
     }
 
     private func create(_ header: A2UISurfaceHeader, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
-        guard A2UICatalog.all[header.catalogID] != nil else {
-            throw A2UIError(.unsupportedCatalog, "catalog \(header.catalogID) is not one this daemon renders (\(A2UICatalog.all.keys.sorted().joined(separator: ", ")))",
-                            path: "/createSurface/catalogId", surfaceID: header.surfaceID)
-        }
-        if let theme = header.theme { try A2UITheme.check(theme, surfaceID: header.surfaceID) }
         let now = clock()
         let ttl = ttlMicros
         let limit = limits.maxSurfaces
@@ -120,10 +141,10 @@ public final class A2UISurfaceStore: Sendable {
         return A2UIApplyResult(surfaceID: surface.id, deleted: false, surface: surface)
     }
 
-    private func update(_ surfaceID: String, _ components: [[String: JSONValue]]) throws(A2UIError) -> A2UIApplyResult {
+    private func checkComponents(_ surfaceID: String, _ components: [[String: JSONValue]]) throws(A2UIError) -> A2UIPreparedMessage.Step {
         let found = try live(surfaceID, action: "updateComponents")
         var checker = A2UIComponentChecker(catalog: A2UICatalog.all[found.header.catalogID]!)
-        var checked: [(id: String, component: [String: JSONValue], links: [A2UILink])] = []
+        var checked: [A2UIPreparedMessage.CheckedComponent] = []
         checked.reserveCapacity(components.count)
         var seen = Set<String>()
         for (index, component) in components.enumerated() {
@@ -146,11 +167,15 @@ public final class A2UISurfaceStore: Sendable {
             }
             checked.append((id, component, links))
         }
+        return .update(surfaceID, incarnation: found.incarnation, checked)
+    }
+
+    private func update(_ surfaceID: String, incarnation: UInt64, _ checked: [A2UIPreparedMessage.CheckedComponent]) throws(A2UIError) -> A2UIApplyResult {
         let now = clock()
         let ttl = ttlMicros
         let limits = limits
         let result: Result<A2UISurface, A2UIError> = state.withLock { state in
-            guard var surface = state.surfaces[surfaceID], surface.incarnation == found.incarnation, surface.expiresMicros > now else {
+            guard var surface = state.surfaces[surfaceID], surface.incarnation == incarnation, surface.expiresMicros > now else {
                 return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) was deleted while the update was checked",
                                           path: "/updateComponents/surfaceId", surfaceID: surfaceID))
             }
@@ -182,33 +207,28 @@ public final class A2UISurfaceStore: Sendable {
         return A2UIApplyResult(surfaceID: surfaceID, deleted: false, surface: surface)
     }
 
-    private func updateDataModel(_ surfaceID: String, path: String, value: JSONValue?) throws(A2UIError) -> A2UIApplyResult {
-        let tokens: [String]
-        do {
-            tokens = try A2UIPointer.tokens(path)
-        } catch {
-            throw error.at("/updateDataModel").on(surfaceID)
-        }
-        let found = try live(surfaceID, action: "updateDataModel")
-        // Built outside the lock: the write copies the model, which may be a megabyte.
-        let written: JSONValue?
-        do {
-            written = try A2UIPointer.write(value, at: tokens[...], in: found.dataModel, pointer: path)
-        } catch {
-            throw error.at("/updateDataModel").on(surfaceID)
-        }
-        let model = written ?? .object([:])
-        let size = JSONWriter.encodedCount(model)
-        guard size <= limits.maxDataModelBytes else {
-            throw A2UIError(.limitExceeded, "the data model would be \(size) bytes; the limit is \(limits.maxDataModelBytes)",
-                            path: "/updateDataModel/value", surfaceID: surfaceID)
-        }
+    private func updateDataModel(_ surfaceID: String, tokens: [String], pointer: String, value: JSONValue?) throws(A2UIError) -> A2UIApplyResult {
         let now = clock()
         let ttl = ttlMicros
+        let limit = limits.maxDataModelBytes
+        // Written under the lock, so two updates of one model never lose each other's change;
+        // the copy is bounded by the model's limit.
         let result: Result<A2UISurface, A2UIError> = state.withLock { state in
-            guard var surface = state.surfaces[surfaceID], surface.incarnation == found.incarnation, surface.revision == found.revision else {
-                return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) changed while the update was prepared; send it again",
+            guard var surface = state.surfaces[surfaceID], surface.expiresMicros > now else {
+                return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) does not exist; send createSurface first",
                                           path: "/updateDataModel/surfaceId", surfaceID: surfaceID))
+            }
+            let written: JSONValue?
+            do throws(A2UIError) {
+                written = try A2UIPointer.write(value, at: tokens[...], in: surface.dataModel, pointer: pointer)
+            } catch {
+                return .failure(error.at("/updateDataModel").on(surfaceID))
+            }
+            let model = written ?? .object([:])
+            let size = JSONWriter.encodedCount(model)
+            guard size <= limit else {
+                return .failure(A2UIError(.limitExceeded, "the data model would be \(size) bytes; the limit is \(limit)",
+                                          path: "/updateDataModel/value", surfaceID: surfaceID))
             }
             surface.dataModel = model
             surface.touch(now: now, ttlMicros: ttl)

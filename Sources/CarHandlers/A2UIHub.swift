@@ -23,7 +23,8 @@ public final class A2UIHub: Sendable {
     private let subscribers = Mutex<[String: ClientSession]>([:])
     /// Patches whose effect the next report will tell: surface → (revision patched, patch).
     let pending = Mutex<[String: (revision: Int64, patch: UIImprovementAgent.Patch)]>([:])
-    /// Serializes apply-and-broadcast, so subscribers see results in the order they were applied.
+    /// Serializes commit-and-broadcast, so subscribers see results in the order they were
+    /// committed; the checks run before it, outside.
     private let order = Mutex(())
 
     init(host: HostState, memory: MemoryEngine, limits: A2UILimits = A2UILimits(), budget: Int = IterationBudget.defaultLimit) {
@@ -37,8 +38,9 @@ public final class A2UIHub: Sendable {
     /// Checks and applies one message, then tells subscribers and host apps.
     @discardableResult
     public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
-        try order.withLock { _ throws(A2UIError) in
-            let result = try store.apply(envelope, owner: owner)
+        let prepared = try store.prepare(envelope, owner: owner)
+        return try order.withLock { _ throws(A2UIError) in
+            let result = try store.commit(prepared)
             if result.deleted { forgetLoopState(result.surfaceID) }
             let kind = result.deleted ? "a2ui.surface_deleted" : "a2ui.surface_updated"
             broadcast(kind: kind, result: result.json)

@@ -1,0 +1,17 @@
+import CarJSON
+
+/// A message that passed every check that needs no lock, ready for `A2UISurfaceStore.commit`.
+/// The commit repeats only what can change meanwhile: that the surface still is the one the
+/// components were checked against, the tree-wide checks and the data-model write.
+public struct A2UIPreparedMessage: Sendable {
+    typealias CheckedComponent = (id: String, component: [String: JSONValue], links: [A2UILink])
+
+    enum Step: Sendable {
+        case create(A2UISurfaceHeader, owner: A2UISurfaceOwner?)
+        case update(String, incarnation: UInt64, [CheckedComponent])
+        case dataModel(String, tokens: [String], pointer: String, value: JSONValue?)
+        case delete(String)
+    }
+
+    let step: Step
+}
