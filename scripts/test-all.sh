@@ -104,7 +104,7 @@ run "A2UI messages: the daemon's verdicts against the official validator (a2ui-a
 a2ui_wire() {
   # car-runtime 0.58.0's a2ui helpers, raw subscribers, and the planted route credential.
   local venv
-  venv=$(client_058_venv) && timeout 300 python3 scripts/a2ui/wire_acceptance.py "$BIN" "$venv/bin/python"
+  venv=$(client_058_venv) && timeout 300 python3 scripts/a2ui/wire_acceptance.py "$BIN" "$venv"
 }
 run "A2UI over the wire: the 0.58.0 client, subscribers in order, replay, disconnect, actions, route credentials never emitted" \
   a2ui_wire

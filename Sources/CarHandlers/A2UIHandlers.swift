@@ -52,8 +52,12 @@ extension CarHandler {
     public func a2uiAction(
         _ params: CarMethods.A2uiAction.Params, context: RPCContext<ClientSession>
     ) async throws -> CarMethods.A2uiAction.Result {
+        guard let surfaceID = params.surfaceId ?? params.snakeSurfaceId else {
+            throw CarErrors.invalidParams("surfaceId (or surface_id) is required")
+        }
         let action = try Self.a2ui { () throws(A2UIError) in
-            try A2UIUserAction(name: params.name ?? params.action, surfaceID: params.surfaceId, sourceComponentID: params.sourceComponentId,
+            try A2UIUserAction(name: params.name ?? params.action, surfaceID: surfaceID,
+                               sourceComponentID: params.sourceComponentId ?? params.snakeSourceComponentId,
                                timestamp: params.timestamp, context: params.context)
         }
         let (event, route) = try Self.a2ui { () throws(A2UIError) in try state.a2ui.deliver(action) }
