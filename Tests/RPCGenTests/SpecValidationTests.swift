@@ -80,6 +80,14 @@ struct SpecValidationTests {
         #expect(messages.contains { $0.contains("method 'server.handshake' is already defined") })
     }
 
+    @Test func twoSpellingsOfOneFieldNeedASwiftName() throws {
+        let messages = try Self.mutated {
+            $0.replacingOccurrences(of: #""surface_id": { "type": "string", "x-swift-name": "snakeSurfaceId", "description": "The same, as the 0.58 client's a2ui_get sends it." }"#,
+                                    with: #""surface_id": { "type": "string" }"#)
+        }
+        #expect(messages.contains { $0.contains("properties 'surfaceId' and 'surface_id' both map to the Swift name surfaceId; set x-swift-name") }, "\(messages)")
+    }
+
     @Test func serverToClientMethodsCannotCarryAuth() throws {
         let messages = try Self.mutated {
             $0.replacingOccurrences(of: #""direction": "serverToClient","#, with: #""direction": "serverToClient", "auth": "host","#)
@@ -128,7 +136,8 @@ struct SpecValidationTests {
         #expect(auth["x-auth"]?.string == "none")
         #expect(auth["paramStructure"]?.string == "by-name")
         let outbound = document["x-server-to-client-methods"]?.array?.compactMap { $0["name"]?.string } ?? []
-        #expect(Set(outbound) == ["tools.execute", "tools.cancel", "host.event", "agent.chat", "agent.chat.cancel", "agent.chat.approve", "agents.chat.event"])
+        #expect(Set(outbound) == ["tools.execute", "tools.cancel", "host.event", "agent.chat", "agent.chat.cancel", "agent.chat.approve", "agents.chat.event",
+                                  "a2ui.event"])
     }
 
     @Test func inlineHandlersCannotWait() throws {
