@@ -15,7 +15,7 @@ enum DashboardHost {
     }
 }
 
-/// The page, its script and styles (`GET /`, `/dashboard.js`, `/dashboard.css`), with headers
+/// The page, its scripts and styles (`GET /`, and `/<file>` for every file of Resources/), with headers
 /// that keep it from being framed or from loading anything but itself and the daemon's socket.
 public struct DashboardPageRoute: HTTPRouteHandler {
     public init() {}

@@ -4,7 +4,7 @@ import CarHTTP
 import Synchronization
 
 /// The browser dashboard: its own loopback listener on the daemon's HTTP layer, serving the
-/// page (`/`, `/dashboard.js`, `/dashboard.css`) and `/auth-token`. The page then talks to the
+/// page (`/` and its scripts and styles, one route per embedded file) and `/auth-token`. The page then talks to the
 /// daemon over its WebSocket like any client.
 final class DashboardService: Sendable {
     private let server: HTTPServer

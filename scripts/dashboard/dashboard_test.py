@@ -6,24 +6,32 @@ headless Chromium opening the page.
     python3 scripts/dashboard/dashboard_test.py .build/release/car-server
 
 Checks, each bounded:
-  1. the dashboard's HTTP side: GET / (the page), /dashboard.js, /dashboard.css, /auth-token
-     (token + ws URL, Cache-Control: no-store, 403 for a non-loopback Origin);
+  1. the dashboard's HTTP side: GET / (the page), every script it loads, /dashboard.css,
+     /regex-worker.js, /auth-token (token + ws URL, Cache-Control: no-store, 403 for a
+     non-loopback Origin);
   2. a surface made with a2ui.apply renders (DOM by data-surface-id / data-component-id);
      screenshot under results/dashboard/;
   3. a real mouse click on its Button reaches the agent as a2ui.event kind a2ui.action;
-  4. overflowing text makes the page send a render report (the agent sees a2ui.event kind
-     a2ui.render_report with a textOverflow issue), the daemon patches the surface (a
-     surface_updated with a higher revision than the agent's own), and the next report, for the
-     patched revision, has no textOverflow;
-  5. an agent that keeps re-applying the same overflowing text is stopped by the daemon: a
+  4. a long paragraph of ordinary words wraps (several lines, no horizontal overflow): its
+     report has no textOverflow and the daemon sends no patch;
+  5. regex checks: validationRegexp that fails shows its message, one that matches shows
+     none, and a catastrophic pattern ((a+)+$ against "aaa…!") neither hangs the page nor
+     fails the check: the page stays responsive, notes the timeout and passes it;
+  6. text that cannot wrap (one 320-character token) makes the page send a render report (the
+     agent sees a2ui.event kind a2ui.render_report with a textOverflow issue), the daemon
+     patches the surface (a surface_updated with a higher revision than the agent's own), and
+     the next report, for the patched revision, has no textOverflow;
+  7. an agent that keeps re-applying the same overflowing text is stopped by the daemon: a
      report's decision comes back cooldown (or budgetExhausted), and no patch follows;
-  6. one that applies a different overflowing text each time runs into the iteration budget:
+  8. one that applies a different overflowing text each time runs into the iteration budget:
      budgetExhausted, and no patch follows.
 Prints "ok  ..." per check and "FAIL: ..." (exit 1) on the first failure; "SKIP: ..." (exit 0)
 when chromium-env.sh finds no browser and cannot install one.
 """
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -45,7 +53,12 @@ RESULTS = os.path.join(REPO, "results", "dashboard")
 BASIC = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
 TOKEN = "dashboard-test-token-0123456789abcdefghijklmnop"
 WHOLE_RUN_SECONDS = 420
-LONG_TEXT = "The quick brown fox jumps over the lazy dog. " * 8
+# Text wraps at spaces, so only a run with no break opportunity overflows: ten SHA-256 hex
+# digests back to back (320 characters, letters and digits only).
+LONG_TOKEN = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(5))
+WORDS = ("the daemon keeps every surface its agents make and the page draws them as they arrive "
+         "while measuring what does not fit").split()
+PARAGRAPH = " ".join(WORDS[i % len(WORDS)] for i in range(60)) + "."
 
 
 class Agent:
@@ -135,6 +148,14 @@ def check_http(dash, daemon):
     status, headers, body = http_get(base + "/")
     if status != 200 or b"dashboard.js" not in body:
         fail(f"GET / answered {status} {body[:200]!r}")
+    scripts = re.findall(rb'<script src="(/[^"]+)"></script>', body)
+    if not scripts or scripts[-1] != b"/dashboard.js":
+        fail(f"the page loads scripts {scripts!r}, wants dashboard.js last")
+    for path in [p.decode() for p in scripts] + ["/regex-worker.js"]:
+        status, headers, script = http_get(base + path)
+        kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+        if status != 200 or "javascript" not in kind or len(script) < 200:
+            fail(f"GET {path} answered {status} {kind!r} ({len(script)} bytes)")
     for path, needle in (("/dashboard.js", b"__carDashboard"), ("/dashboard.css", b".a2ui-Text")):
         status, _, body = http_get(base + path)
         if status != 200 or needle not in body:
@@ -151,7 +172,8 @@ def check_http(dash, daemon):
     status, _, _ = http_get(base + "/auth-token", {"Origin": "http://evil.example"})
     if status != 403:
         fail(f"GET /auth-token with a foreign Origin answered {status}, wants 403")
-    ok("dashboard HTTP: page, script, style, /auth-token (no-store, 403 for a foreign Origin)")
+    ok(f"dashboard HTTP: page, {len(scripts)} scripts + the regex worker, style, /auth-token "
+       "(no-store, 403 for a foreign Origin)")
 
 
 def page_reports(page, surface_id):
@@ -197,6 +219,86 @@ def reapply_until_stopped(agent, page, sid, envelope_for, attempts=8):
     return attempt, rev, decision, again
 
 
+def check_wrapping(agent, page):
+    """A long paragraph of ordinary words wraps: several lines, no horizontal overflow, a
+    report without textOverflow, and no patch from the daemon."""
+    sid = "wrap-test"
+    mark = len(agent.events)
+    agent.apply({"createSurface": {"surfaceId": sid, "catalogId": BASIC}})
+    agent.apply({"updateComponents": {"surfaceId": sid, "components": [
+        {"id": "root", "component": "Column", "children": ["para"]},
+        {"id": "para", "component": "Text", "text": PARAGRAPH},
+    ]}})
+    rev = max(agent.own_revisions[sid])
+    decision = page_decision(page, sid, rev)
+    report = page.evaluate("window.__carDashboard.reports.find(r => r.surfaceId === %s && r.revision === %d)"
+                           % (json.dumps(sid), rev)) or {}
+    overflow = [i for i in report.get("issues", []) if i.get("kind") == "textOverflow"]
+    if decision != "none" or overflow:
+        fail(f"the wrapped paragraph's report answered {decision!r} with issues {report.get('issues')}")
+    box = page.evaluate("""(() => {
+        const el = document.querySelector('[data-surface-id="%s"] [data-component-id="para"]');
+        const range = document.createRange(); range.selectNodeContents(el);
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        return {lines: lines.size, scrollWidth: el.scrollWidth, clientWidth: el.clientWidth,
+                whiteSpace: getComputedStyle(el).whiteSpace, text: el.textContent}; })()""" % sid)
+    if box["text"] != PARAGRAPH or box["lines"] < 3 or box["scrollWidth"] > box["clientWidth"] + 1:
+        fail(f"the paragraph did not render wrapped: {json.dumps(box)[:300]}")
+    agent.pump(2.0)
+    if agent.daemon_patches(sid, mark):
+        fail(f"the daemon patched the wrapped paragraph: {json.dumps(agent.daemon_patches(sid, mark)[0])[:300]}")
+    ok(f"a {len(PARAGRAPH.split())}-word paragraph wraps ({box['lines']} lines, white-space {box['whiteSpace']}, "
+       f"width {box['clientWidth']}): report without textOverflow, decision {decision}, no patch")
+
+
+def check_regex(agent, page):
+    """validationRegexp runs in the page's worker: a mismatch shows its message, a match none,
+    and a catastrophic pattern times out in the worker without hanging the page (the check
+    passes, with a note)."""
+    sid = "regex-test"
+    evil = "^(a+)+$"
+    agent.apply({"createSurface": {"surfaceId": sid, "catalogId": BASIC}})
+    agent.apply({"updateDataModel": {"surfaceId": sid, "path": "/", "value": {"code": "ab"}}})
+    agent.apply({"updateComponents": {"surfaceId": sid, "components": [
+        {"id": "root", "component": "Column", "children": ["good", "bad", "evil", "send"]},
+        {"id": "send", "component": "Button", "child": "send-label",
+         "checks": [{"condition": {"call": "regex", "args": {"value": {"path": "/code"}, "pattern": "^[A-Z]{3}$"}},
+                     "message": "three capitals"}],
+         "action": {"event": {"name": "send"}}},
+        {"id": "send-label", "component": "Text", "text": "Send"},
+        {"id": "good", "component": "TextField", "label": "digits", "value": "12345", "validationRegexp": "^[0-9]+$"},
+        {"id": "bad", "component": "TextField", "label": "digits", "value": "12x45", "validationRegexp": "^[0-9]+$"},
+        {"id": "evil", "component": "TextField", "label": "a's", "value": "a" * 40 + "!", "validationRegexp": evil},
+    ]}})
+    errors_of = ("(() => { const q = id => document.querySelector('[data-surface-id=\"%s\"] [data-component-id=\"' + id + '\"] .a2ui-errors');"
+                 " const g = q('good'), b = q('bad'), e = q('evil');"
+                 " return g && b && e ? {good: g.textContent, bad: b.textContent, evil: e.textContent} : null; })()" % sid)
+    shown = page.wait_for("(() => { const r = %s; return r && r.bad ? r : null; })()" % errors_of, timeout=10,
+                          what="the failing validationRegexp's message")
+    if shown["bad"] != "does not match ^[0-9]+$" or shown["good"]:
+        fail(f"validationRegexp messages: {shown}")
+    button = page.wait_for("(() => { const b = document.querySelector('[data-surface-id=\"%s\"] [data-component-id=\"send\"]');"
+                           " return b && b.disabled ? b.title : null; })()" % sid, timeout=10,
+                           what="the Button whose regex check fails to be disabled")
+    if button != "three capitals":
+        fail(f"the Button's failing regex check says {button!r}")
+    timeouts = page.wait_for("(() => { const t = window.__carDashboard.regexTimeouts.filter(t => t.pattern === %s);"
+                             " return t.length ? t : null; })()" % json.dumps(evil), timeout=10,
+                             what="the page to give up on the catastrophic pattern")
+    # The main thread answers promptly while (and after) the worker was stuck.
+    lags = []
+    for _ in range(5):
+        t0 = time.monotonic()
+        page.evaluate("1 + 1", timeout=5)
+        lags.append(time.monotonic() - t0)
+    final = page.evaluate(errors_of)
+    if max(lags) > 1.0 or final["evil"] or final["bad"] != "does not match ^[0-9]+$":
+        fail(f"after the timeout: evaluate lags {lags}, messages {final}")
+    ok(f"regex in a worker: validationRegexp mismatch shown, match clean, Button check disables it; {evil} against 40 a's + '!' stopped after "
+       f"{timeouts[0]['ms']} ms, check passes, page answers in "
+       f"{max(lags) * 1000:.0f} ms")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: dashboard_test.py <car-server binary>")
@@ -206,6 +308,10 @@ def main():
     chromium, skipped = cdp.find_chromium()
     if not chromium:
         print(f"SKIP: {skipped}")
+        log = os.environ.get("CAR_SKIP_LOG")
+        if log:
+            with open(log, "a") as f:
+                f.write(f"dashboard in headless Chromium: {skipped}\n")
         return 0
 
     def watchdog(*_):
@@ -265,13 +371,16 @@ def main():
             fail(f"the action event carries {json.dumps(event)[:400]}")
         ok("a real mouse click on the Button reaches the agent as a2ui.event a2ui.action (context resolved)")
 
+        check_wrapping(agent, page)
+        check_regex(agent, page)
+
         # --- the UI-improvement loop -------------------------------------------------------
         sid = "overflow-test"
         mark = len(agent.events)
         agent.apply({"createSurface": {"surfaceId": sid, "catalogId": BASIC}})
         overflowing = {"updateComponents": {"surfaceId": sid, "components": [
             {"id": "root", "component": "Column", "children": ["long"]},
-            {"id": "long", "component": "Text", "text": LONG_TEXT},
+            {"id": "long", "component": "Text", "text": LONG_TOKEN},
         ]}}
         agent.apply(overflowing)
         _, report = agent.wait("a render report with textOverflow on overflow-test/long",
@@ -306,7 +415,7 @@ def main():
         def fresh(attempt):
             return {"updateComponents": {"surfaceId": sid, "components": [
                 {"id": "root", "component": "Column", "children": ["long"]},
-                {"id": "long", "component": "Text", "text": f"Attempt {attempt}: " + LONG_TEXT},
+                {"id": "long", "component": "Text", "text": f"Attempt {attempt}: " + LONG_TOKEN},
             ]}}
         stopped = reapply_until_stopped(agent, page, sid, fresh, attempts=12)
         if stopped[2] != "budgetExhausted":
@@ -320,7 +429,7 @@ def main():
         if unexpected:
             print(f"note: the page logged {json.dumps(unexpected)[:600]}")
         passed = True
-        print(f"dashboard: 7 passed, 0 failed (screenshots in {RESULTS})")
+        print(f"dashboard: 10 passed, 0 failed (screenshots in {RESULTS})")
         return 0
     finally:
         signal.alarm(0)
