@@ -31,7 +31,8 @@ public struct A2UISurface: Sendable {
 
     public var id: String { header.surfaceID }
 
-    public var diagnostics: A2UIDiagnostics { A2UITree(components: components, order: order, links: links).diagnostics() }
+    /// Worked out when components change (`A2UISurfaceStore`'s commit), not on every read.
+    public internal(set) var diagnostics = A2UIDiagnostics(missingRoot: true, danglingReferences: [], unreachable: [])
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [

@@ -88,7 +88,7 @@ public final class A2UISurfaceStore: Sendable {
         return state.withLock { state in Self.reap(&state, now: now) }
     }
 
-    /// Records where a surface's actions continue and with what credential (`a2ui.ingest`).
+    /// Records where a surface's actions continue and with what credential.
     public func setRoute(_ route: A2UIRoute, for surfaceID: String) {
         state.withLock { state in
             guard state.surfaces[surfaceID] != nil else { return }
@@ -96,13 +96,28 @@ public final class A2UISurfaceStore: Sendable {
         }
     }
 
+    /// Sets the owner of a live surface.
+    public func setOwner(_ owner: A2UISurfaceOwner, for surfaceID: String) {
+        state.withLock { $0.surfaces[surfaceID]?.owner = owner }
+    }
+
     public func route(for surfaceID: String) -> A2UIRoute? {
         state.withLock { $0.routes[surfaceID] }
     }
 
-    /// Sets the owner of a surface (ingest records the peer's task on surfaces it touched).
-    public func setOwner(_ owner: A2UISurfaceOwner, for surfaceID: String) {
-        state.withLock { $0.surfaces[surfaceID]?.owner = owner }
+    /// Gives a surface an A2A peer's task as its owner, with the route its actions continue on
+    /// (`a2ui.ingest`). A surface some connection owns is not taken over: a peer's payload that
+    /// touches it changes its components, never where its clicks go. Answers the surface as it
+    /// now is (nil when it is gone).
+    public func adopt(_ surfaceID: String, owner: A2UISurfaceOwner, route: A2UIRoute?) -> A2UISurface? {
+        state.withLock { state in
+            guard var surface = state.surfaces[surfaceID] else { return nil }
+            if case .session? = surface.owner { return surface }
+            surface.owner = owner
+            state.surfaces[surfaceID] = surface
+            if let route { state.routes[surfaceID] = route }
+            return surface
+        }
     }
 
     private static func reap(_ state: inout State, now: Int64) -> [String] {
@@ -189,16 +204,18 @@ public final class A2UISurfaceStore: Sendable {
                                           path: "/updateComponents/components", surfaceID: surfaceID))
             }
             let tree = A2UITree(components: surface.components, order: surface.order, links: surface.links)
-            if let cycle = tree.cycle() {
+            let shape = tree.shape()
+            if let cycle = shape.cycle {
                 return .failure(A2UIError(.invalidComponent, "components form a cycle: \(cycle.joined(separator: " -> "))",
                                           path: "/updateComponents/components", surfaceID: surfaceID))
             }
             // Levels below root, as the validator counts them (root alone is 0).
-            let depth = tree.depth() - 1
+            let depth = shape.rootHeight - 1
             guard depth <= limits.maxDepth else {
                 return .failure(A2UIError(.limitExceeded, "the tree would reach \(depth) levels below root; the limit is \(limits.maxDepth)",
                                           path: "/updateComponents/components", surfaceID: surfaceID))
             }
+            surface.diagnostics = tree.diagnostics()
             surface.touch(now: now, ttlMicros: ttl)
             state.surfaces[surfaceID] = surface
             return .success(surface)

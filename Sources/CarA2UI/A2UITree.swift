@@ -31,54 +31,44 @@ struct A2UITree {
         return A2UIDiagnostics(missingRoot: false, danglingReferences: dangling, unreachable: order.filter { !reached.contains($0) })
     }
 
-    /// The first cycle found, as the ids along it (first id repeated at the end); nil if none.
-    func cycle() -> [String]? {
+    /// One walk over every component: the first cycle found (its ids, the first repeated at
+    /// the end), and the height of root (the longest path down from it, in components; root
+    /// alone is 1, no root 0; meaningful when there is no cycle).
+    func shape() -> (cycle: [String]?, rootHeight: Int) {
         enum Mark { case onPath, done }
         var marks: [String: Mark] = [:]
+        marks.reserveCapacity(order.count)
+        var height: [String: Int] = [:]
+        height.reserveCapacity(order.count)
         for start in order where marks[start] == nil {
-            // Each frame: a component and how many of its links were followed.
-            var path: [(id: String, next: Int)] = [(start, 0)]
+            // Each frame: a component, its present children, and how many were followed.
+            var path: [(id: String, children: [String], next: Int)] = [(start, present(start), 0)]
             marks[start] = .onPath
             while let top = path.last {
-                let outgoing = links[top.id] ?? []
-                guard top.next < outgoing.count else {
+                guard top.next < top.children.count else {
                     marks[top.id] = .done
+                    height[top.id] = 1 + (top.children.lazy.map { height[$0] ?? 0 }.max() ?? 0)
                     path.removeLast()
                     continue
                 }
                 path[path.count - 1].next += 1
-                let target = outgoing[top.next].target
-                guard components[target] != nil else { continue }
+                let target = top.children[top.next]
                 switch marks[target] {
                 case .onPath?:
                     let from = path.firstIndex { $0.id == target }!
-                    return path[from...].map(\.id) + [target]
+                    return (path[from...].map(\.id) + [target], 0)
                 case .done?:
                     continue
                 case nil:
                     marks[target] = .onPath
-                    path.append((target, 0))
+                    path.append((target, present(target), 0))
                 }
             }
         }
-        return nil
+        return (nil, height[Self.rootID] ?? 0)
     }
 
-    /// The longest path below root, in components (root alone is 1); 0 without a root.
-    /// Assumes no cycle (checked first).
-    func depth() -> Int {
-        guard components[Self.rootID] != nil else { return 0 }
-        var depthOf: [String: Int] = [:]
-        var stack: [(id: String, expanded: Bool)] = [(Self.rootID, false)]
-        while let (id, expanded) = stack.popLast() {
-            let children = (links[id] ?? []).map(\.target).filter { components[$0] != nil }
-            if expanded {
-                depthOf[id] = 1 + (children.compactMap { depthOf[$0] }.max() ?? 0)
-            } else if depthOf[id] == nil {
-                stack.append((id, true))
-                for child in children where depthOf[child] == nil { stack.append((child, false)) }
-            }
-        }
-        return depthOf[Self.rootID] ?? 0
+    private func present(_ id: String) -> [String] {
+        (links[id] ?? []).lazy.map(\.target).filter { components[$0] != nil }
     }
 }

@@ -5,7 +5,8 @@ import CarJSON
 /// Ingest, user actions and capabilities: the hub's entry points besides `apply` and reports.
 extension A2UIHub {
     /// Applies every envelope the payload carries, each on its own; refusals are listed, the
-    /// rest applied. The owner and route go on every surface the payload touched.
+    /// rest applied. The owner and route go on every surface the payload touched that no
+    /// connection owns.
     func ingest(_ request: A2UIIngestRequest) -> JSONValue {
         let scan = A2UIIngestScan(request.payload, limit: store.limits.maxEnvelopesPerIngest)
         let owner = request.owner ?? ((scan.taskID != nil || scan.contextID != nil || request.route != nil)
@@ -14,12 +15,7 @@ extension A2UIHub {
         var rejected: [JSONValue] = []
         for (index, envelope) in scan.envelopes.enumerated() {
             do {
-                let result = try apply(envelope, owner: owner)
-                if !result.deleted {
-                    if let owner { store.setOwner(owner, for: result.surfaceID) }
-                    if let route = request.route { store.setRoute(route, for: result.surfaceID) }
-                }
-                applied.append((store.surface(result.surfaceID).map { A2UIApplyResult(surfaceID: $0.id, deleted: false, surface: $0) } ?? result).json)
+                applied.append(try apply(envelope, owner: owner, route: request.route).json)
             } catch {
                 rejected.append(["index": .int(Int64(index)), "error": error.json])
             }

@@ -35,19 +35,33 @@ public final class A2UIHub: Sendable {
         self.budget = IterationBudget(limit: budget)
     }
 
-    /// Checks and applies one message, then tells subscribers and host apps.
+    /// What `apply` did, with its wire form, rendered once for the caller and every subscriber.
+    public struct Applied: Sendable {
+        public let result: A2UIApplyResult
+        public let json: JSONValue
+    }
+
+    /// Checks and applies one message, then tells subscribers and host apps. An A2A `owner`
+    /// (and its `route`) is recorded on the surface the message touched, unless a connection
+    /// owns it.
     @discardableResult
-    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
+    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?, route: A2UIRoute? = nil) throws(A2UIError) -> Applied {
         let prepared = try store.prepare(envelope, owner: owner)
         return try order.withLock { _ throws(A2UIError) in
-            let result = try store.commit(prepared)
+            var result = try store.commit(prepared)
+            // A peer's surface (ingest) carries its owner and route before anyone hears of it.
+            if case .a2a? = owner, !result.deleted, let owner {
+                result = A2UIApplyResult(surfaceID: result.surfaceID, deleted: false,
+                                         surface: store.adopt(result.surfaceID, owner: owner, route: route) ?? result.surface)
+            }
             if result.deleted { forgetLoopState(result.surfaceID) }
             let kind = result.deleted ? "a2ui.surface_deleted" : "a2ui.surface_updated"
-            broadcast(kind: kind, result: result.json)
+            let json = result.json
+            broadcast(kind: kind, result: json)
             var payload: [String: JSONValue] = ["surfaceId": .string(result.surfaceID), "deleted": .bool(result.deleted)]
             if let surface = result.surface { payload["revision"] = .int(surface.revision) }
             hostRecord(kind: kind, message: result.surfaceID, payload: .object(payload))
-            return result
+            return Applied(result: result, json: json)
         }
     }
 

@@ -30,7 +30,7 @@ extension A2UIHub {
             return answer(.budgetExhausted, ["strategy": .string(patch.strategy.rawValue)])
         }
         let applied = try apply(patch.envelope, owner: nil)
-        if let revision = applied.surface?.revision {
+        if let revision = applied.result.surface?.revision {
             pending.withLock { $0[surface.id] = (revision, patch) }
         }
         remember(patch, surfaceID: surface.id, outcome: "patched")
