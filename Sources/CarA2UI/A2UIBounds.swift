@@ -35,6 +35,15 @@ struct A2UIBounds {
         }
     }
 
+    /// How deep a value nests (a scalar is 0). Only called on values this walk bounded.
+    static func depth(_ value: JSONValue) -> Int {
+        switch value {
+        case .array(let elements): return 1 + (elements.lazy.map(depth).max() ?? 0)
+        case .object(let members): return 1 + (members.values.lazy.map(depth).max() ?? 0)
+        default: return 0
+        }
+    }
+
     private func tooDeep() -> A2UIError {
         A2UIError(.limitExceeded, "the message nests deeper than \(limits.maxDepth) levels")
     }

@@ -21,6 +21,8 @@ public struct A2UIError: Error, Sendable, Equatable, CustomStringConvertible {
         case surfaceExists = "SurfaceExists"
         /// An update for a surface that does not exist (or has expired).
         case surfaceNotFound = "SurfaceNotFound"
+        /// A change decided on a revision the surface has moved past (the improvement loop's).
+        case stale = "Stale"
     }
 
     public let kind: Kind

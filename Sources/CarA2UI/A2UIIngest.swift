@@ -56,6 +56,12 @@ public enum A2UIEndpointTrust {
         return octets[0] == "127"
     }
 
+    /// `endpoint` as owners show it: scheme, host, port and path, without a query or fragment
+    /// (which may carry a key), for every subscriber to see.
+    public static func displayed(_ endpoint: String) -> String {
+        String(endpoint.prefix { $0 != "?" && $0 != "#" })
+    }
+
     /// The host of an http or https URL, lowercased; nil when it is not one.
     public static func host(of endpoint: String) -> String? {
         let lower = endpoint.lowercased()
@@ -65,6 +71,8 @@ public enum A2UIEndpointTrust {
         guard !authority.contains("@") else { return nil }
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { return nil }
+            let rest = authority[authority.index(after: close)...]
+            guard rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isNumber)) else { return nil }
             return String(authority[...close])
         }
         let host = authority.prefix { $0 != ":" }

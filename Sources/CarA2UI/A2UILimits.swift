@@ -15,6 +15,10 @@ public struct A2UILimits: Sendable, Equatable {
     public var maxMessageBytes = 1 << 20
     /// Encoded bytes of one surface's data model.
     public var maxDataModelBytes = 1 << 20
+    /// Encoded bytes of one surface's components.
+    public var maxSurfaceBytes = 4 << 20
+    /// Encoded bytes of every surface together (components and data models).
+    public var maxStoreBytes = 64 << 20
     /// UTF-8 bytes of any one string in a message (text, URLs, data-model strings).
     public var maxStringBytes = 64 << 10
     /// UTF-8 bytes of a surface or component id.
@@ -29,7 +33,8 @@ public struct A2UILimits: Sendable, Equatable {
     public var json: JSONValue {
         ["maxSurfaces": .int(Int64(maxSurfaces)), "maxComponentsPerSurface": .int(Int64(maxComponents)),
          "maxDepth": .int(Int64(maxDepth)), "maxMessageBytes": .int(Int64(maxMessageBytes)),
-         "maxDataModelBytes": .int(Int64(maxDataModelBytes)), "maxStringBytes": .int(Int64(maxStringBytes)),
+         "maxDataModelBytes": .int(Int64(maxDataModelBytes)), "maxSurfaceBytes": .int(Int64(maxSurfaceBytes)),
+         "maxStoreBytes": .int(Int64(maxStoreBytes)), "maxStringBytes": .int(Int64(maxStringBytes)),
          "maxIdBytes": .int(Int64(maxIDBytes)), "surfaceTtlSeconds": .int(surfaceTTLSeconds),
          "maxEnvelopesPerIngest": .int(Int64(maxEnvelopesPerIngest))]
     }

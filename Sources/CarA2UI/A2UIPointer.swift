@@ -75,7 +75,8 @@ enum A2UIPointer {
             if let updated {
                 if index < elements.count { elements[index] = updated } else { elements.append(updated) }
             } else if index < elements.count {
-                elements.remove(at: index)
+                // A2UI: deleting an array element leaves it undefined; the length stays.
+                elements[index] = .null
             }
             return .array(elements)
         case .object(var members)?:
@@ -84,6 +85,11 @@ enum A2UIPointer {
             return .object(members)
         case nil, .null?:
             guard value != nil else { return document }
+            // A missing container is made as renderers make it: an array under a numeric
+            // token, an object otherwise.
+            if let index = Int(token), index >= 0, token == String(index) {
+                return try write(value, at: tokens, in: .array([]), pointer: pointer)
+            }
             let updated = try write(value, at: rest, in: nil, pointer: pointer)
             return .object([token: updated ?? .null])
         default:

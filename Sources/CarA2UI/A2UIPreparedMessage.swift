@@ -4,11 +4,13 @@ import CarJSON
 /// The commit repeats only what can change meanwhile: that the surface still is the one the
 /// components were checked against, the tree-wide checks and the data-model write.
 public struct A2UIPreparedMessage: Sendable {
-    typealias CheckedComponent = (id: String, component: [String: JSONValue], links: [A2UILink])
+    typealias CheckedComponent = (id: String, component: [String: JSONValue], links: [A2UILink], bytes: Int)
 
     enum Step: Sendable {
         case create(A2UISurfaceHeader, owner: A2UISurfaceOwner?)
-        case update(String, incarnation: UInt64, [CheckedComponent])
+        /// `expectedRevision`: commit only onto this revision (the improvement loop's patches,
+        /// decided on one drawing of the surface).
+        case update(String, incarnation: UInt64, [CheckedComponent], expectedRevision: Int64?)
         case dataModel(String, tokens: [String], pointer: String, value: JSONValue?)
         case delete(String)
     }

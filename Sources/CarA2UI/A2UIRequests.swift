@@ -56,7 +56,8 @@ public struct A2UIIngestRequest: Sendable {
             if let kind = fields["kind"], kind.stringValue != "a2a" {
                 throw A2UIError(.invalidMessage, "owner.kind must be \"a2a\"", path: "/owner/kind")
             }
-            owner = .a2a(taskID: fields["taskId"]?.stringValue, contextID: fields["contextId"]?.stringValue, endpoint: endpoint)
+            owner = .a2a(taskID: fields["taskId"]?.stringValue, contextID: fields["contextId"]?.stringValue,
+                         endpoint: endpoint.map(A2UIEndpointTrust.displayed))
         } else {
             owner = nil
         }

@@ -9,6 +9,11 @@ public struct A2UISurface: Sendable {
     public internal(set) var order: [String] = []
     /// Each component's references, kept from its check for the tree walks.
     var links: [String: [A2UILink]] = [:]
+    /// Encoded bytes of each component, and their sum and the data model's, for the limits.
+    var bytesOf: [String: Int] = [:]
+    var componentBytes = 0
+    var dataModelBytes = 2
+    var byteCount: Int { componentBytes &+ dataModelBytes }
     public internal(set) var dataModel: JSONValue = .object([:])
     public internal(set) var owner: A2UISurfaceOwner?
     /// 1 on creation, one more per accepted message.

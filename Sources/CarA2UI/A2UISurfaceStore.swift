@@ -16,6 +16,15 @@ public final class A2UISurfaceStore: Sendable {
         /// A2A continuation credentials by surface id, never part of a surface.
         var routes: [String: A2UIRoute] = [:]
         var incarnations: UInt64 = 0
+        /// Encoded bytes of every surface's components and data model (`maxStoreBytes`).
+        var totalBytes = 0
+
+        /// Removes a surface with its route and its share of the byte count.
+        mutating func remove(_ id: String) {
+            guard let surface = surfaces.removeValue(forKey: id) else { return }
+            routes[id] = nil
+            totalBytes &-= surface.byteCount
+        }
     }
 
     /// `clock` answers microseconds since the epoch (tests move it to expire surfaces).
@@ -35,7 +44,7 @@ public final class A2UISurfaceStore: Sendable {
     /// Everything about a message that needs no lock: its shape, its catalog's checks of every
     /// component. A caller that orders commits (so subscribers see them in order) keeps this
     /// work outside its own lock.
-    public func prepare(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIPreparedMessage {
+    public func prepare(_ envelope: JSONValue, owner: A2UISurfaceOwner?, expectedRevision: Int64? = nil) throws(A2UIError) -> A2UIPreparedMessage {
         switch try parser.parse(envelope) {
         case .createSurface(let header):
             guard A2UICatalog.all[header.catalogID] != nil else {
@@ -45,13 +54,22 @@ public final class A2UISurfaceStore: Sendable {
             if let theme = header.theme { try A2UITheme.check(theme, surfaceID: header.surfaceID) }
             return A2UIPreparedMessage(step: .create(header, owner: owner))
         case .updateComponents(let surfaceID, let components):
-            return A2UIPreparedMessage(step: try checkComponents(surfaceID, components))
+            return A2UIPreparedMessage(step: try checkComponents(surfaceID, components, expectedRevision: expectedRevision))
         case .updateDataModel(let surfaceID, let path, let value):
+            let tokens: [String]
             do {
-                return A2UIPreparedMessage(step: .dataModel(surfaceID, tokens: try A2UIPointer.tokens(path), pointer: path, value: value))
+                tokens = try A2UIPointer.tokens(path)
             } catch {
                 throw error.at("/updateDataModel").on(surfaceID)
             }
+            // The model's nesting is the path's plus the value's: bound it as the message's is,
+            // so no later reply or broadcast of the model is deeper than a client can parse.
+            let depth = tokens.count + (value.map(A2UIBounds.depth) ?? 0)
+            guard depth <= limits.maxDepth else {
+                throw A2UIError(.limitExceeded, "the data model would nest \(depth) levels deep at \(path.prefix(64)); the limit is \(limits.maxDepth)",
+                                path: "/updateDataModel/path", surfaceID: surfaceID)
+            }
+            return A2UIPreparedMessage(step: .dataModel(surfaceID, tokens: tokens, pointer: path, value: value))
         case .deleteSurface(let surfaceID):
             return A2UIPreparedMessage(step: .delete(surfaceID))
         }
@@ -61,7 +79,8 @@ public final class A2UISurfaceStore: Sendable {
     public func commit(_ prepared: A2UIPreparedMessage) throws(A2UIError) -> A2UIApplyResult {
         switch prepared.step {
         case .create(let header, let owner): return try create(header, owner: owner)
-        case .update(let surfaceID, let incarnation, let checked): return try update(surfaceID, incarnation: incarnation, checked)
+        case .update(let surfaceID, let incarnation, let checked, let expected):
+            return try update(surfaceID, incarnation: incarnation, checked, expectedRevision: expected)
         case .dataModel(let surfaceID, let tokens, let pointer, let value):
             return try updateDataModel(surfaceID, tokens: tokens, pointer: pointer, value: value)
         case .delete(let surfaceID): return try delete(surfaceID)
@@ -101,31 +120,35 @@ public final class A2UISurfaceStore: Sendable {
         state.withLock { $0.surfaces[surfaceID]?.owner = owner }
     }
 
+    /// The route of a live surface.
     public func route(for surfaceID: String) -> A2UIRoute? {
-        state.withLock { $0.routes[surfaceID] }
+        let now = clock()
+        return state.withLock { state in
+            guard let surface = state.surfaces[surfaceID], surface.expiresMicros > now else { return nil }
+            return state.routes[surfaceID]
+        }
     }
 
     /// Gives a surface an A2A peer's task as its owner, with the route its actions continue on
-    /// (`a2ui.ingest`). A surface some connection owns is not taken over: a peer's payload that
-    /// touches it changes its components, never where its clicks go. Answers the surface as it
-    /// now is (nil when it is gone).
+    /// (`a2ui.ingest`): a surface no one owns, or one this owner already holds (one it just
+    /// created). A surface a connection or another peer owns is never taken over, and a route
+    /// once set is never replaced: a peer's payload that touches someone else's surface changes
+    /// its components, never where its clicks (and their credential) go. Answers the surface as
+    /// it now is (nil when it is gone).
     public func adopt(_ surfaceID: String, owner: A2UISurfaceOwner, route: A2UIRoute?) -> A2UISurface? {
         state.withLock { state in
             guard var surface = state.surfaces[surfaceID] else { return nil }
-            if case .session? = surface.owner { return surface }
+            guard surface.owner == nil || surface.owner == owner else { return surface }
             surface.owner = owner
             state.surfaces[surfaceID] = surface
-            if let route { state.routes[surfaceID] = route }
+            if let route, state.routes[surfaceID] == nil { state.routes[surfaceID] = route }
             return surface
         }
     }
 
     private static func reap(_ state: inout State, now: Int64) -> [String] {
         let expired = state.surfaces.values.filter { $0.expiresMicros <= now }.map(\.id).sorted()
-        for id in expired {
-            state.surfaces[id] = nil
-            state.routes[id] = nil
-        }
+        for id in expired { state.remove(id) }
         return expired
     }
 
@@ -133,30 +156,36 @@ public final class A2UISurfaceStore: Sendable {
         let now = clock()
         let ttl = ttlMicros
         let limit = limits.maxSurfaces
-        let result: Result<A2UISurface, A2UIError> = state.withLock { state in
+        let result: Result<(A2UISurface, [String]), A2UIError> = state.withLock { state in
+            var dropped: [String] = []
             if let existing = state.surfaces[header.surfaceID] {
                 guard existing.expiresMicros <= now else {
                     return .failure(A2UIError(.surfaceExists, "surface \(header.surfaceID) exists; delete it before creating it again",
                                               path: "/createSurface/surfaceId", surfaceID: header.surfaceID))
                 }
-                state.surfaces[header.surfaceID] = nil
-                state.routes[header.surfaceID] = nil
             }
-            if state.surfaces.count >= limit { _ = Self.reap(&state, now: now) }
-            guard state.surfaces.count < limit else {
+            // Expired surfaces make room (the same id's among them) only when this one is taken.
+            let full = state.surfaces.count >= limit && state.surfaces[header.surfaceID] == nil
+            if full, !state.surfaces.values.contains(where: { $0.expiresMicros <= now }) {
                 return .failure(A2UIError(.limitExceeded, "the store holds \(limit) surfaces, its limit; delete one first",
                                           path: "/createSurface", surfaceID: header.surfaceID))
+            }
+            if full {
+                dropped = Self.reap(&state, now: now)
+            } else if state.surfaces[header.surfaceID] != nil {
+                state.remove(header.surfaceID)
+                dropped = [header.surfaceID]
             }
             state.incarnations &+= 1
             let surface = A2UISurface(header: header, owner: owner, now: now, ttlMicros: ttl, incarnation: state.incarnations)
             state.surfaces[header.surfaceID] = surface
-            return .success(surface)
+            return .success((surface, dropped))
         }
-        let surface = try result.get()
-        return A2UIApplyResult(surfaceID: surface.id, deleted: false, surface: surface)
+        let (surface, dropped) = try result.get()
+        return A2UIApplyResult(surfaceID: surface.id, deleted: false, surface: surface, dropped: dropped)
     }
 
-    private func checkComponents(_ surfaceID: String, _ components: [[String: JSONValue]]) throws(A2UIError) -> A2UIPreparedMessage.Step {
+    private func checkComponents(_ surfaceID: String, _ components: [[String: JSONValue]], expectedRevision: Int64?) throws(A2UIError) -> A2UIPreparedMessage.Step {
         let found = try live(surfaceID, action: "updateComponents")
         var checker = A2UIComponentChecker(catalog: A2UICatalog.all[found.header.catalogID]!)
         var checked: [A2UIPreparedMessage.CheckedComponent] = []
@@ -180,12 +209,13 @@ public final class A2UISurfaceStore: Sendable {
             if let link = links.first(where: { $0.target == id }) {
                 throw A2UIError(.invalidComponent, "component \"\(id)\" refers to itself", path: prefix + link.path, surfaceID: surfaceID)
             }
-            checked.append((id, component, links))
+            checked.append((id, component, links, JSONWriter.encodedCount(.object(component))))
         }
-        return .update(surfaceID, incarnation: found.incarnation, checked)
+        return .update(surfaceID, incarnation: found.incarnation, checked, expectedRevision: expectedRevision)
     }
 
-    private func update(_ surfaceID: String, incarnation: UInt64, _ checked: [A2UIPreparedMessage.CheckedComponent]) throws(A2UIError) -> A2UIApplyResult {
+    private func update(_ surfaceID: String, incarnation: UInt64, _ checked: [A2UIPreparedMessage.CheckedComponent],
+                        expectedRevision: Int64?) throws(A2UIError) -> A2UIApplyResult {
         let now = clock()
         let ttl = ttlMicros
         let limits = limits
@@ -194,10 +224,25 @@ public final class A2UISurfaceStore: Sendable {
                 return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) was deleted while the update was checked",
                                           path: "/updateComponents/surfaceId", surfaceID: surfaceID))
             }
-            for (id, component, links) in checked {
+            if let expectedRevision, surface.revision != expectedRevision {
+                return .failure(A2UIError(.stale, "surface \(surfaceID) is at revision \(surface.revision), not \(expectedRevision)",
+                                          path: "/updateComponents/surfaceId", surfaceID: surfaceID))
+            }
+            let before = surface.byteCount
+            for (id, component, links, bytes) in checked {
                 if surface.components[id] == nil { surface.order.append(id) }
                 surface.components[id] = component
                 surface.links[id] = links
+                surface.componentBytes &+= bytes &- (surface.bytesOf[id] ?? 0)
+                surface.bytesOf[id] = bytes
+            }
+            guard surface.byteCount <= limits.maxSurfaceBytes else {
+                return .failure(A2UIError(.limitExceeded, "the surface would hold \(surface.byteCount) bytes; the limit is \(limits.maxSurfaceBytes)",
+                                          path: "/updateComponents/components", surfaceID: surfaceID))
+            }
+            guard state.totalBytes &- before &+ surface.byteCount <= limits.maxStoreBytes else {
+                return .failure(A2UIError(.limitExceeded, "the store would hold more than \(limits.maxStoreBytes) bytes of surfaces; delete some first",
+                                          path: "/updateComponents/components", surfaceID: surfaceID))
             }
             guard surface.order.count <= limits.maxComponents else {
                 return .failure(A2UIError(.limitExceeded, "the surface would hold \(surface.order.count) components; the limit is \(limits.maxComponents)",
@@ -216,6 +261,7 @@ public final class A2UISurfaceStore: Sendable {
                                           path: "/updateComponents/components", surfaceID: surfaceID))
             }
             surface.diagnostics = tree.diagnostics()
+            state.totalBytes = state.totalBytes &- before &+ surface.byteCount
             surface.touch(now: now, ttlMicros: ttl)
             state.surfaces[surfaceID] = surface
             return .success(surface)
@@ -228,6 +274,7 @@ public final class A2UISurfaceStore: Sendable {
         let now = clock()
         let ttl = ttlMicros
         let limit = limits.maxDataModelBytes
+        let storeLimit = limits.maxStoreBytes
         // Written under the lock, so two updates of one model never lose each other's change;
         // the copy is bounded by the model's limit.
         let result: Result<A2UISurface, A2UIError> = state.withLock { state in
@@ -247,6 +294,12 @@ public final class A2UISurfaceStore: Sendable {
                 return .failure(A2UIError(.limitExceeded, "the data model would be \(size) bytes; the limit is \(limit)",
                                           path: "/updateDataModel/value", surfaceID: surfaceID))
             }
+            guard state.totalBytes &- surface.dataModelBytes &+ size <= storeLimit else {
+                return .failure(A2UIError(.limitExceeded, "the store would hold more than \(storeLimit) bytes of surfaces; delete some first",
+                                          path: "/updateDataModel/value", surfaceID: surfaceID))
+            }
+            state.totalBytes = state.totalBytes &- surface.dataModelBytes &+ size
+            surface.dataModelBytes = size
             surface.dataModel = model
             surface.touch(now: now, ttlMicros: ttl)
             state.surfaces[surfaceID] = surface
@@ -258,10 +311,12 @@ public final class A2UISurfaceStore: Sendable {
 
     private func delete(_ surfaceID: String) throws(A2UIError) -> A2UIApplyResult {
         let now = clock()
+        // An expired surface is refused like a missing one and left for the reaper, so a
+        // refused message changes nothing.
         let existed = state.withLock { state -> Bool in
-            guard let surface = state.surfaces.removeValue(forKey: surfaceID) else { return false }
-            state.routes[surfaceID] = nil
-            return surface.expiresMicros > now
+            guard let surface = state.surfaces[surfaceID], surface.expiresMicros > now else { return false }
+            state.remove(surfaceID)
+            return true
         }
         guard existed else {
             throw A2UIError(.surfaceNotFound, "surface \(surfaceID) does not exist", path: "/deleteSurface/surfaceId", surfaceID: surfaceID)

@@ -24,8 +24,6 @@ public indirect enum A2UIValueType: Sendable {
     case object(A2UIObjectType)
     /// An icon: one of the catalog's names, `{svgPath}`, or a `{path}` binding.
     case icon([String])
-    /// A DynamicString whose literal must be an ISO 8601 date, time or date-time.
-    case dateTime
 
     /// A value that can be a literal, a path, or a function call returning anything.
     static let dynamicValue = A2UIValueType.dynamic(literal: .any, returns: nil)
@@ -39,15 +37,12 @@ public indirect enum A2UIValueType: Sendable {
 public struct A2UIObjectType: Sendable {
     public let properties: [String: A2UIValueType]
     public let required: Set<String>
-    /// At least one of these must be present (the length and numeric checks' min-or-max).
-    public let requiresOneOf: [String]
     /// Other keys are allowed (and kept): accessibility attributes are open in the catalog.
     public let open: Bool
 
-    public init(_ properties: [String: A2UIValueType], required: Set<String> = [], requiresOneOf: [String] = [], open: Bool = false) {
+    public init(_ properties: [String: A2UIValueType], required: Set<String> = [], open: Bool = false) {
         self.properties = properties
         self.required = required
-        self.requiresOneOf = requiresOneOf
         self.open = open
     }
 }

@@ -47,7 +47,7 @@ extension A2UICatalog {
         A2UIComponentType("Slider", ["label": .dynamicString, "min": .number, "max": .number, "value": .dynamicNumber, "checks": checks],
                           required: ["max", "value"]),
         A2UIComponentType("DateTimeInput", ["value": .dynamicString, "enableDate": .boolean, "enableTime": .boolean,
-                                            "min": .dateTime, "max": .dateTime, "label": .dynamicString, "checks": checks],
+                                            "min": .dynamicString, "max": .dynamicString, "label": .dynamicString, "checks": checks],
                           required: ["value"]),
     ]
 
@@ -64,9 +64,9 @@ extension A2UICatalog {
         A2UIFunctionType("required", returns: "boolean", A2UIObjectType(["value": .any], required: ["value"])),
         A2UIFunctionType("regex", returns: "boolean", A2UIObjectType(["value": .dynamicString, "pattern": .string], required: ["value", "pattern"])),
         A2UIFunctionType("length", returns: "boolean", A2UIObjectType(["value": .dynamicString, "min": .integer(minimum: 0), "max": .integer(minimum: 0)],
-                                                                     required: ["value"], requiresOneOf: ["min", "max"])),
+                                                                     required: ["value"])),
         A2UIFunctionType("numeric", returns: "boolean", A2UIObjectType(["value": .dynamicNumber, "min": .number, "max": .number],
-                                                                      required: ["value"], requiresOneOf: ["min", "max"])),
+                                                                      required: ["value"])),
         A2UIFunctionType("email", returns: "boolean", A2UIObjectType(["value": .dynamicString], required: ["value"])),
         A2UIFunctionType("formatString", returns: "string", A2UIObjectType(["value": .dynamicString], required: ["value"])),
         A2UIFunctionType("formatNumber", returns: "string", A2UIObjectType(["value": .dynamicNumber, "decimals": .dynamicNumber, "grouping": .dynamicBoolean],

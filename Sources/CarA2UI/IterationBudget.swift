@@ -24,6 +24,13 @@ public final class IterationBudget: Sendable {
         }
     }
 
+    /// Gives back a patch taken for one that was not applied.
+    public func refund(_ surfaceID: String) {
+        used.withLock { used in
+            if let spent = used[surfaceID], spent > 0 { used[surfaceID] = spent - 1 }
+        }
+    }
+
     public func spent(_ surfaceID: String) -> Int {
         used.withLock { $0[surfaceID] ?? 0 }
     }

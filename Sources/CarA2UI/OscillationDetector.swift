@@ -26,22 +26,36 @@ public final class OscillationDetector: Sendable {
         state.withLock { ($0.cooledUntil[surfaceID] ?? 0) > now }
     }
 
-    /// Admits the patch (and remembers it) or starts a cooldown and answers false.
-    public func admit(_ patch: UIImprovementAgent.Patch, surfaceID: String, now: Int64) -> Bool {
+    /// Whether the patch may be applied: false when the surface is cooling down, or when the
+    /// patch would cycle (which starts a cooldown). Remembers nothing: `record` does, once the
+    /// patch landed, so a patch the store refused never counts as a recent one.
+    public func admits(_ patch: UIImprovementAgent.Patch, surfaceID: String, now: Int64) -> Bool {
         let before = Self.fingerprint(patch.before), after = Self.fingerprint(patch.after)
-        let cooldown = cooldownMicros, memory = memory
+        let cooldown = cooldownMicros
         return state.withLock { state in
             if (state.cooledUntil[surfaceID] ?? 0) > now { return false }
             let recent = state.recent[surfaceID] ?? []
             let cycles = recent.contains { $0.component == patch.componentID && ($0.before == after || ($0.before == before && $0.after == after)) }
-            guard !cycles else {
-                state.cooledUntil[surfaceID] = now &+ cooldown
-                return false
-            }
+            if cycles { state.cooledUntil[surfaceID] = now &+ cooldown }
+            return !cycles
+        }
+    }
+
+    /// Remembers a patch that was applied (the last `memory` per surface).
+    public func record(_ patch: UIImprovementAgent.Patch, surfaceID: String) {
+        let before = Self.fingerprint(patch.before), after = Self.fingerprint(patch.after)
+        let memory = memory
+        state.withLock { state in
             state.recent[surfaceID, default: []].append((patch.componentID, before, after))
             if state.recent[surfaceID]!.count > memory { state.recent[surfaceID]!.removeFirst() }
-            return true
         }
+    }
+
+    /// `admits`, then `record` when it does: for callers that apply unconditionally.
+    public func admit(_ patch: UIImprovementAgent.Patch, surfaceID: String, now: Int64) -> Bool {
+        guard admits(patch, surfaceID: surfaceID, now: now) else { return false }
+        record(patch, surfaceID: surfaceID)
+        return true
     }
 
     /// Forgets a surface (deleted or reaped).

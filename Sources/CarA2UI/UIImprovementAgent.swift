@@ -78,7 +78,8 @@ public struct UIImprovementAgent: Sendable {
             return patch(.imagePlaceholder, icon)
         case (.listOverflow, "List"):
             guard case .array(let children)? = component["children"], children.count > 1 else { return nil }
-            let visible = issue.detail["visibleCount"].map { Int($0) }
+            // Measurements are the renderer's word: clamped before they become counts.
+            let visible = issue.detail["visibleCount"].map { Int(max(0, min(Double(children.count), $0.isFinite ? $0 : 0))) }
                 ?? fraction(issue.detail["clientHeight"], of: issue.detail["scrollHeight"]).map { Int(Double(children.count) * $0) }
                 ?? children.count / 2
             let keep = max(1, min(children.count - 1, visible))

@@ -10,7 +10,7 @@ extension A2UIHub {
     func ingest(_ request: A2UIIngestRequest) -> JSONValue {
         let scan = A2UIIngestScan(request.payload, limit: store.limits.maxEnvelopesPerIngest)
         let owner = request.owner ?? ((scan.taskID != nil || scan.contextID != nil || request.route != nil)
-            ? .a2a(taskID: scan.taskID, contextID: scan.contextID, endpoint: request.route?.endpoint) : nil)
+            ? .a2a(taskID: scan.taskID, contextID: scan.contextID, endpoint: request.route.map { A2UIEndpointTrust.displayed($0.endpoint) }) : nil)
         var applied: [JSONValue] = []
         var rejected: [JSONValue] = []
         for (index, envelope) in scan.envelopes.enumerated() {

@@ -15,14 +15,16 @@ public final class A2UIHub: Sendable {
     public let store: A2UISurfaceStore
     let agent = UIImprovementAgent()
     let detector: OscillationDetector
-    let budget: IterationBudget
+    public let budget: IterationBudget
     private let host: HostState
     /// Where strategy outcomes are recorded (the daemon's shared graph, or one of the hub's
     /// own under `--standalone-memory`).
     let outcomes: MemoryEngine
     private let subscribers = Mutex<[String: ClientSession]>([:])
     /// Patches whose effect the next report will tell: surface → (revision patched, patch).
-    let pending = Mutex<[String: (revision: Int64, patch: UIImprovementAgent.Patch)]>([:])
+    let pending = Mutex<[String: PendingOutcome]>([:])
+    /// How often each (strategy, outcome) happened, for the loop's facts.
+    let outcomeCounts = Mutex<[String: Int]>([:])
     /// Serializes commit-and-broadcast, so subscribers see results in the order they were
     /// committed; the checks run before it, outside.
     private let order = Mutex(())
@@ -45,10 +47,12 @@ public final class A2UIHub: Sendable {
     /// (and its `route`) is recorded on the surface the message touched, unless a connection
     /// owns it.
     @discardableResult
-    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?, route: A2UIRoute? = nil) throws(A2UIError) -> Applied {
-        let prepared = try store.prepare(envelope, owner: owner)
+    public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?, route: A2UIRoute? = nil,
+                      expectedRevision: Int64? = nil) throws(A2UIError) -> Applied {
+        let prepared = try store.prepare(envelope, owner: owner, expectedRevision: expectedRevision)
         return try order.withLock { _ throws(A2UIError) in
             var result = try store.commit(prepared)
+            announceRemoved(result.dropped)
             // A peer's surface (ingest) carries its owner and route before anyone hears of it.
             if case .a2a? = owner, !result.deleted, let owner {
                 result = A2UIApplyResult(surfaceID: result.surfaceID, deleted: false,
@@ -65,11 +69,24 @@ public final class A2UIHub: Sendable {
         }
     }
 
-    /// Removes expired surfaces and whatever the loop kept about them.
+    /// Removes expired surfaces and whatever the loop kept about them, and tells subscribers
+    /// and host apps each is gone (`a2ui.reap`, and the daemon's periodic sweep).
     public func reap() -> [String] {
-        let removed = store.reap()
-        for id in removed { forgetLoopState(id) }
-        return removed
+        order.withLock { _ in
+            let removed = store.reap()
+            announceRemoved(removed)
+            return removed
+        }
+    }
+
+    /// Under `order`: surfaces the store removed as expired, announced as deletions.
+    private func announceRemoved(_ ids: [String]) {
+        for id in ids {
+            forgetLoopState(id)
+            let json = A2UIApplyResult(surfaceID: id, deleted: true, surface: nil).json
+            broadcast(kind: "a2ui.surface_deleted", result: json)
+            hostRecord(kind: "a2ui.surface_deleted", message: id, payload: ["surfaceId": .string(id), "deleted": true, "expired": true])
+        }
     }
 
     func subscribe(_ session: ClientSession) {

@@ -23,36 +23,57 @@ extension A2UIHub {
         recordOutcome(of: report, surface: surface)
         guard let patch = agent.decide(report, surface: surface) else { return answer(.none) }
         let now = RFC3339.nowMicros()
-        guard detector.admit(patch, surfaceID: surface.id, now: now) else {
-            return answer(.cooldown, ["strategy": .string(patch.strategy.rawValue)])
+        let strategy: [String: JSONValue] = ["strategy": .string(patch.strategy.rawValue)]
+        guard detector.admits(patch, surfaceID: surface.id, now: now) else { return answer(.cooldown, strategy) }
+        guard budget.take(surface.id) else { return answer(.budgetExhausted, strategy) }
+        let applied: Applied
+        do {
+            // Onto the revision the agent decided on: a change made meanwhile is never undone.
+            applied = try apply(patch.envelope, owner: nil, expectedRevision: surface.revision)
+        } catch {
+            budget.refund(surface.id)
+            return answer(.none, strategy.merging(["patchRefused": error.json]) { $1 })
         }
-        guard budget.take(surface.id) else {
-            return answer(.budgetExhausted, ["strategy": .string(patch.strategy.rawValue)])
-        }
-        let applied = try apply(patch.envelope, owner: nil)
+        detector.record(patch, surfaceID: surface.id)
         if let revision = applied.result.surface?.revision {
-            pending.withLock { $0[surface.id] = (revision, patch) }
+            pending.withLock { $0[surface.id] = PendingOutcome(revision: revision, strategy: patch.strategy, componentID: patch.componentID, issue: patch.issue) }
         }
-        remember(patch, surfaceID: surface.id, outcome: "patched")
-        return answer(.patched, ["strategy": .string(patch.strategy.rawValue), "patch": patch.envelope, "applied": applied.json])
+        remember(patch.strategy, patch.issue, outcome: "patched", on: "\(surface.id)/\(patch.componentID)")
+        return answer(.patched, strategy.merging(["patch": patch.envelope, "applied": applied.json]) { $1 })
     }
 
     /// The first report drawn after a patch tells whether it fixed what it aimed at.
     private func recordOutcome(of report: A2UIRenderReport, surface: A2UISurface) {
-        let due = pending.withLock { pending -> (revision: Int64, patch: UIImprovementAgent.Patch)? in
+        let due = pending.withLock { pending -> PendingOutcome? in
             guard let entry = pending[surface.id], (report.revision ?? surface.revision) >= entry.revision else { return nil }
             pending[surface.id] = nil
             return entry
         }
         guard let due else { return }
-        let still = report.issues.contains { $0.componentID == due.patch.componentID && $0.kind == due.patch.issue }
-        remember(due.patch, surfaceID: surface.id, outcome: still ? "unresolved" : "resolved")
+        let still = report.issues.contains { $0.componentID == due.componentID && $0.kind == due.issue }
+        remember(due.strategy, due.issue, outcome: still ? "unresolved" : "resolved", on: "\(surface.id)/\(due.componentID)")
     }
 
-    private func remember(_ patch: UIImprovementAgent.Patch, surfaceID: String, outcome: String) {
-        let body = "\(patch.strategy.rawValue) \(outcome) \(patch.issue.rawValue) on \(surfaceID)/\(patch.componentID)"
+    /// One fact per (strategy, outcome), replaced in place with its running count, so the
+    /// loop's record in the shared graph stays a handful of facts however long it runs.
+    private func remember(_ strategy: UIImprovementAgent.Strategy, _ issue: A2UIRenderReport.IssueKind, outcome: String, on target: String) {
+        let count = outcomeCounts.withLock { counts -> Int in
+            let key = "\(strategy.rawValue).\(outcome)"
+            counts[key, default: 0] &+= 1
+            return counts[key]!
+        }
+        let body = "\(strategy.rawValue) \(outcome) \(count) time(s); the last: \(issue.rawValue) on \(target.prefix(200))"
         // A full graph drops the outcome, never the patch.
-        _ = try? outcomes.addFact(subject: "a2ui.strategy.\(patch.strategy.rawValue)", body: body, kind: "a2ui.outcome",
-                                  tags: ["a2ui", patch.strategy.rawValue, outcome], source: "ui-improvement-loop")
+        _ = try? outcomes.insertFact(subject: "a2ui.strategy.\(strategy.rawValue)", body: body, kind: "a2ui.outcome",
+                                     id: "a2ui-outcome-\(strategy.rawValue)-\(outcome)",
+                                     tags: ["a2ui", strategy.rawValue, outcome], source: "ui-improvement-loop")
     }
+}
+
+/// A patch whose effect the next report will tell.
+struct PendingOutcome: Sendable {
+    let revision: Int64
+    let strategy: UIImprovementAgent.Strategy
+    let componentID: String
+    let issue: A2UIRenderReport.IssueKind
 }

@@ -49,6 +49,8 @@ public final class CarDaemon: Sendable {
     private let dashboard: DashboardService?
     /// Ends chat turns whose agent went silent; runs from `start` to `shutdown`.
     private let chatSweeper = Mutex<Task<Void, Never>?>(nil)
+    /// Removes expired A2UI surfaces (and tells their renderers); runs from `start` to `shutdown`.
+    private let surfaceReaper = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: DaemonConfiguration) {
         self.configuration = configuration
@@ -103,6 +105,7 @@ public final class CarDaemon: Sendable {
         }
         if let agents = configuration.agents { bootSupervisor(agents, port: addresses.tcpPort) }
         startChatSweeper()
+        startSurfaceReaper()
         return addresses
     }
 
@@ -130,6 +133,20 @@ public final class CarDaemon: Sendable {
             }
         }
         chatSweeper.withLock { $0 = task }
+    }
+
+    /// Off the loop: a sweep walks every surface (at most `maxSurfaces`) and broadcasts.
+    private func startSurfaceReaper() {
+        let a2ui = state.a2ui
+        // Often enough that a surface goes within a tenth of its TTL past it.
+        let interval = Duration.seconds(max(1, min(60, a2ui.store.limits.surfaceTTLSeconds / 10)))
+        let task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                _ = a2ui.reap()
+            }
+        }
+        surfaceReaper.withLock { $0 = task }
     }
 
     /// Builds the supervisor on this loop (child exits arrive through pidfds in its epoll set,
@@ -172,6 +189,7 @@ public final class CarDaemon: Sendable {
         state.chat.daemonStopping()
         if let supervisor = state.supervisor { Self.waitOnLoop(loop, bound: 15) { await supervisor.shutdown() } }
         chatSweeper.withLock { $0 }?.cancel()
+        surfaceReaper.withLock { $0 }?.cancel()
         handler.cancelAllRequests()
         mcp?.shutdown()
         dashboard?.shutdown()

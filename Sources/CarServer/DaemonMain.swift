@@ -212,7 +212,7 @@ public enum DaemonMain {
         return mcp
     }
 
-    private static func dashboardConfiguration(_ options: DaemonOptions, maxConnections: Int) -> DashboardConfiguration? {
+    static func dashboardConfiguration(_ options: DaemonOptions, maxConnections: Int) -> DashboardConfiguration? {
         let host: String, port: Int, required: Bool
         switch options.dashboardBind {
         case .disabled: return nil

@@ -137,7 +137,12 @@ public struct DaemonOptions: Sendable, Equatable {
     /// The dashboard hands out the daemon token to its page, so it listens on loopback only.
     static func dashboardBind(_ text: String, source: String) throws(UsageError) -> HTTPBind {
         let bind = try httpBind(text, source: source)
-        if case .address(let host, _) = bind, !(host == "localhost" || host == "::1" || host.hasPrefix("127.")) {
+        guard case .address(let host, let port) = bind else { return bind }
+        // Listeners bind IP literals: localhost is named for what it means here.
+        if host == "localhost" { return .address(host: "127.0.0.1", port: port) }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        let loopbackV4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil && ($0 == "0" || !$0.hasPrefix("0")) }
+        guard loopbackV4 || host == "::1" else {
             throw UsageError(description: "\(source): the dashboard listens on loopback only (127.0.0.1, ::1 or localhost), not \(host)")
         }
         return bind

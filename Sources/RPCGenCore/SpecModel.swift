@@ -128,5 +128,5 @@ struct SchemaProperty {
     /// of one field, as `surfaceId` and `surface_id`).
     var swiftName: String? = nil
 
-    var memberName: String { swiftName ?? SwiftNames.memberName(name) }
+    var memberName: String { swiftName.map(SwiftNames.escaped) ?? SwiftNames.memberName(name) }
 }

@@ -348,6 +348,9 @@ struct SpecParser {
                 let required = Set(raw["required"]?.array?.compactMap(\.string) ?? [])
                 var list: [SchemaProperty] = []
                 for (name, schema) in properties.object ?? [] {
+                    if let given = schema["x-swift-name"], given.string.map(SwiftNames.isIdentifier) != true {
+                        diagnostics.error(pointer + "/properties/\(name)/x-swift-name", "x-swift-name must be a Swift identifier (letters, digits, _; not starting with a digit)")
+                    }
                     if SwiftNames.memberName(name).isEmpty {
                         diagnostics.error(pointer + "/properties/\(name)", "property name '\(name)' gives no Swift identifier")
                     }

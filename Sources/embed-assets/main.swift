@@ -20,21 +20,26 @@ let contentTypes = [
     "svg": "image/svg+xml", "json": "application/json", "txt": "text/plain; charset=utf-8",
 ]
 
-/// The fewest #s that no `"""#…` or `\#…` run in the text can close or escape.
+/// The fewest #s that no `"""#…` or `\#…` run in the text can close or escape. Scanned by
+/// Unicode scalar, as the Swift lexer reads, not by Character (a combining mark after a # or a
+/// prepended scalar before a quote would hide the run from a grapheme walk).
 func delimiter(for text: String) -> String {
-    var longest = 0, run = 0, afterMarker = false
-    var previous: [Character] = []
-    for character in text {
-        if character == "#", afterMarker {
+    var longest = 0, run = 0, afterMarker = false, quotes = 0
+    for scalar in text.unicodeScalars {
+        if scalar == "#", afterMarker {
             run += 1
             longest = max(longest, run)
-        } else {
-            run = 0
-            afterMarker = false
+            continue
         }
-        previous.append(character)
-        if previous.count > 3 { previous.removeFirst() }
-        if character == "\"" && previous == ["\"", "\"", "\""] || character == "\\" { afterMarker = true; run = 0 }
+        run = 0
+        afterMarker = false
+        if scalar == "\"" {
+            quotes += 1
+            if quotes >= 3 { afterMarker = true }
+        } else {
+            quotes = 0
+            if scalar == "\\" { afterMarker = true }
+        }
     }
     return String(repeating: "#", count: longest + 1)
 }

@@ -1,4 +1,5 @@
 import CarHandlers
+import Glibc
 import CarJSON
 import CarTestSupport
 import Testing
@@ -36,11 +37,11 @@ struct A2UIRenderLoopTests {
         }
     }
 
-    static func daemon() throws -> (CarDaemon, Int) {
+    static func daemon(ttl: Int64? = nil) throws -> (CarDaemon, Int) {
+        var state = ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: EchoServer.temporaryDirectory())
+        if let ttl { state.a2uiLimits.surfaceTTLSeconds = ttl }
         let daemon = CarDaemon(configuration: DaemonConfiguration(
-            transport: TransportConfig(port: 0),
-            state: ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: EchoServer.temporaryDirectory()),
-            logger: Logger(minimum: .error)))
+            transport: TransportConfig(port: 0), state: state, logger: Logger(minimum: .error)))
         return (daemon, try daemon.start().tcpPort)
     }
 
@@ -135,4 +136,74 @@ struct A2UIRenderLoopTests {
         #expect(try agent.call("a2ui.render_report", ["surfaceId": "big", "issues": issues])["error"]?["data"]?["kind"] == "LimitExceeded")
         #expect(try agent.call("a2ui.render_report", ["surfaceId": "big", "issues": [["kind": "glitch", "componentId": "x"]]])["error"]?["code"] == -32602)
     }
+
+    @Test func hostileMeasurementsAndPathsAreRefusedNotFatal() throws {
+        let (daemon, port) = try Self.daemon()
+        defer { daemon.shutdown() }
+        let agent = try Connection(port: port)
+        _ = try agent.result("a2ui.apply", Self.create("list"))
+        _ = try agent.result("a2ui.apply", ["version": "v0.9", "updateComponents": ["surfaceId": "list", "components": [
+            ["id": "root", "component": "List", "children": ["a", "b"]],
+            ["id": "a", "component": "Text", "text": "a"], ["id": "b", "component": "Text", "text": "b"],
+        ]]])
+        for huge in [1e300, -1e300, 1e10] {
+            let reply = try agent.call("a2ui.render_report", ["surfaceId": "list", "issues": [
+                ["kind": "listOverflow", "componentId": "root", "detail": ["visibleCount": .double(huge)]]]])
+            #expect(reply["error"]?["code"] == -32602, "\(reply)")
+        }
+        // 32,000 segments (64 KiB, under the string limit) would nest the model past any parser.
+        let deep = String(repeating: "/a", count: 32_000)
+        let refused = try agent.call("a2ui.apply", ["version": "v0.9", "updateDataModel": ["surfaceId": "list", "path": .string(deep), "value": 1]])
+        #expect(refused["error"]?["data"]?["kind"] == "LimitExceeded")
+        let fine = try agent.result("a2ui.apply", ["version": "v0.9", "updateDataModel": ["surfaceId": "list", "path": .string(String(repeating: "/a", count: 40)), "value": 1]])
+        #expect(fine["surface"]?["revision"] == 3)
+        #expect(try agent.result("a2ui.capabilities", [:])["version"] == "v0.9")
+    }
+
+    @Test func expiredSurfacesAreAnnouncedAndForgottenWithTheirLoopState() throws {
+        let (daemon, port) = try Self.daemon(ttl: 1)
+        defer { daemon.shutdown() }
+        let agent = try Connection(port: port), watcher = try Connection(port: port)
+        _ = try watcher.result("a2ui/subscribe", [:])
+        _ = try agent.result("a2ui.apply", Self.create("brief"))
+        for round in 0..<6 {
+            let revision = try #require(try agent.result("a2ui.apply", Self.text("brief", "r\(round) " + String(repeating: "q", count: 400)))["surface"]?["revision"]?.intValue)
+            _ = try agent.result("a2ui.render_report", Self.overflow("brief", revision: revision))
+        }
+        usleep(1_200_000)
+        // Gone by a2ui.reap or the daemon's own sweep (every second at this TTL), announced either way.
+        let removed = try agent.result("a2ui.reap", [:])["removed"]?.arrayValue ?? []
+        #expect(removed.isEmpty || removed == ["brief"])
+        var deleted: JSONValue?
+        for _ in 0..<30 where deleted == nil {
+            _ = try watcher.result("server.ping", [:])
+            deleted = watcher.notifications.last { $0["params"]?["kind"] == "a2ui.surface_deleted" }
+            if deleted == nil { usleep(100_000) }
+        }
+        #expect(deleted?["params"]?["result"]?["surfaceId"] == "brief")
+        #expect(try agent.result("a2ui.get", ["surfaceId": "brief"]) == .null)
+        // The same id again starts with a full budget and no cooldown.
+        _ = try agent.result("a2ui.apply", Self.create("brief"))
+        let revision = try #require(try agent.result("a2ui.apply", Self.text("brief", String(repeating: "w", count: 400)))["surface"]?["revision"]?.intValue)
+        #expect(try agent.result("a2ui.render_report", Self.overflow("brief", revision: revision))["decision"] == "patched")
+    }
+
+    @Test func aPatchTheStoreRefusesCostsNothing() throws {
+        var state = ServerStateConfig(authToken: nil, hostToken: nil, journalDirectory: EchoServer.temporaryDirectory())
+        state.a2uiLimits.maxComponents = 1
+        let daemon = CarDaemon(configuration: DaemonConfiguration(transport: TransportConfig(port: 0), state: state, logger: Logger(minimum: .error)))
+        let port = try daemon.start().tcpPort
+        defer { daemon.shutdown() }
+        let agent = try Connection(port: port)
+        _ = try agent.result("a2ui.apply", Self.create("full"))
+        _ = try agent.result("a2ui.apply", ["version": "v0.9", "updateComponents": ["surfaceId": "full", "components": [
+            ["id": "root", "component": "List", "children": []]]]])
+        // The empty-list placeholder would be a second component: refused, so nothing is spent.
+        let decision = try agent.result("a2ui.render_report", ["surfaceId": "full", "issues": [["kind": "emptyList", "componentId": "root"]]])
+        #expect(decision["decision"] == "none")
+        #expect(decision["patchRefused"]?["kind"] == "LimitExceeded")
+        #expect(try agent.result("a2ui.render_report", ["surfaceId": "full", "issues": [["kind": "emptyList", "componentId": "root"]]])["decision"] == "none")
+        #expect(daemon.state.a2ui.budget.spent("full") == 0)
+    }
 }
+

@@ -126,4 +126,35 @@ struct DashboardTests {
         page.close()
         agent.close()
     }
+
+    static func options(_ arguments: [String], _ environment: [String: String] = [:]) throws -> DaemonOptions {
+        guard case .run(let options) = try DaemonOptions.parse(arguments, environment: environment) else { throw DaemonOptions.UsageError(description: "not run") }
+        return options
+    }
+
+    @Test func theDashboardBindIsLoopbackOnly() throws {
+        #expect(try Self.options([]).dashboardBind == .standard)
+        #expect(try Self.options(["--dashboard-bind", "disabled"]).dashboardBind == .disabled)
+        #expect(try Self.options(["--dashboard-bind", "127.0.0.2:9200"]).dashboardBind == .address(host: "127.0.0.2", port: 9200))
+        #expect(try Self.options(["--dashboard-bind", "[::1]:9200"]).dashboardBind == .address(host: "::1", port: 9200))
+        // localhost is bound as the address it names (listeners take IP literals).
+        #expect(try Self.options(["--dashboard-bind", "localhost:9200"]).dashboardBind == .address(host: "127.0.0.1", port: 9200))
+        #expect(try Self.options([], ["CAR_DASHBOARD_BIND": "127.0.0.1:9300"]).dashboardBind == .address(host: "127.0.0.1", port: 9300))
+        for refused in ["0.0.0.0:9200", "192.168.1.2:9200", "127.evil.example:9200", "127.0.0.1.nip.io:9200", ":::9200", "nope"] {
+            #expect(throws: DaemonOptions.UsageError.self, "\(refused)") { try Self.options(["--dashboard-bind", refused]) }
+        }
+    }
+
+    @Test func theDefaultDashboardSitsBesideTheWebSocketPort() throws {
+        func port(_ arguments: [String]) throws -> Int? {
+            DaemonMain.dashboardConfiguration(try Self.options(arguments), maxConnections: 8)?.http.port
+        }
+        #expect(try port([]) == 9101)
+        #expect(try port(["--port", "9300"]) == 9301)
+        #expect(try port(["--port", "65535"]) == 0)
+        #expect(try port(["--port", "0"]) == 0)
+        #expect(try port(["--dashboard-bind", "disabled"]) == nil)
+        #expect(DaemonMain.dashboardConfiguration(try Self.options([]), maxConnections: 8)?.required == false)
+        #expect(DaemonMain.dashboardConfiguration(try Self.options(["--dashboard-bind", "127.0.0.1:9400"]), maxConnections: 8)?.required == true)
+    }
 }

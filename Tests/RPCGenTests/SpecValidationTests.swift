@@ -88,6 +88,14 @@ struct SpecValidationTests {
         #expect(messages.contains { $0.contains("properties 'surfaceId' and 'surface_id' both map to the Swift name surfaceId; set x-swift-name") }, "\(messages)")
     }
 
+    @Test func aSwiftNameMustBeAnIdentifier() throws {
+        for bad in [#""""#, #""2x""#, #""a-b""#, "7"] {
+            let messages = try Self.mutated { $0.replacingOccurrences(of: #""x-swift-name": "snakeSurfaceId", "description": "The same, as the 0.58 client's a2ui_get"#,
+                                                                      with: #""x-swift-name": "# + bad + #", "description": "The same, as the 0.58 client's a2ui_get"#) }
+            #expect(messages.contains { $0.contains("x-swift-name must be a Swift identifier") }, "\(bad): \(messages)")
+        }
+    }
+
     @Test func serverToClientMethodsCannotCarryAuth() throws {
         let messages = try Self.mutated {
             $0.replacingOccurrences(of: #""direction": "serverToClient","#, with: #""direction": "serverToClient", "auth": "host","#)
