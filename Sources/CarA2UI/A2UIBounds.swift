@@ -1,7 +1,8 @@
 import CarJSON
 
 /// One walk over a message bounding what its size check does not: nesting depth (so later
-/// recursive checks cannot run deep) and the bytes of every string.
+/// recursive checks cannot run deep) and the bytes of every string. A refusal names where it
+/// is, as a JSON Pointer into the message.
 struct A2UIBounds {
     let limits: A2UILimits
 
@@ -17,18 +18,22 @@ struct A2UIBounds {
                 throw A2UIError(.limitExceeded, "a string of \(text.utf8.count) bytes; the limit is \(limits.maxStringBytes)")
             }
         case .array(let elements):
-            for element in elements { try walk(element, depth: depth + 1) }
+            for (index, element) in elements.enumerated() {
+                do { try walk(element, depth: depth + 1) } catch { throw error.at("/\(index)") }
+            }
         case .object(let members):
             for (key, member) in members {
                 guard key.utf8.count <= limits.maxStringBytes else {
-                    throw A2UIError(.limitExceeded, "a key of \(key.utf8.count) bytes; the limit is \(limits.maxStringBytes)")
+                    throw A2UIError(.limitExceeded, "a key of \(key.utf8.count) bytes; the limit is \(limits.maxStringBytes)",
+                                    path: "/" + A2UIPointer.escape(String(key.prefix(64))))
                 }
                 // Every `path` is a JSON Pointer (absolute or relative): the validator checks
                 // them all, wherever they sit, so a binding with a broken one never lands.
                 if key == "path" || key == "@path", case .string(let pointer) = member, !A2UIPointer.isWellFormed(pointer) {
-                    throw A2UIError(.invalidMessage, "path \"\(pointer)\" is not a JSON Pointer (~ must be followed by 0 or 1)")
+                    throw A2UIError(.invalidMessage, "path \"\(pointer.prefix(200))\" is not a JSON Pointer (~ must be followed by 0 or 1)",
+                                    path: "/" + A2UIPointer.escape(key))
                 }
-                try walk(member, depth: depth + 1)
+                do { try walk(member, depth: depth + 1) } catch { throw error.at("/" + A2UIPointer.escape(key)) }
             }
         default:
             return

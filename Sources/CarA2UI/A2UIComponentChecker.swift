@@ -118,8 +118,9 @@ public struct A2UIComponentChecker: Sendable {
             }
             if let event = object["event"] {
                 guard case .object(let fields) = event else { throw A2UIError(.invalidComponent, "\(path.dropFirst())/event must be an object", path: path + "/event") }
-                try closed(fields, A2UIObjectType(["name": .string, "context": .object(A2UIObjectType([:], open: true))], required: ["name"]),
-                           path: path + "/event", links: &links)
+                // `.any` for the context object itself: like the validator, an object holding `call`
+                // is a function call wherever it sits; its entries are checked below.
+                try closed(fields, A2UIObjectType(["name": .string, "context": .any], required: ["name"]), path: path + "/event", links: &links)
                 if let context = fields["context"] {
                     guard case .object(let entries) = context else {
                         throw A2UIError(.invalidComponent, "\(path.dropFirst())/event/context must be an object", path: path + "/event/context")

@@ -48,4 +48,13 @@ import Testing
         expectRefusal(store, F.delete("new"), .surfaceNotFound)
         #expect(store.reap().contains("new"))
     }
+
+    @Test func aBoundRefusalSaysWhere() throws {
+        let store = A2UISurfaceStore(limits: F.limits { $0.maxStringBytes = 100 })
+        _ = try store.apply(F.create("s"), owner: nil)
+        expectRefusal(store, F.components("s", [F.column("root", ["t"]), F.text("t", String(repeating: "a", count: 101))]), .limitExceeded,
+                      path: "/updateComponents/components/1/text")
+        expectRefusal(store, F.components("s", [["id": "root", "component": "Text", "text": ["path": "/a~2"]]]), .invalidMessage,
+                      path: "/updateComponents/components/0/text/path")
+    }
 }
