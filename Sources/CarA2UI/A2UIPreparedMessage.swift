@@ -8,9 +8,9 @@ public struct A2UIPreparedMessage: Sendable {
 
     enum Step: Sendable {
         case create(A2UISurfaceHeader, owner: A2UISurfaceOwner?)
-        /// `expectedRevision`: commit only onto this revision (the improvement loop's patches,
-        /// decided on one drawing of the surface).
-        case update(String, incarnation: UInt64, [CheckedComponent], expectedRevision: Int64?)
+        /// `expected`: commit only onto this surface at this revision (the improvement loop's
+        /// patches, decided on one drawing of it).
+        case update(String, incarnation: UInt64, [CheckedComponent], expected: A2UISurfaceVersion?)
         case dataModel(String, tokens: [String], pointer: String, value: JSONValue?)
         case delete(String)
     }

@@ -36,6 +36,9 @@ public struct A2UISurface: Sendable {
 
     public var id: String { header.surfaceID }
 
+    /// This surface at this revision: what a change decided on one drawing of it may expect.
+    public var version: A2UISurfaceVersion { A2UISurfaceVersion(incarnation: incarnation, revision: revision) }
+
     /// Worked out when components change (`A2UISurfaceStore`'s commit), not on every read.
     public internal(set) var diagnostics = A2UIDiagnostics(missingRoot: true, danglingReferences: [], unreachable: [])
 
@@ -79,4 +82,10 @@ public struct A2UIDiagnostics: Sendable, Equatable {
          "danglingReferences": .array(danglingReferences.map { ["componentId": .string($0.componentID), "reference": .string($0.reference)] }),
          "unreachable": .array(unreachable.map { .string($0) })]
     }
+}
+
+/// One surface (not an earlier one of the same id) at one revision.
+public struct A2UISurfaceVersion: Sendable, Equatable {
+    let incarnation: UInt64
+    public let revision: Int64
 }

@@ -36,6 +36,9 @@ public final class A2UISurfaceStore: Sendable {
 
     private var ttlMicros: Int64 { limits.surfaceTTLSeconds &* 1_000_000 }
 
+    /// Encoded bytes the store holds (components and data models of every surface).
+    var totalBytes: Int { state.withLock { $0.totalBytes } }
+
     /// Checks and applies one message. `owner` is recorded on a surface this message creates.
     public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?) throws(A2UIError) -> A2UIApplyResult {
         try commit(try prepare(envelope, owner: owner))
@@ -44,7 +47,7 @@ public final class A2UISurfaceStore: Sendable {
     /// Everything about a message that needs no lock: its shape, its catalog's checks of every
     /// component. A caller that orders commits (so subscribers see them in order) keeps this
     /// work outside its own lock.
-    public func prepare(_ envelope: JSONValue, owner: A2UISurfaceOwner?, expectedRevision: Int64? = nil) throws(A2UIError) -> A2UIPreparedMessage {
+    public func prepare(_ envelope: JSONValue, owner: A2UISurfaceOwner?, expecting expected: A2UISurfaceVersion? = nil) throws(A2UIError) -> A2UIPreparedMessage {
         switch try parser.parse(envelope) {
         case .createSurface(let header):
             guard A2UICatalog.all[header.catalogID] != nil else {
@@ -54,7 +57,7 @@ public final class A2UISurfaceStore: Sendable {
             if let theme = header.theme { try A2UITheme.check(theme, surfaceID: header.surfaceID) }
             return A2UIPreparedMessage(step: .create(header, owner: owner))
         case .updateComponents(let surfaceID, let components):
-            return A2UIPreparedMessage(step: try checkComponents(surfaceID, components, expectedRevision: expectedRevision))
+            return A2UIPreparedMessage(step: try checkComponents(surfaceID, components, expected: expected))
         case .updateDataModel(let surfaceID, let path, let value):
             let tokens: [String]
             do {
@@ -80,7 +83,7 @@ public final class A2UISurfaceStore: Sendable {
         switch prepared.step {
         case .create(let header, let owner): return try create(header, owner: owner)
         case .update(let surfaceID, let incarnation, let checked, let expected):
-            return try update(surfaceID, incarnation: incarnation, checked, expectedRevision: expected)
+            return try update(surfaceID, incarnation: incarnation, checked, expected: expected)
         case .dataModel(let surfaceID, let tokens, let pointer, let value):
             return try updateDataModel(surfaceID, tokens: tokens, pointer: pointer, value: value)
         case .delete(let surfaceID): return try delete(surfaceID)
@@ -179,13 +182,14 @@ public final class A2UISurfaceStore: Sendable {
             state.incarnations &+= 1
             let surface = A2UISurface(header: header, owner: owner, now: now, ttlMicros: ttl, incarnation: state.incarnations)
             state.surfaces[header.surfaceID] = surface
+            state.totalBytes &+= surface.byteCount
             return .success((surface, dropped))
         }
         let (surface, dropped) = try result.get()
         return A2UIApplyResult(surfaceID: surface.id, deleted: false, surface: surface, dropped: dropped)
     }
 
-    private func checkComponents(_ surfaceID: String, _ components: [[String: JSONValue]], expectedRevision: Int64?) throws(A2UIError) -> A2UIPreparedMessage.Step {
+    private func checkComponents(_ surfaceID: String, _ components: [[String: JSONValue]], expected: A2UISurfaceVersion?) throws(A2UIError) -> A2UIPreparedMessage.Step {
         let found = try live(surfaceID, action: "updateComponents")
         var checker = A2UIComponentChecker(catalog: A2UICatalog.all[found.header.catalogID]!)
         var checked: [A2UIPreparedMessage.CheckedComponent] = []
@@ -211,11 +215,11 @@ public final class A2UISurfaceStore: Sendable {
             }
             checked.append((id, component, links, JSONWriter.encodedCount(.object(component))))
         }
-        return .update(surfaceID, incarnation: found.incarnation, checked, expectedRevision: expectedRevision)
+        return .update(surfaceID, incarnation: expected?.incarnation ?? found.incarnation, checked, expected: expected)
     }
 
     private func update(_ surfaceID: String, incarnation: UInt64, _ checked: [A2UIPreparedMessage.CheckedComponent],
-                        expectedRevision: Int64?) throws(A2UIError) -> A2UIApplyResult {
+                        expected: A2UISurfaceVersion?) throws(A2UIError) -> A2UIApplyResult {
         let now = clock()
         let ttl = ttlMicros
         let limits = limits
@@ -224,8 +228,8 @@ public final class A2UISurfaceStore: Sendable {
                 return .failure(A2UIError(.surfaceNotFound, "surface \(surfaceID) was deleted while the update was checked",
                                           path: "/updateComponents/surfaceId", surfaceID: surfaceID))
             }
-            if let expectedRevision, surface.revision != expectedRevision {
-                return .failure(A2UIError(.stale, "surface \(surfaceID) is at revision \(surface.revision), not \(expectedRevision)",
+            if let expected, surface.revision != expected.revision {
+                return .failure(A2UIError(.stale, "surface \(surfaceID) is at revision \(surface.revision), not \(expected.revision)",
                                           path: "/updateComponents/surfaceId", surfaceID: surfaceID))
             }
             let before = surface.byteCount

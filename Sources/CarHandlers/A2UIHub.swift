@@ -48,8 +48,8 @@ public final class A2UIHub: Sendable {
     /// owns it.
     @discardableResult
     public func apply(_ envelope: JSONValue, owner: A2UISurfaceOwner?, route: A2UIRoute? = nil,
-                      expectedRevision: Int64? = nil) throws(A2UIError) -> Applied {
-        let prepared = try store.prepare(envelope, owner: owner, expectedRevision: expectedRevision)
+                      expecting expected: A2UISurfaceVersion? = nil) throws(A2UIError) -> Applied {
+        let prepared = try store.prepare(envelope, owner: owner, expecting: expected)
         return try order.withLock { _ throws(A2UIError) in
             var result = try store.commit(prepared)
             announceRemoved(result.dropped)

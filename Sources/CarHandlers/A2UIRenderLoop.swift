@@ -29,7 +29,7 @@ extension A2UIHub {
         let applied: Applied
         do {
             // Onto the revision the agent decided on: a change made meanwhile is never undone.
-            applied = try apply(patch.envelope, owner: nil, expectedRevision: surface.revision)
+            applied = try apply(patch.envelope, owner: nil, expecting: surface.version)
         } catch {
             budget.refund(surface.id)
             return answer(.none, strategy.merging(["patchRefused": error.json]) { $1 })

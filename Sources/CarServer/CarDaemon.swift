@@ -141,8 +141,8 @@ public final class CarDaemon: Sendable {
         // Often enough that a surface goes within a tenth of its TTL past it.
         let interval = Duration.seconds(max(1, min(60, a2ui.store.limits.surfaceTTLSeconds / 10)))
         let task = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            while true {
+                do { try await Task.sleep(for: interval) } catch { break }
                 _ = a2ui.reap()
             }
         }

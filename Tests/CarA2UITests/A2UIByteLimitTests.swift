@@ -57,4 +57,42 @@ import Testing
         expectRefusal(store, F.components("s", [["id": "root", "component": "Text", "text": ["path": "/a~2"]]]), .invalidMessage,
                       path: "/updateComponents/components/0/text/path")
     }
+
+    @Test func theByteCountComesBackToZero() throws {
+        let clock = TestClock()
+        let store = clock.store(F.limits { $0.surfaceTTLSeconds = 10 })
+        for round in 0..<3 {
+            _ = try store.apply(F.create("a"), owner: nil)
+            _ = try store.apply(F.components("a", [F.column("root", ["t"]), F.text("t", String(repeating: "x", count: 100 * (round + 1)))]), owner: nil)
+            _ = try store.apply(F.components("a", [F.text("t", "short")]), owner: nil)
+            _ = try store.apply(F.data("a", path: "/k", value: .string(String(repeating: "v", count: 50))), owner: nil)
+            _ = try store.apply(F.create("b"), owner: nil)
+            #expect(store.totalBytes > 0)
+            _ = try store.apply(F.delete("a"), owner: nil)
+            clock.advance(seconds: 11)
+            _ = try store.apply(F.create("b"), owner: nil)  // replaces the expired b
+            clock.advance(seconds: 11)
+            #expect(store.reap() == ["b"])
+            #expect(store.totalBytes == 0, "round \(round): \(store.totalBytes)")
+        }
+    }
+
+    @Test func aChangeExpectingAnotherSurfaceOrRevisionIsStale() throws {
+        let store = A2UISurfaceStore()
+        _ = try store.apply(F.create("s"), owner: nil)
+        let drawn = try #require(store.surface("s")).version
+        let patch = F.components("s", [F.text("root", "patched")])
+        _ = try store.apply(F.data("s", path: "/x", value: 1), owner: nil)
+        #expect(throws: A2UIError.self) { try store.commit(try store.prepare(patch, owner: nil, expecting: drawn)) }
+        // Deleted and recreated to the same revision: still another surface.
+        _ = try store.apply(F.delete("s"), owner: nil)
+        _ = try store.apply(F.create("s"), owner: nil)
+        _ = try store.apply(F.data("s", path: "/x", value: 1), owner: nil)
+        let again = try #require(store.surface("s")).version
+        #expect(again.revision == 2)
+        #expect(throws: A2UIError.self) {
+            try store.commit(try store.prepare(patch, owner: nil, expecting: A2UISurfaceVersion(incarnation: drawn.incarnation, revision: 2)))
+        }
+        _ = try store.commit(try store.prepare(patch, owner: nil, expecting: again))
+    }
 }
