@@ -42,26 +42,64 @@
   }
   D.getPath = getPath;
 
+  // The daemon's rules for a write (Sources/CarA2UI/A2UIPointer.swift), so the page never
+  // holds a model the daemon would have refused: an array takes a canonical decimal index at
+  // most MAX_ARRAY_GAP past its end (the gap filled with nulls), a missing container is made
+  // as an array under a numeric token and an object otherwise, and a path through a string,
+  // number or boolean is refused. Without the gap rule, /a/4294967294 makes a sparse array
+  // that every later length-driven loop walks.
+  var MAX_ARRAY_GAP = 1024;
+  var INDEX = /^(0|[1-9][0-9]*)$/;
+  function unsafeKey(k) { return k === '__proto__' || k === 'constructor' || k === 'prototype'; }
+
+  // Whether `parts` can be written into `doc`; checked whole first so a refused write
+  // changes nothing.
+  function writable(doc, parts) {
+    var cur = doc;
+    for (var i = 0; i < parts.length; i++) {
+      var key = parts[i];
+      if (cur === null || cur === undefined) {
+        // Everything from here on is created: only the first new array has a length (0).
+        if (INDEX.test(key)) { if (parseInt(key, 10) > MAX_ARRAY_GAP) return false; } else if (unsafeKey(key)) return false;
+        cur = undefined;
+      } else if (Array.isArray(cur)) {
+        if (!INDEX.test(key) || parseInt(key, 10) > cur.length + MAX_ARRAY_GAP) return false;
+        cur = cur[parseInt(key, 10)];
+      } else if (typeof cur === 'object') {
+        if (unsafeKey(key)) return false;
+        cur = Object.prototype.hasOwnProperty.call(cur, key) ? cur[key] : undefined;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function put(container, key, value) {
+    if (!Array.isArray(container)) { container[key] = value; return; }
+    var index = parseInt(key, 10);
+    while (container.length < index) container.push(null);
+    container[index] = value;
+  }
+
+  // Writes `value` at `pointer` in the surface's local model; false (and no change) when the
+  // daemon's rules refuse the path.
   D.setPath = function (entry, pointer, value) {
     var parts = splitPointer(pointer);
-    if (!parts.length) { entry.model = value; return; }
-    if (entry.model === null || typeof entry.model !== 'object') entry.model = {};
+    if (!parts.length) { entry.model = value; return true; }
+    if (!writable(entry.model, parts)) return false;
+    if (entry.model === null || entry.model === undefined) entry.model = INDEX.test(parts[0]) ? [] : {};
     var cur = entry.model;
     for (var i = 0; i < parts.length - 1; i++) {
-      var key = parts[i];
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') return;
-      var next = Array.isArray(cur) ? cur[parseInt(key, 10)] : cur[key];
-      if (next === null || typeof next !== 'object') {
-        next = /^\d+$/.test(parts[i + 1]) ? [] : {};
-        if (Array.isArray(cur)) cur[parseInt(key, 10)] = next; else cur[key] = next;
+      var next = Array.isArray(cur) || Object.prototype.hasOwnProperty.call(cur, parts[i]) ? cur[parts[i]] : undefined;
+      if (next === null || next === undefined) {
+        next = INDEX.test(parts[i + 1]) ? [] : {};
+        put(cur, parts[i], next);
       }
       cur = next;
     }
-    var last = parts[parts.length - 1];
-    if (last === '__proto__' || last === 'constructor' || last === 'prototype') return;
-    if (Array.isArray(cur) && /^\d+$/.test(last)) cur[parseInt(last, 10)] = value;
-    else if (Array.isArray(cur) && last === '-') cur.push(value);
-    else cur[last] = value;
+    put(cur, parts[parts.length - 1], value);
+    return true;
   };
 
   function isBinding(v) { return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.path === 'string'; }
@@ -92,25 +130,70 @@
   };
 
   // ---------------------------------------------------------------------------------------
+  // The evaluation budget. Agent data can make one render evaluate a great deal (thousands of
+  // components, each a formatString of large values), so every render, every refresh of its
+  // bindings and every action gets a fixed number of function calls and ${...} expressions
+  // and of characters that formatString may produce. Past it, calls answer undefined and
+  // strings come out cut short: the page shows less instead of hanging.
+
+  D.freshBudget = function (ctx) {
+    ctx.budget = { calls: LIMITS.fnCalls, chars: LIMITS.formatTotal, noted: false };
+  };
+
+  function budgetOf(ctx) {
+    if (!ctx.budget) D.freshBudget(ctx);
+    return ctx.budget;
+  }
+
+  function spent(ctx, b) {
+    if (!b.noted) { b.noted = true; D.noteError('surface ' + ctx.entry.id, new Error('evaluation budget spent; output cut short')); }
+  }
+
+  // One function call or expression, if the budget has one left.
+  D.spend = function (ctx) {
+    var b = budgetOf(ctx);
+    if (b.calls > 0) { b.calls--; return true; }
+    spent(ctx, b);
+    return false;
+  };
+
+  // ---------------------------------------------------------------------------------------
   // formatString: ${/abs/path}, ${relative}, ${fn(name:value, ...)}, nested ${...}, \${ escape.
+  // Only the format string written in the component is scanned for ${...}: what an
+  // expression yields (a data-model value, a function's answer) goes into the output as
+  // text and is never scanned again, or a model value holding ${...} would expand itself,
+  // exponentially. Each result is at most LIMITS.formatChars characters.
 
   function interpolate(ctx, s, scope, depth) {
     depth = depth || 0;
     if (depth > LIMITS.fnDepth) return '';
+    var b = budgetOf(ctx);
+    var max = Math.min(LIMITS.formatChars, b.chars);
     var out = '';
     var i = 0;
+    function add(piece) {
+      if (out.length + piece.length <= max) { out += piece; return true; }
+      out += piece.slice(0, Math.max(0, max - out.length));
+      if (max < LIMITS.formatChars) spent(ctx, b);
+      return false;
+    }
     while (i < s.length) {
-      if (s.charAt(i) === '\\' && s.substr(i + 1, 2) === '${') { out += '${'; i += 3; continue; }
+      if (s.charAt(i) === '\\' && s.substr(i + 1, 2) === '${') { if (!add('${')) break; i += 3; continue; }
       if (s.substr(i, 2) === '${') {
         var end = matchClose(s, i + 2);
-        if (end < 0) { out += s.slice(i); break; }
-        out += toStr(evalExpr(ctx, s.slice(i + 2, end).trim(), scope, depth + 1));
+        if (end < 0) { add(s.slice(i)); break; }
+        var value = D.spend(ctx) ? evalExpr(ctx, s.slice(i + 2, end).trim(), scope, depth + 1) : undefined;
+        if (!add(toStr(value))) break;
         i = end + 1;
         continue;
       }
-      out += s.charAt(i);
-      i++;
+      // The literal run up to the next \ or $, in one piece.
+      var next = i + 1;
+      while (next < s.length && s.charAt(next) !== '$' && s.charAt(next) !== '\\') next++;
+      if (!add(s.slice(i, next))) break;
+      i = next;
     }
+    b.chars = Math.max(0, b.chars - out.length);
     return out;
   }
   D.interpolate = interpolate;
@@ -154,17 +237,21 @@
     if (m) {
       var FUNCTIONS = D.FUNCTIONS;
       var fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, m[1]) ? FUNCTIONS[m[1]] : null;
-      if (!fn) return undefined;
-      var args = {};
+      if (!fn || !D.spend(ctx)) return undefined;
+      var args = {}, literal = {};
       var body = m[2].trim();
       if (body) {
         splitTopLevel(body, ',').forEach(function (part) {
           var kv = splitTopLevel(part, ':');
           if (kv.length < 2) return;
-          args[kv[0].trim()] = evalExpr(ctx, kv.slice(1).join(':').trim(), scope, depth + 1);
+          var name = kv[0].trim(), text = kv.slice(1).join(':').trim();
+          // A quoted argument is part of the component's own format string (formatString
+          // may scan it); anything else is a value.
+          literal[name] = /^'[^']*'$|^"[^"]*"$/.test(text);
+          args[name] = evalExpr(ctx, text, scope, depth + 1);
         });
       }
-      try { return fn(args, ctx, scope, depth + 1); } catch (err) { return undefined; }
+      try { return fn(args, ctx, scope, depth + 1, literal); } catch (err) { return undefined; }
     }
     return getPath(ctx.entry.model, absPath(e, scope));
   }

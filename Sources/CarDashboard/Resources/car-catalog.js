@@ -72,14 +72,16 @@
     f.label.htmlFor = input.id;
     if (typeof c.accept === 'string') input.accept = c.accept;
     input.multiple = c.multiple === true;
-    var pointer = D.isBinding(c.value) ? D.absPath(c.value.path, scope) : null;
     var chosen = h('div', 'a2ui-file-meta');
-    bind(ctx, c.value, function () { chosen.textContent = D.asList(resolve(ctx, c.value, scope)).join(', '); });
-    input.addEventListener('change', function () {
-      var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
-      if (pointer) D.writeModel(ctx, pointer, names, input);
-      chosen.textContent = names.join(', ');
-      if (c.action) D.dispatchAction(ctx, c, scope);
+    D.wireInput(ctx, c, scope, {
+      el: input, event: 'change', sendsAction: true,
+      show: function (v) { chosen.textContent = D.asList(v).join(', '); },
+      // The names are shown as picked, bound or not (the write skips show for its source).
+      read: function () {
+        var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+        chosen.textContent = names.join(', ');
+        return names;
+      },
     });
     f.wrap.appendChild(f.label);
     f.wrap.appendChild(input);

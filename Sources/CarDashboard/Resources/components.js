@@ -212,7 +212,7 @@
     b.addEventListener('click', function (ev) {
       ev.preventDefault();
       if (b.disabled) return;
-      D.dispatchAction(ctx, c, scope);
+      D.dispatchAction(ctx, c, scope, true);
     });
     return b;
   };

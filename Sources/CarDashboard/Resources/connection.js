@@ -131,7 +131,8 @@
         ws.onopen = function () {
           if (socket !== ws) return;
           dash.connected = true;
-          initialize(info.token).catch(function (e) {
+          initialize(info.token, ws).catch(function (e) {
+            if (e instanceof Superseded) return; // its onclose already scheduled the reconnect
             noteError('initialize', e);
             if (socket === ws) { try { ws.close(); } catch (_) { /* closing anyway */ } }
           });
@@ -152,33 +153,46 @@
   }
   D.connect = connect;
 
-  function initialize(token) {
-    var step = Promise.resolve();
-    if (token !== null && token !== undefined && token !== '') {
-      step = call('session.auth', { token: String(token) });
+  // Why a start-up chain stopped: the socket it began on is gone (closed, or replaced by a
+  // reconnection). Not an error: the next connection starts its own chain.
+  function Superseded() { this.name = 'Superseded'; this.message = 'the connection was replaced'; }
+  Superseded.prototype = Object.create(Error.prototype);
+
+  // The start-up chain on `ws`. Each step swallows its own RPC error (the page works without
+  // it), so a dropped socket would otherwise run the chain to its end, calling "live" a
+  // socket that is closed and resetting the backoff; every step first checks that `ws` is
+  // still the current one, and only a chain that ran to its end on it counts as connected.
+  function initialize(token, ws) {
+    function onWs(step) {
+      return function (value) {
+        if (socket !== ws) throw new Superseded();
+        return step(value);
+      };
     }
-    return step
-      .then(function () {
+    var auth = token !== null && token !== undefined && token !== '';
+    return Promise.resolve()
+      .then(onWs(function () { return auth ? call('session.auth', { token: String(token) }) : null; }))
+      .then(onWs(function () {
         return call('server.handshake', { protocol_version: 3, client_version: D.RENDERER })
           .catch(function () { return call('server.handshake', { protocol_version: 2, client_version: D.RENDERER }); })
           .then(function (r) { D.showHandshake(r); }, function (e) { noteError('server.handshake', e); });
-      })
-      .then(function () {
+      }))
+      .then(onWs(function () {
         return call('host.subscribe', {}).then(D.applyHostSnapshot, function (e) { noteError('host.subscribe', e); });
-      })
-      .then(function () { return D.refreshAgents(); })
-      .then(function () {
+      }))
+      .then(onWs(function () { return D.refreshAgents(); }))
+      .then(onWs(function () {
         return call('a2ui/subscribe', {}).catch(function (e) { noteError('a2ui/subscribe', e); });
-      })
-      .then(function () {
+      }))
+      .then(onWs(function () {
         return call('a2ui.surfaces', {}).then(D.applySurfaceList, function (e) { noteError('a2ui.surfaces', e); });
-      })
-      .then(function () {
+      }))
+      .then(onWs(function () {
         attempts = 0;
         dash.ready = true;
         setConn('up', 'live');
         if (agentTimer) clearInterval(agentTimer);
         agentTimer = setInterval(function () { D.refreshAgents(); }, LIMITS.agentPollMs);
-      });
+      }));
   }
 })();

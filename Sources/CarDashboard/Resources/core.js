@@ -22,6 +22,15 @@
     events: 50, reports: 50, actions: 50, errors: 50, firstRenders: 100,
     agentsWithLogs: 20, logLines: 5, agentPollMs: 15000,
     depth: 64, nodes: 5000, templateItems: 500, issues: 100, fnDepth: 16,
+    // binding.js's evaluation budget, per render (and per binding refresh or action): function
+    // calls and ${...} expressions, and characters formatString may produce in all; one
+    // formatString result is at most formatChars, the daemon's own cap on one string (64 KiB).
+    fnCalls: 20000, formatTotal: 4 << 20, formatChars: 64 << 10,
+    // Items asList (render.js) takes from a model array (the daemon's 1 MiB model holds some
+    // 200 000 nulls); no choice or select shows more options than that anyway.
+    listItems: 1000,
+    // surfaces.js renders on the next animation frame; a hidden tab has none, so a timer too.
+    renderFallbackMs: 100,
     requestMs: 30000, imageWaitMs: 3000, layoutWaitMs: 500,
     // regex.js: agent-supplied patterns run in a worker that is killed after regexMs.
     regexInput: 10000, regexPattern: 1000, regexMs: 250, regexStartMs: 5000,
@@ -78,12 +87,46 @@
 
   D.safeClass = function (name) { return String(name).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64); };
 
+  // An object or array shows as its JSON, cut at LIMITS.formatChars: built only that far, so
+  // the cost follows what is shown, not the value's size (a megabyte of model, named by
+  // thousands of bindings, would otherwise be encoded whole by each).
   D.toStr = function (v) {
     if (v === null || v === undefined) return '';
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    try { return JSON.stringify(v); } catch (e) { return ''; }
+    return boundedJson(v, D.LIMITS.formatChars);
   };
+
+  function boundedJson(v, max) {
+    var out = [], n = 0;
+    function emit(s) { out.push(s); n += s.length; }
+    function walk(x, depth) {
+      if (n >= max) return;
+      if (typeof x === 'string') emit(JSON.stringify(x));
+      else if (typeof x === 'number') emit(isFinite(x) ? String(x) : 'null');
+      else if (typeof x === 'boolean') emit(String(x));
+      else if (x === null || typeof x !== 'object' || depth > D.LIMITS.depth) emit('null');
+      else if (Array.isArray(x)) {
+        emit('[');
+        for (var i = 0; i < x.length && n < max; i++) { if (i) emit(','); walk(x[i], depth + 1); }
+        emit(']');
+      } else {
+        emit('{');
+        var keys = Object.keys(x), first = true;
+        for (var k = 0; k < keys.length && n < max; k++) {
+          var item = x[keys[k]];
+          if (item === undefined || typeof item === 'function') continue;
+          emit((first ? '' : ',') + JSON.stringify(keys[k]) + ':');
+          first = false;
+          walk(item, depth + 1);
+        }
+        emit('}');
+      }
+    }
+    walk(v, 0);
+    var s = out.join('');
+    return s.length > max ? s.slice(0, max) : s;
+  }
 
   // ---------------------------------------------------------------------------------------
   // URLs

@@ -61,7 +61,13 @@
       return (a.min === undefined || n >= a.min) && (a.max === undefined || n <= a.max);
     },
     email: function (a) { var s = toStr(a.value); return s.length <= EMAIL_MAX && EMAIL.test(s); },
-    formatString: function (a, ctx, scope, depth) { return D.interpolate(ctx, toStr(a.value), scope, depth); },
+    // Only a format string written in the component is interpolated (`literal`, from
+    // callFunction or binding.js's evalExpr); a bound or computed one is shown as it is, so
+    // agent data never gets to be a template (binding.js, "formatString").
+    formatString: function (a, ctx, scope, depth, literal) {
+      if (literal && literal.value && typeof a.value === 'string') return D.interpolate(ctx, a.value, scope, depth);
+      return toStr(a.value).slice(0, D.LIMITS.formatChars);
+    },
     formatNumber: function (a) {
       var n = num(a.value, NaN);
       if (isNaN(n)) return '';
@@ -90,11 +96,9 @@
       try { cat = new Intl.PluralRules().select(n); } catch (e) { cat = n === 1 ? 'one' : 'other'; }
       return toStr(a[cat] !== undefined ? a[cat] : a.other);
     },
-    openUrl: function (a) {
-      var u = D.safeUrl(a.url, 'link');
-      if (u) window.open(u, '_blank', 'noopener,noreferrer');
-      return undefined;
-    },
+    // Evaluating never opens anything: a render or a binding refresh would open windows on
+    // its own. D.openUrl (below) runs it for a Button's click.
+    openUrl: function () { return undefined; },
     and: function (a) { return Array.isArray(a.values) && a.values.every(function (x) { return !!x; }); },
     or: function (a) { return Array.isArray(a.values) && a.values.some(function (x) { return !!x; }); },
     not: function (a) { return !a.value; },
@@ -104,13 +108,22 @@
 
   D.callFunction = function (ctx, fc, scope, depth) {
     var fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, fc.call) ? FUNCTIONS[fc.call] : null;
-    if (!fn) return undefined;
-    var args = {};
+    if (!fn || !D.spend(ctx)) return undefined;
+    var args = {}, literal = {};
     var raw = fc.args && typeof fc.args === 'object' ? fc.args : {};
     Object.keys(raw).forEach(function (k) {
-      // formatString interpolates its own argument: resolve a binding but keep a literal as is.
+      literal[k] = typeof raw[k] === 'string';
       args[k] = D.resolveDeep(ctx, raw[k], scope, depth);
     });
-    try { return fn(args, ctx, scope, depth); } catch (e) { return undefined; }
+    try { return fn(args, ctx, scope, depth, literal); } catch (e) { return undefined; }
+  };
+
+  // openUrl as a user's click runs it (render.js's dispatchAction, for a Button): a new
+  // tab, without opener or referrer, for an http(s) URL only.
+  D.openUrl = function (ctx, fc, scope) {
+    var raw = fc.args && typeof fc.args === 'object' ? fc.args : {};
+    var u = D.safeUrl(toStr(D.resolve(ctx, raw.url, scope)), 'link');
+    if (!u || !/^https?:/i.test(u)) return;
+    window.open(u, '_blank', 'noopener,noreferrer');
   };
 })();

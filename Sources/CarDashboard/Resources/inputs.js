@@ -1,17 +1,15 @@
 /* CAR dashboard: the basic catalog's inputs (TextField, CheckBox, ChoicePicker, Slider,
  * DateTimeInput) and the CAR catalog's Select. A bound input writes the surface's local data
  * model (render.js's writeModel), which refreshes everything bound to it; checks show under
- * the input (render.js's checker).
+ * the input (render.js's checker); render.js's wireInput is the wiring they share.
  */
 (function () {
   'use strict';
 
   var D = window.CarDash;
   var h = D.h, toStr = D.toStr, resolve = D.resolve, bind = D.bind, num = D.num;
-  var isBinding = D.isBinding, isDynamic = D.isDynamic, absPath = D.absPath, asList = D.asList;
+  var isDynamic = D.isDynamic, asList = D.asList;
   var R = D.RENDERERS;
-
-  function pointerOf(c, scope) { return isBinding(c.value) ? absPath(c.value.path, scope) : null; }
 
   R.TextField = function (ctx, c, scope) {
     var f = D.field(ctx, c, scope, 'a2ui-textfield');
@@ -20,22 +18,20 @@
     if (variant !== 'longText') input.type = variant === 'number' ? 'number' : variant === 'obscured' ? 'password' : 'text';
     input.id = D.fieldId();
     f.label.htmlFor = input.id;
-    var pointer = pointerOf(c, scope);
-    var check = D.checker(ctx, c, scope, f.errors, function () { return pointer ? resolve(ctx, c.value, scope) : input.value; });
+    var pointer = D.pointerOf(c, scope);
     var first = true;
-    var update = function (source) {
-      var v = resolve(ctx, c.value, scope);
-      // A literal value is only the initial text; a bound or computed one follows the model.
-      if ((first || isDynamic(c.value)) && source !== input && document.activeElement !== input) input.value = toStr(v);
-      first = false;
-      check();
-    };
-    bind(ctx, true, update);
-    input.addEventListener('input', function () {
-      var v = input.value;
-      if (variant === 'number' && v !== '' && isFinite(Number(v))) v = Number(v);
-      if (pointer) D.writeModel(ctx, pointer, v, input);
-      else check();
+    D.wireInput(ctx, c, scope, {
+      el: input, event: 'input',
+      show: function (v) {
+        // A literal value is only the initial text; a bound or computed one follows the model.
+        if ((first || isDynamic(c.value)) && document.activeElement !== input) input.value = toStr(v);
+        first = false;
+      },
+      read: function () {
+        var v = input.value;
+        return variant === 'number' && v !== '' && isFinite(Number(v)) ? Number(v) : v;
+      },
+      check: D.checker(ctx, c, scope, f.errors, function () { return pointer ? resolve(ctx, c.value, scope) : input.value; }),
     });
     f.wrap.appendChild(f.label);
     f.wrap.appendChild(input);
@@ -49,14 +45,11 @@
     input.type = 'checkbox';
     input.id = D.fieldId();
     f.label.htmlFor = input.id;
-    var pointer = pointerOf(c, scope);
-    var check = D.checker(ctx, c, scope, f.errors);
-    bind(ctx, true, function (source) {
-      if (source !== input) input.checked = !!resolve(ctx, c.value, scope);
-      check();
-    });
-    input.addEventListener('change', function () {
-      if (pointer) D.writeModel(ctx, pointer, input.checked, input);
+    D.wireInput(ctx, c, scope, {
+      el: input, event: 'change',
+      show: function (v) { input.checked = !!v; },
+      read: function () { return input.checked; },
+      check: D.checker(ctx, c, scope, f.errors),
     });
     var row = h('div', 'a2ui-check-row');
     row.appendChild(input);
@@ -69,9 +62,9 @@
   R.ChoicePicker = function (ctx, c, scope) {
     var f = D.field(ctx, c, scope, 'a2ui-choices' + (c.displayStyle === 'chips' ? ' a2ui-chips' : ''));
     var multiple = c.variant === 'multipleSelection';
-    var pointer = pointerOf(c, scope);
+    var bound = isDynamic(c.value);
+    // Unbound, the selection lives here: a literal value is only the initial one.
     var local = asList(resolve(ctx, c.value, scope));
-    var check = D.checker(ctx, c, scope, f.errors);
     var group = h('div', 'a2ui-choice-group');
     group.setAttribute('role', multiple ? 'group' : 'radiogroup');
     var name = D.fieldId();
@@ -93,23 +86,23 @@
       input.type = multiple ? 'checkbox' : 'radio';
       input.name = name;
       input.value = o.value;
-      input.addEventListener('change', function () {
-        var selected = inputs.filter(function (p) { return p.input.checked; }).map(function (p) { return p.input.value; });
-        local = selected;
-        if (pointer) D.writeModel(ctx, pointer, selected, group);
-        check();
-      });
       row.appendChild(input);
       row.appendChild(h('span', null, o.label));
       group.appendChild(row);
       inputs.push({ input: input, row: row, label: o.label });
     });
-    bind(ctx, true, function (source) {
-      if (source !== group) {
-        var sel = pointer || isDynamic(c.value) ? asList(resolve(ctx, c.value, scope)) : local;
+    // The options' change events bubble to the group, which is the write's source.
+    D.wireInput(ctx, c, scope, {
+      el: group, event: 'change',
+      show: function (v) {
+        var sel = bound ? asList(v) : local;
         inputs.forEach(function (p) { p.input.checked = sel.indexOf(p.input.value) >= 0; });
-      }
-      check();
+      },
+      read: function () {
+        local = inputs.filter(function (p) { return p.input.checked; }).map(function (p) { return p.input.value; });
+        return local;
+      },
+      check: D.checker(ctx, c, scope, f.errors),
     });
     f.wrap.appendChild(f.label);
     if (filter) f.wrap.appendChild(filter);
@@ -123,8 +116,6 @@
     var sel = document.createElement('select');
     sel.id = D.fieldId();
     f.label.htmlFor = sel.id;
-    var pointer = pointerOf(c, scope);
-    var check = D.checker(ctx, c, scope, f.errors);
     var ph = document.createElement('option');
     ph.value = '';
     bind(ctx, c.placeholder, function () { ph.textContent = toStr(resolve(ctx, c.placeholder, scope)) || '—'; });
@@ -135,13 +126,15 @@
       opt.textContent = o.label;
       sel.appendChild(opt);
     });
-    bind(ctx, true, function (source) {
-      if (source !== sel) sel.value = asList(resolve(ctx, c.value, scope))[0] || '';
-      check();
-    });
-    sel.addEventListener('change', function () {
-      var cur = pointer ? D.getPath(ctx.entry.model, pointer) : undefined;
-      if (pointer) D.writeModel(ctx, pointer, Array.isArray(cur) ? [sel.value] : sel.value, sel);
+    D.wireInput(ctx, c, scope, {
+      el: sel, event: 'change',
+      show: function (v) { sel.value = asList(v)[0] || ''; },
+      // A model that holds the selection as a list keeps it a list.
+      read: function (pointer) {
+        var cur = pointer ? D.getPath(ctx.entry.model, pointer) : undefined;
+        return Array.isArray(cur) ? [sel.value] : sel.value;
+      },
+      check: D.checker(ctx, c, scope, f.errors),
     });
     f.wrap.appendChild(f.label);
     f.wrap.appendChild(sel);
@@ -159,16 +152,12 @@
     input.max = String(num(c.max, 100));
     input.step = 'any';
     var out = h('output', 'a2ui-slider-value');
-    var pointer = pointerOf(c, scope);
     var check = D.checker(ctx, c, scope, f.errors);
-    bind(ctx, true, function (source) {
-      if (source !== input) input.value = String(num(resolve(ctx, c.value, scope), num(c.min, 0)));
-      out.textContent = input.value;
-      check();
-    });
-    input.addEventListener('input', function () {
-      out.textContent = input.value;
-      if (pointer) D.writeModel(ctx, pointer, Number(input.value), input);
+    D.wireInput(ctx, c, scope, {
+      el: input, event: 'input',
+      show: function (v) { input.value = String(num(v, num(c.min, 0))); },
+      read: function () { return Number(input.value); },
+      check: function () { out.textContent = input.value; check(); },
     });
     var row = h('div', 'a2ui-slider-row');
     row.appendChild(input);
@@ -196,14 +185,11 @@
     };
     if (c.min !== undefined) bind(ctx, c.min, function () { input.min = toInput(resolve(ctx, c.min, scope)); });
     if (c.max !== undefined) bind(ctx, c.max, function () { input.max = toInput(resolve(ctx, c.max, scope)); });
-    var pointer = pointerOf(c, scope);
-    var check = D.checker(ctx, c, scope, f.errors);
-    bind(ctx, true, function (source) {
-      if (source !== input && document.activeElement !== input) input.value = toInput(resolve(ctx, c.value, scope));
-      check();
-    });
-    input.addEventListener('input', function () {
-      if (pointer) D.writeModel(ctx, pointer, input.value, input);
+    D.wireInput(ctx, c, scope, {
+      el: input, event: 'input',
+      show: function (v) { if (document.activeElement !== input) input.value = toInput(v); },
+      read: function () { return input.value; },
+      check: D.checker(ctx, c, scope, f.errors),
     });
     f.wrap.appendChild(f.label);
     f.wrap.appendChild(input);

@@ -77,15 +77,21 @@
     }
   };
 
+  // Never rejects (the poll timer and the start-up chain call it), and always frees
+  // agentsBusy, or one failure would stop every later refresh.
   function refreshAgents() {
     if (agentsBusy) return Promise.resolve();
     agentsBusy = true;
-    return D.call('agents.list', {})
+    return Promise.resolve()
+      .then(function () { return D.call('agents.list', {}); })
       .then(function (list) {
         supervised = Array.isArray(list) ? list : [];
         var ids = supervised.slice(0, LIMITS.agentsWithLogs)
           .map(function (a) { return a && a.spec && typeof a.spec.id === 'string' ? a.spec.id : null; })
           .filter(Boolean);
+        // Logs of agents no longer listed (or past the first agentsWithLogs) go.
+        var polled = new Set(ids);
+        Array.from(logs.keys()).forEach(function (id) { if (!polled.has(id)) logs.delete(id); });
         return Promise.all(ids.map(function (id) {
           return D.call('agents.tail_log', { id: id, n: LIMITS.logLines })
             .then(function (t) { logs.set(id, t && Array.isArray(t.lines) ? t.lines.slice(-LIMITS.logLines) : []); },
@@ -94,7 +100,8 @@
       })
       .then(function () { renderAgents(); },
         function (e) { noteError('agents.list', e); renderAgents(e); })
-      .then(function () { agentsBusy = false; });
+      .catch(function (e) { noteError('agents panel', e); })
+      .finally(function () { agentsBusy = false; });
   }
   D.refreshAgents = refreshAgents;
 

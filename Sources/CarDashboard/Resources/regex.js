@@ -163,6 +163,7 @@
     if (ok) return; // the callers already counted it as passing
     job.rechecks.forEach(function (ctx, recheck) {
       if (stale(ctx)) return;
+      D.freshBudget(ctx); // a pass of its own, after the render's
       try { recheck(); } catch (e) { D.noteError('regex recheck', e); }
     });
     job.refresh.forEach(function (ctx) { if (!stale(ctx)) D.refreshBindings(ctx); });

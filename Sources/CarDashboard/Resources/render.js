@@ -21,6 +21,7 @@
 
   // Runs every binding of the render, then re-renders when one asks to (a template's length).
   function refreshBindings(ctx, source) {
+    D.freshBudget(ctx);
     var rerender = false;
     ctx.binders.forEach(function (b) {
       try { if (b(source) === true) rerender = true; } catch (e) { noteError('binding', e); }
@@ -29,9 +30,13 @@
   }
   D.refreshBindings = function (ctx) { refreshBindings(ctx, null); };
 
-  // Writes the local data model, then refreshes everything bound to it.
+  // Writes the local data model, then refreshes everything bound to it. A path the daemon
+  // would refuse (binding.js's setPath) changes nothing.
   D.writeModel = function (ctx, pointer, value, source) {
-    D.setPath(ctx.entry, pointer, value);
+    if (!D.setPath(ctx.entry, pointer, value)) {
+      noteError('write ' + pointer.slice(0, 200), new Error('refused: not a path the daemon would write'));
+      return;
+    }
     refreshBindings(ctx, source);
   };
 
@@ -196,18 +201,47 @@
     }).filter(Boolean);
   };
 
+  // A selection as strings: at most LIMITS.listItems of a model array, whatever its length.
   D.asList = function (v) {
-    if (Array.isArray(v)) return v.map(toStr);
     if (v === undefined || v === null || v === '') return [];
-    return [toStr(v)];
+    if (!Array.isArray(v)) return [toStr(v)];
+    var n = Math.min(v.length, LIMITS.listItems), out = new Array(n);
+    for (var i = 0; i < n; i++) out[i] = toStr(v[i]);
+    return out;
+  };
+
+  // The data-model path an input's value is bound to, or null.
+  D.pointerOf = function (c, scope) { return D.isBinding(c.value) ? absPath(c.value.path, scope) : null; };
+
+  // The two-way wiring every input shares (inputs.js, car-catalog.js). w.el is the element
+  // whose w.event carries the user's change and w.read() the value it writes to the bound
+  // path; w.show(value) puts the model's value back in the element, except after the
+  // element's own write (re-setting what the user is typing would move the caret); w.check,
+  // if given, runs after either. With w.sendsAction, a change also sends the component's
+  // action.
+  D.wireInput = function (ctx, c, scope, w) {
+    var pointer = D.pointerOf(c, scope);
+    bind(ctx, true, function (source) {
+      if (source !== w.el) w.show(resolve(ctx, c.value, scope));
+      if (w.check) w.check();
+    });
+    w.el.addEventListener(w.event, function () {
+      var value = w.read(pointer);
+      if (pointer) D.writeModel(ctx, pointer, value, w.el);
+      else if (w.check) w.check();
+      if (w.sendsAction && c.action) D.dispatchAction(ctx, c, scope);
+    });
+    return pointer;
   };
 
   // ---------------------------------------------------------------------------------------
   // Actions
 
-  D.dispatchAction = function (ctx, c, scope) {
+  // `click`: a user's click on a Button, the one thing that may run openUrl.
+  D.dispatchAction = function (ctx, c, scope, click) {
     var action = c.action;
     if (!action || typeof action !== 'object') return;
+    D.freshBudget(ctx);
     if (action.event && typeof action.event === 'object' && typeof action.event.name === 'string') {
       var context = {};
       var raw = action.event.context && typeof action.event.context === 'object' ? action.event.context : {};
@@ -222,7 +256,8 @@
       D.pushBounded(D.dash.actions, params, LIMITS.actions);
       D.call('a2ui.action', params).catch(function (e) { noteError('a2ui.action', e); });
     } else if (D.isCall(action.functionCall)) {
-      D.callFunction(ctx, action.functionCall, scope, 0);
+      if (action.functionCall.call === 'openUrl') { if (click === true) D.openUrl(ctx, action.functionCall, scope); }
+      else D.callFunction(ctx, action.functionCall, scope, 0);
     }
   };
 })();

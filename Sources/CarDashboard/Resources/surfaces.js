@@ -1,7 +1,8 @@
 /* CAR dashboard: the A2UI surfaces the page holds (D.surfaces), kept from a2ui.surfaces and
  * a2ui.event notifications, and a surface's render: its header, its tree (render.js), its
- * theme colour, re-renders that keep the focus. After each render of a surface whose revision
- * changed, measure.js measures it and sends a2ui.render_report.
+ * theme colour, re-renders that keep the focus (one per surface per frame, however many
+ * updates arrive). After each render of a surface whose revision changed, measure.js measures
+ * it and sends a2ui.render_report.
  */
 (function () {
   'use strict';
@@ -14,7 +15,7 @@
     var result = params.result || {};
     if (params.kind === 'a2ui.surface_updated') {
       if (result.deleted) removeSurface(result.surfaceId);
-      else if (result.surface) upsertSurface(result.surface);
+      else if (result.surface) guardedUpsert(result.surface);
     } else if (params.kind === 'a2ui.surface_deleted') {
       removeSurface(result.surfaceId || (result.surface && result.surface.surfaceId));
     }
@@ -24,21 +25,55 @@
     var arr = Array.isArray(list) ? list : (list && Array.isArray(list.surfaces) ? list.surfaces : []);
     var keep = new Set();
     arr.forEach(function (s) {
-      if (s && typeof s.surfaceId === 'string') { keep.add(s.surfaceId); upsertSurface(s); }
+      if (s && typeof s.surfaceId === 'string') { keep.add(s.surfaceId); guardedUpsert(s); }
     });
     Array.from(surfaces.keys()).forEach(function (id) { if (!keep.has(id)) removeSurface(id); });
   };
+
+  // One surface that breaks the page's code must not keep the others from being shown.
+  function guardedUpsert(s) {
+    try {
+      upsertSurface(s);
+    } catch (e) {
+      var id = s && typeof s.surfaceId === 'string' ? s.surfaceId : '?';
+      D.noteError('surface ' + id, e);
+      if (window.console && console.error) console.error('car-dashboard: surface ' + id + ':', e);
+    }
+  }
+
+  // Which of two snapshots of one surface id is the later (<0, 0, >0). A surface deleted and
+  // recreated starts again at revision 1, so the creation time (createdAt, milliseconds: the
+  // surface JSON carries no incarnation) decides first and the revision only within one
+  // incarnation. Two made in the same millisecond cannot be told apart here; their
+  // surface_deleted in between, which removes the entry, can.
+  function sameIncarnation(a, b) { return a.createdAt === b.createdAt; }
+
+  function compareVersions(a, b) {
+    var ta = Date.parse(a.createdAt), tb = Date.parse(b.createdAt);
+    if (!sameIncarnation(a, b) && isFinite(ta) && isFinite(tb) && ta !== tb) return ta - tb;
+    var ra = typeof a.revision === 'number' ? a.revision : 0, rb = typeof b.revision === 'number' ? b.revision : 0;
+    return ra - rb;
+  }
 
   function upsertSurface(s) {
     if (!s || typeof s.surfaceId !== 'string') return;
     var entry = surfaces.get(s.surfaceId);
     if (!entry) {
       entry = { id: s.surfaceId, surface: null, serverModel: null, model: {}, ui: {}, el: null, body: null,
-        renderSeq: 0, reportedRevision: null, ctx: null, rerenderQueued: false };
+        renderSeq: 0, reportedRevision: null, ctx: null, renderQueued: null };
       surfaces.set(s.surfaceId, entry);
-    } else if (entry.surface && typeof entry.surface.revision === 'number' && typeof s.revision === 'number') {
-      if (s.revision < entry.surface.revision) return; // stale snapshot
-      if (s.revision === entry.surface.revision && entry.reportedRevision === s.revision) return; // nothing new
+    } else if (entry.surface) {
+      var order = compareVersions(s, entry.surface);
+      if (order < 0) return; // stale snapshot
+      if (order === 0 && entry.reportedRevision === s.revision) return; // nothing new
+      if (!sameIncarnation(s, entry.surface)) {
+        // Another surface of the same id: nothing of the old one's page state carries over,
+        // and a report still being measured about the old one is dropped (renderSeq).
+        entry.serverModel = null;
+        entry.ui = {};
+        entry.reportedRevision = null;
+        entry.renderSeq++;
+      }
     }
     entry.surface = s;
     var modelJson = JSON.stringify(s.dataModel === undefined ? {} : s.dataModel);
@@ -46,13 +81,14 @@
       entry.serverModel = modelJson;
       entry.model = JSON.parse(modelJson); // the local copy inputs write into
     }
-    renderSurface(entry);
+    scheduleRender(entry);
   }
 
   function removeSurface(id) {
     var entry = surfaces.get(id);
     if (!entry) return;
     surfaces.delete(id);
+    cancelRender(entry);
     entry.renderSeq++;
     if (entry.el && entry.el.parentNode) entry.el.parentNode.removeChild(entry.el);
     D.updateSurfaceCount();
@@ -83,7 +119,8 @@
     (Array.isArray(s.components) ? s.components : []).forEach(function (c) {
       if (c && typeof c === 'object' && typeof c.id === 'string') comps.set(c.id, c);
     });
-    var ctx = { entry: entry, comps: comps, binders: [], nodes: 0, recheck: null };
+    var ctx = { entry: entry, comps: comps, binders: [], nodes: 0, recheck: null, budget: null };
+    D.freshBudget(ctx);
     entry.ctx = ctx;
 
     if (!entry.el) {
@@ -151,18 +188,38 @@
     entry.head.replaceChildren.apply(entry.head, nodes);
   }
 
-  D.scheduleRerender = function (entry) {
-    if (entry.rerenderQueued) return;
-    entry.rerenderQueued = true;
-    setTimeout(function () {
-      entry.rerenderQueued = false;
-      if (!surfaces.has(entry.id)) return;
-      var active = document.activeElement;
-      var focusKey = active && entry.el && entry.el.contains(active) ? focusKeyOf(active) : null;
-      renderSurface(entry);
-      if (focusKey) restoreFocus(entry, focusKey);
-    }, 0);
-  };
+  // Every render of a surface goes through here: whatever arrives before the next frame (a
+  // burst of updates, a binding asking for a re-render) makes one render, of the latest state,
+  // and a render keeps the focus where the user had it.
+  function scheduleRender(entry) {
+    if (entry.renderQueued) return;
+    var q = entry.renderQueued = { frame: 0, timer: 0 };
+    var run = function () {
+      if (entry.renderQueued !== q) return;
+      cancelRender(entry);
+      if (surfaces.get(entry.id) !== entry) return;
+      try {
+        var active = document.activeElement;
+        var focusKey = active && entry.el && entry.el.contains(active) ? focusKeyOf(active) : null;
+        renderSurface(entry);
+        if (focusKey) restoreFocus(entry, focusKey);
+      } catch (e) {
+        D.noteError('render ' + entry.id, e);
+        if (window.console && console.error) console.error('car-dashboard: render ' + entry.id + ':', e);
+      }
+    };
+    q.frame = requestAnimationFrame(run);
+    q.timer = setTimeout(run, LIMITS.renderFallbackMs);
+  }
+  D.scheduleRerender = scheduleRender;
+
+  function cancelRender(entry) {
+    var q = entry.renderQueued;
+    if (!q) return;
+    entry.renderQueued = null;
+    cancelAnimationFrame(q.frame);
+    clearTimeout(q.timer);
+  }
 
   var FOCUSABLE = 'input,textarea,select,button';
 
