@@ -26,8 +26,12 @@ else is a disagreement.
 
 Prints one line per case, "agree", "known" or "DISAGREE", with both verdicts and both error texts, then
 a summary; exits 1 on any disagreement, on a daemon that does not know the a2ui methods
-(method not found), or on any other error reply. Bounded: each call 10 s, the whole run
-CAR_A2UI_DIFF_SECONDS (default 180 s).
+(method not found), or on any other error reply; the oracle's own failure (exit 3: the
+validator raised something that is not a validation error) fails the run with its output.
+Bounded: a2ui-env.sh gets A2UI_ENV_SECONDS (default 120 s; the script keeps to it, and is
+ended with what it started, pip included, ENV_SLACK s after); then each call 10 s, and the rest
+of the run (the oracle, the daemon, every case) CAR_A2UI_DIFF_SECONDS (default 180 s). Both
+fit in the differential step of scripts/test-all.sh.
 """
 import json
 import os
@@ -45,8 +49,10 @@ from harness import fail  # noqa: E402
 
 BASIC = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
 CALL_SECONDS = 10
+ENV_SECONDS = int(os.environ.get("A2UI_ENV_SECONDS", "120"))
+ENV_SLACK = 15
 RUN_SECONDS = float(os.environ.get("CAR_A2UI_DIFF_SECONDS", "180"))
-START = time.monotonic()
+START = time.monotonic()  # restarted once the venv is there: RUN_SECONDS is the rest
 
 
 def usage():
@@ -82,10 +88,11 @@ def skip(reason):
 def oracle_python():
     """The a2ui venv's python, building the venv when needed (or a skip)."""
     try:
-        out = subprocess.run([os.path.join(here, "a2ui-env.sh")], stdin=subprocess.DEVNULL,
-                             capture_output=True, text=True, timeout=1200)
+        out = harness.run_bounded([os.path.join(here, "a2ui-env.sh")], ENV_SECONDS + ENV_SLACK,
+                                  env={**os.environ, "A2UI_ENV_SECONDS": str(ENV_SECONDS)})
     except subprocess.TimeoutExpired:
-        fail("a2ui-env.sh did not finish within 20 min")
+        fail(f"a2ui-env.sh did not finish within {ENV_SECONDS + ENV_SLACK} s (its budget is {ENV_SECONDS} s); "
+             "its process group was ended")
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
         sys.stderr.write(out.stderr[-3000:])
@@ -98,8 +105,7 @@ def oracle_python():
 def run_oracle(python, corpus):
     left = max(10.0, RUN_SECONDS - (time.monotonic() - START))
     try:
-        out = subprocess.run([python, os.path.join(here, "oracle.py"), corpus], stdin=subprocess.DEVNULL,
-                             capture_output=True, text=True, timeout=left)
+        out = harness.run_bounded([python, os.path.join(here, "oracle.py"), corpus], left)
     except subprocess.TimeoutExpired:
         fail(f"the oracle did not finish within {left:.0f} s")
     if out.returncode != 0:
@@ -196,7 +202,10 @@ def main():
     binary, python, corpus = parse_args(sys.argv)
     with open(corpus, encoding="utf-8") as f:
         cases = json.load(f)
-    verdicts = run_oracle(python or oracle_python(), corpus)
+    global START
+    python = python or oracle_python()
+    START = time.monotonic()
+    verdicts = run_oracle(python, corpus)
     missing = [c["name"] for c in cases if c["name"] not in verdicts]
     if missing:
         fail(f"the oracle gave no verdict for {missing[:5]}")

@@ -5,7 +5,7 @@
 Runs in the venv that scripts/a2ui/a2ui-env.sh builds (a2ui-agent-sdk==0.9.0, a2ui-core==0.4.0)
 and prints one JSON line per case, in corpus order: {"name", "accepted": bool, "error": str|null}
 (the validator reports only the first problem it finds). Exits 0 when every case was judged,
-2 on a corpus that cannot be judged.
+2 on a corpus that cannot be judged, 3 when the validator broke on a case (see below).
 
 A case is judged with `validate_payload(catalogs, messages, surface_catalog_ids=...)`:
 - mode "create": the messages as one payload (they hold their own createSurface; the surfaces
@@ -18,11 +18,19 @@ The active catalogs are the basic catalog and, so surfaces on the CAR catalog ca
 same 18 basic components under the CAR catalog id. The oracle knows nothing of the six CAR-only
 components' schemas, so a case that places one on a CAR surface is refused (exit 2): it has no
 oracle. Nobody writes expected verdicts by hand; this is where they come from.
+
+A rejection is what validate_payload documents it raises for a payload a renderer would
+refuse: A2uiValidationError (with its subclasses A2uiIntegrityError and A2uiRecursionError;
+the validator turns the processor's other A2uiErrors into one). Anything else it raises (an
+A2uiCatalogError about the catalogs given, a TypeError, a RecursionError, ...) is not a verdict
+but a broken oracle: the run stops with the case's name and the traceback, exit 3.
 """
 import json
 import os
 import sys
+import traceback
 
+from a2ui.core import A2uiValidationError
 from a2ui.core.basic_catalog import BasicCatalog
 from a2ui.core.basic_catalog.v0_9 import BASIC_COMPONENTS, Theme, create_basic_catalog_functions
 from a2ui.core.catalog import Catalog
@@ -91,12 +99,17 @@ def verdict(case):
     try:
         validate_payload(CATALOGS, case["messages"], surface_catalog_ids=surface_catalog_ids)
         return {"name": case["name"], "accepted": True, "error": None}
-    except Exception as error:  # noqa: BLE001 - any refusal is the verdict; its text goes along
+    except A2uiValidationError as error:  # the validator's refusal is the verdict; its text goes along
         return {"name": case["name"], "accepted": False, "error": f"{type(error).__name__}: {error}"}
+    except Exception as error:
+        raise OracleBroken(case["name"], error) from error
 
 
-def verdicts(cases):
-    return [verdict(case) for case in cases]
+class OracleBroken(Exception):
+    """validate_payload raised something other than its validation error: no verdict."""
+
+    def __init__(self, name, error):
+        super().__init__(f"case {name!r}: the validator raised {type(error).__name__}: {error}, not a validation error")
 
 
 def load(path):
@@ -117,9 +130,15 @@ def main(argv):
     if refused:
         return 2
     accepted = 0
-    for result in verdicts(cases):
-        accepted += result["accepted"]
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+    try:
+        for case in cases:
+            result = verdict(case)
+            accepted += result["accepted"]
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    except OracleBroken as broken:
+        traceback.print_exception(broken.__cause__, file=sys.stderr)
+        print(f"oracle: FAILED: {broken}", file=sys.stderr)
+        return 3
     print(f"oracle: {len(cases)} cases, {accepted} accepted, {len(cases) - accepted} rejected", file=sys.stderr)
     return 0
 

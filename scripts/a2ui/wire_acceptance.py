@@ -22,30 +22,35 @@ harness.Daemon (--mcp-bind disabled, the dashboard on a free loopback port). Che
      unless allowUntrustedEndpoint is true;
   4. malformed a2ui.apply params each answer -32602 (or the daemon's size error) and the
      daemon stays up.
-Prints "ok  ..." per check; "FAIL: ..." and exit 1 on the first failure. Bounded (~60 s)."""
+Prints "ok  ..." per check; "FAIL: ..." and exit 1 on the first failure. Bounded: a watchdog
+ends the run after WHOLE_RUN_SECONDS (and SIGTERM ends it at once) with a FAIL, after ending
+the daemon's process group (the daemon runs in one of its own) and any official-client run,
+and removing the temporary home."""
 import json
 import os
 import secrets
 import shutil
+import signal
 import string
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "scripts", "compat"))
 import harness  # noqa: E402
 import wsclient  # noqa: E402
-from harness import fail, ok  # noqa: E402
+from harness import fail, http_get, ok  # noqa: E402
 
 BASIC = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
 CAR = "https://parslee.ai/car/a2ui/v0_9/catalog.json"
 WHOLE_RUN_SECONDS = 90
+
+# The official-client runs in progress (their own process groups), for the watchdog to end.
+CLIENTS = []
 
 # Every text message any raw connection received, in arrival order (replies and notifications).
 EMITTED = []
@@ -151,17 +156,6 @@ def data(sid, path, value):
     return {"version": "v0.9", "updateDataModel": {"surfaceId": sid, "path": path, "value": value}}
 
 
-def http_get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-    except OSError as error:
-        fail(f"GET {url}: {error}")
-
-
 # -- 1. the official 0.58 client ---------------------------------------------------------------
 
 def official_client(daemon, venv, token, *args):
@@ -171,8 +165,8 @@ def official_client(daemon, venv, token, *args):
     env = {"PATH": "/usr/bin:/bin", "HOME": daemon.home, "CAR_DAEMON_URL": f"ws://127.0.0.1:{daemon.port}",
            "CAR_AUTH_TOKEN": token, "PYTHONDONTWRITEBYTECODE": "1"}
     try:
-        run = subprocess.run([python, os.path.join(HERE, "client_058.py"), *(args or ("c58",))], env=env, capture_output=True,
-                             text=True, timeout=40, stdin=subprocess.DEVNULL)
+        run = harness.run_bounded([python, os.path.join(HERE, "client_058.py"), *(args or ("c58",))], 40,
+                                  track=CLIENTS, env=env)
     except subprocess.TimeoutExpired as expired:
         fail(f"client_058.py did not finish within 40 s; output so far: {(expired.stdout or '')[-800:]}")
     result = {}
@@ -560,21 +554,43 @@ def main():
     if len(sys.argv) > 2:
         venv = sys.argv[2]
     else:
-        env_run = subprocess.run([os.path.join(REPO, "scripts", "python-env.sh")], capture_output=True, text=True, timeout=900)
+        try:
+            env_run = harness.run_bounded([os.path.join(REPO, "scripts", "python-env.sh")], 900)
+        except subprocess.TimeoutExpired:
+            fail("scripts/python-env.sh did not finish within 900 s")
         if env_run.returncode != 0 or not env_run.stdout.strip():
             fail(f"scripts/python-env.sh failed: {env_run.stderr[-600:]}")
         venv = env_run.stdout.splitlines()[0].strip()
-    # The whole run is bounded, whatever hangs.
-    timer = threading.Timer(WHOLE_RUN_SECONDS, lambda: (print(f"FAIL: the run took over {WHOLE_RUN_SECONDS} s", flush=True), os._exit(1)))
-    timer.daemon = True
-    timer.start()
     started = time.monotonic()
     home = tempfile.mkdtemp(prefix="car-a2ui-wire.")
     token = "a2ui-wire-" + alnum(24)
     running = []
+    aborting = threading.Lock()
+
+    def abort(reason):
+        """Whatever the main thread is doing (it may be stuck): the daemon's process group and
+        the client runs ended, the home removed, exit 1."""
+        if not aborting.acquire(blocking=False):
+            return
+        print(f"FAIL: {reason}", flush=True)
+        # The main thread fails too once its daemon is gone; that is this failure, not another.
+        sys.excepthook = lambda *_: None
+        for group in [d.kill_group for d in running] + [lambda p=p: harness.kill_group(p.pid, 2, p) for p in list(CLIENTS)]:
+            try:
+                group()
+            except Exception as error:  # noqa: BLE001 - keep ending the rest, then exit anyway
+                print(f"(while ending the run: {error!r})", flush=True)
+        shutil.rmtree(home, ignore_errors=True)
+        os._exit(1)
+
+    # The whole run is bounded, whatever hangs; a runner's SIGTERM ends it the same way.
+    timer = threading.Timer(WHOLE_RUN_SECONDS, abort, (f"the run took over {WHOLE_RUN_SECONDS} s",))
+    timer.daemon = True
+    timer.start()
+    signal.signal(signal.SIGTERM, lambda *_: abort("terminated (SIGTERM)"))
     dash = harness.free_port()
     try:
-        daemon = harness.Daemon(binary, home, token, running,
+        daemon = harness.Daemon(binary, home, token, running, own_group=True,
                                 args=("--mcp-bind", "disabled", "--dashboard-bind", f"127.0.0.1:{dash}",
                                       # the most the daemon logs (after harness's info: the last one counts)
                                       "--log-level", "trace"))
@@ -633,9 +649,9 @@ def main():
         ok(f"daemon log ({len(log.splitlines())} lines at trace): no ERROR/fatal lines ({len(warnings)} WARN); "
            f"whole run {time.monotonic() - started:.1f} s")
     finally:
+        timer.cancel()
         for d in running:
-            if d.process.poll() is None:
-                d.kill9()
+            d.kill_group()
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -6,7 +6,12 @@ listening on" line of its stderr), and speaks CDP's JSON {id, method, params[, s
 over scripts/compat/wsclient.py's WSClient. Browser.new_page() makes a target and attaches to
 it with flatten:true; Page navigates, evaluates (awaitPromise, returnByValue), clicks with real
 mouse events at an element's box center and captures PNG screenshots. Every wait has a
-deadline. The browser runs in its own process group, which close() (and atexit) kills.
+deadline. The browser runs in its own process group (in the caller's session, so a runner
+that ends a session ends it too), which close() (and atexit) kills.
+
+The page's JavaScript errors are collected as they arrive, whatever command or wait is
+reading: Runtime.exceptionThrown, Runtime.consoleAPICalled of type "error" and Log.entryAdded
+of level "error" (Page.errors()). A page's Runtime and Log domains are enabled by new_page().
 
 The DevTools socket answers 403 to an upgrade carrying an Origin header: WSClient sends none.
 
@@ -22,14 +27,24 @@ import json
 import os
 import re
 import shutil
-import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
+import harness  # noqa: E402
 from wsclient import Closed, WSClient  # noqa: E402
+
+# chromium-env.sh's exit status when no browser can be had (sysexits' EX_UNAVAILABLE): the
+# only outcome that is a skip. 0 is a browser (its path on the last line); anything else (a
+# crash, a bug, a timeout) is a failure.
+CHROMIUM_UNAVAILABLE = 69
+# chromium-env.sh's budget (CHROMIUM_ENV_SECONDS: the apt-get runs fit in it); find_chromium
+# allows it this plus CHROMIUM_ENV_SLACK before it ends the script's process group.
+CHROMIUM_ENV_SECONDS = 240
+CHROMIUM_ENV_SLACK = 20
 
 
 class CDPError(Exception):
@@ -40,18 +55,82 @@ class CDPTimeout(CDPError):
     """Something did not happen before its deadline."""
 
 
+class ChromiumEnvError(CDPError):
+    """chromium-env.sh neither found a browser nor said, with its own exit status, that none can
+    be had."""
+
+
 def find_chromium():
-    """The browser chromium-env.sh finds (or installs), or None with the skip reason."""
+    """(path, None) for the browser chromium-env.sh finds (or installs), (None, its skip line)
+    when it exits CHROMIUM_UNAVAILABLE; raises ChromiumEnvError on any other outcome."""
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chromium-env.sh")
+    limit = CHROMIUM_ENV_SECONDS + CHROMIUM_ENV_SLACK
     try:
-        out = subprocess.run(["bash", script], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=1200).stdout.strip().splitlines()
+        run = harness.run_bounded(["bash", script], limit,
+                                  env={**os.environ, "CHROMIUM_ENV_SECONDS": str(CHROMIUM_ENV_SECONDS)})
     except subprocess.TimeoutExpired:
-        return None, "chromium-env: skipped (chromium-env.sh timed out)"
-    line = out[-1] if out else "chromium-env: skipped (chromium-env.sh printed nothing)"
-    if line.startswith("chromium-env: skipped"):
+        raise ChromiumEnvError(f"chromium-env.sh did not finish within {limit} s (its budget is "
+                               f"{CHROMIUM_ENV_SECONDS} s); its process group was ended") from None
+    lines = run.stdout.strip().splitlines()
+    line = lines[-1] if lines else ""
+    if run.returncode == CHROMIUM_UNAVAILABLE and line.startswith("chromium-env: skipped"):
         return None, line
-    return line, None
+    if run.returncode == 0 and line and os.access(line, os.X_OK):
+        return line, None
+    raise ChromiumEnvError(f"chromium-env.sh exited with {run.returncode} (a skip is {CHROMIUM_UNAVAILABLE} with a "
+                           f"'chromium-env: skipped' line), stdout {run.stdout[-400:]!r}, stderr {run.stderr[-800:]!r}")
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        socket.create_connection((host, port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def dashboard_daemon(binary, home, token, running, seconds=15):
+    """A harness.Daemon with MCP off and its dashboard on a free loopback port, once the
+    dashboard accepts connections: (daemon, dashboard port)."""
+    dash = harness.free_port()
+    daemon = harness.Daemon(binary, home, token, running,
+                            args=("--mcp-bind", "disabled", "--dashboard-bind", f"127.0.0.1:{dash}"))
+    harness.wait_for(f"the dashboard on port {dash}", lambda: port_open(dash), seconds)
+    return daemon, dash
+
+
+# What Page.errors() collects: the event, and how to tell an error from the rest.
+ERROR_EVENTS = {
+    "Runtime.exceptionThrown": lambda p: True,
+    "Runtime.consoleAPICalled": lambda p: p.get("type") == "error",
+    "Log.entryAdded": lambda p: (p.get("entry") or {}).get("level") == "error",
+}
+
+
+def _remote_text(obj):
+    """A console argument (a RemoteObject) as text."""
+    if "value" in obj:
+        return obj["value"] if isinstance(obj["value"], str) else json.dumps(obj["value"])
+    return obj.get("description") or obj.get("unserializableValue") or obj.get("type", "?")
+
+
+def page_error(event):
+    """{kind, text, url, line} for an error event of ERROR_EVENTS."""
+    method, p = event["method"], event.get("params") or {}
+    if method == "Runtime.exceptionThrown":
+        d = p.get("exceptionDetails") or {}
+        text = (d.get("exception") or {}).get("description") or d.get("text")
+        frames = (d.get("stackTrace") or {}).get("callFrames") or []
+        url, line = d.get("url") or (frames[0].get("url") if frames else ""), d.get("lineNumber")
+    elif method == "Runtime.consoleAPICalled":
+        text = " ".join(_remote_text(a) for a in p.get("args") or [])
+        frames = (p.get("stackTrace") or {}).get("callFrames") or [{}]
+        url, line = frames[0].get("url", ""), frames[0].get("lineNumber")
+    else:
+        entry = p.get("entry") or {}
+        text, url, line = entry.get("text"), entry.get("url", ""), entry.get("lineNumber")
+        method += f" ({entry.get('source')})"
+    return {"kind": method, "text": text, "url": url, "line": line}
 
 
 class Browser:
@@ -68,10 +147,11 @@ class Browser:
                 "--disable-backgrounding-occluded-windows", "--mute-audio", "--hide-scrollbars",
                 f"--window-size={width},{height}", *extra_args, "about:blank"]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-                                        start_new_session=True)
+                                        process_group=0)
         self.ws = None
         self.next_id = 0
         self.events = collections.deque(maxlen=2000)
+        self.page_errors = []  # (sessionId, page_error(...)) for every error event read, unbounded
         atexit.register(self.close)
         try:
             port, path = self._devtools_address(timeout)
@@ -134,11 +214,15 @@ class Browser:
         if remaining <= 0:
             raise CDPTimeout(f"timed out waiting for {what}")
         try:
-            return self.ws.recv_json(remaining)
+            msg = self.ws.recv_json(remaining)
         except TimeoutError:
             raise CDPTimeout(f"timed out waiting for {what}") from None
         except Closed as closed:
             raise CDPError(f"DevTools connection closed while waiting for {what}: {closed}") from None
+        is_error = ERROR_EVENTS.get(msg.get("method"))
+        if is_error and is_error(msg.get("params") or {}):
+            self.page_errors.append((msg.get("sessionId"), page_error(msg)))
+        return msg
 
     def wait_event(self, method, session=None, predicate=None, timeout=None):
         """The next event named `method` (for `session`, when given) that `predicate` accepts;
@@ -165,6 +249,7 @@ class Browser:
         page = Page(self, target, session)
         page.call("Page.enable")
         page.call("Runtime.enable")
+        page.call("Log.enable")
         if url and url != "about:blank":
             page.navigate(url)
         return page
@@ -187,16 +272,7 @@ class Browser:
                 except subprocess.TimeoutExpired:
                     pass
             # The whole group: the Debian wrapper, the browser and its helpers.
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(self.process.pid, sig)
-                except (ProcessLookupError, PermissionError):
-                    break
-                try:
-                    self.process.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
-                time.sleep(0.1)
+            harness.kill_group(self.process.pid, 5, self.process)
             self.process = None
         if not self.log.closed:
             self.log.close()
@@ -218,6 +294,13 @@ class Page:
 
     def call(self, method, params=None, timeout=None):
         return self.browser.send(method, params, session=self.session, timeout=timeout)
+
+    def errors(self, settle=0.3):
+        """The page's JavaScript errors so far (page_error dicts, in order). First the page gets
+        `settle` seconds (timers that were due run), and a round trip reads every event it sent
+        before."""
+        self.evaluate("new Promise(r => setTimeout(r, %d))" % int(settle * 1000))
+        return [e for session, e in self.browser.page_errors if session == self.session]
 
     def set_viewport(self, width, height, scale=1):
         self.call("Emulation.setDeviceMetricsOverride",
@@ -315,7 +398,11 @@ def _main(argv):
     opts = parser.parse_args(argv)
     binary = opts.binary
     if not binary:
-        binary, skipped = find_chromium()
+        try:
+            binary, skipped = find_chromium()
+        except ChromiumEnvError as error:
+            print(f"cdp: {error}", file=sys.stderr)
+            return 1
         if not binary:
             print(skipped)
             return 0

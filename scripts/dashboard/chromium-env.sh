@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Finds Debian's headless-capable Chromium for the dashboard browser test.
-# Prints the binary's path on stdout and exits 0; or, when no browser can be had, prints a
-# line starting "chromium-env: skipped (<reason>)" and still exits 0, so callers can skip.
+# Exit status, which callers must tell apart (cdp.find_chromium does):
+#   0   a browser: its path is the last line on stdout;
+#   69  no browser can be had (sysexits' EX_UNAVAILABLE): a line starting
+#       "chromium-env: skipped (<reason>)" on stdout. This, and only this, is a skip;
+#   any other status (a crash, a bug in this script) is a failure, never a skip.
 # When it is absent and we are root with apt available, it installs Debian's `chromium`
 # package (non-interactive, no stdin). Set CHROMIUM_ENV_NO_INSTALL=1 to never install.
+# All of it, apt-get included, fits in CHROMIUM_ENV_SECONDS (default 240): every apt-get run
+# gets what is left of that (TERM, then KILL 10 s later), and an install that runs out of it is
+# a skip. Callers bound the script a little above its budget (the dashboard step in
+# scripts/test-all.sh bounds the whole test above that).
 set -u
+
+UNAVAILABLE=69
+budget=${CHROMIUM_ENV_SECONDS:-240}
+deadline=$((SECONDS + budget))
 
 find_browser() {
     local name path
@@ -20,7 +31,14 @@ find_browser() {
 
 skip() {
     echo "chromium-env: skipped ($1)"
-    exit 0
+    exit "$UNAVAILABLE"
+}
+
+# COMMAND... with what is left of the budget (less the 10 s KILL grace); 124 when none is left.
+bounded() {
+    local left=$((deadline - SECONDS - 10))
+    [ "$left" -gt 0 ] || return 124
+    timeout -k 10 "$left" "$@"
 }
 
 if path=$(find_browser); then
@@ -35,12 +53,12 @@ command -v apt-get >/dev/null 2>&1 || skip "chromium not installed and apt-get i
 log=$(mktemp /tmp/chromium-env.XXXXXX.log)
 export DEBIAN_FRONTEND=noninteractive
 install() {
-    timeout 900 apt-get install -y --no-install-recommends chromium </dev/null >>"$log" 2>&1
+    bounded apt-get install -y --no-install-recommends chromium </dev/null >>"$log" 2>&1
 }
 if ! install; then
     # The package lists may be missing or stale: refresh them once and retry.
-    timeout 300 apt-get update </dev/null >>"$log" 2>&1
-    install || skip "apt-get install chromium failed, see $log"
+    bounded apt-get update </dev/null >>"$log" 2>&1
+    install || skip "apt-get install chromium failed or did not finish within the ${budget} s budget, see $log"
 fi
 
 if path=$(find_browser); then

@@ -24,10 +24,17 @@ Checks, each bounded:
   7. an agent that keeps re-applying the same overflowing text is stopped by the daemon: a
      report's decision comes back cooldown (or budgetExhausted), and no patch follows;
   8. one that applies a different overflowing text each time runs into the iteration budget:
-     budgetExhausted, and no patch follows.
+     budgetExhausted, and no patch follows;
+  9. the page's health over the whole run: no JavaScript error (Runtime.exceptionThrown,
+     console.error, a Log entry of level error: checked after every check and at the end, each
+     printed; only Chromium's own /favicon.ico 404 is excused), and at most one
+     a2ui.render_report per (surfaceId, revision), counted from what the agent's
+     a2ui/subscribe'd connection saw.
 Prints "ok  ..." per check and "FAIL: ..." (exit 1) on the first failure; "SKIP: ..." (exit 0)
-when chromium-env.sh finds no browser and cannot install one.
+when chromium-env.sh says, with its exit status 69, that no browser can be had; any other
+chromium-env.sh failure is a FAIL. SIGTERM (a runner's timeout) is a FAIL too, cleaned up.
 """
+import collections
 import hashlib
 import json
 import os
@@ -37,8 +44,7 @@ import signal
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -52,7 +58,8 @@ import cdp  # noqa: E402
 RESULTS = os.path.join(REPO, "results", "dashboard")
 BASIC = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
 TOKEN = "dashboard-test-token-0123456789abcdefghijklmnop"
-WHOLE_RUN_SECONDS = 420
+# After chromium-env.sh (cdp.CHROMIUM_ENV_SECONDS); both fit in test-all.sh's dashboard step.
+WHOLE_RUN_SECONDS = 240
 # Text wraps at spaces, so only a run with no break opportunity overflows: ten SHA-256 hex
 # digests back to back (320 characters, letters and digits only).
 LONG_TOKEN = "".join(hashlib.sha256(str(i).encode()).hexdigest() for i in range(5))
@@ -132,35 +139,24 @@ def _issues(event, kind, component=None):
             if i.get("kind") == kind and (component is None or i.get("componentId") == component)]
 
 
-def http_get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-    except OSError as error:
-        fail(f"GET {url}: {error}")
-
-
 def check_http(dash, daemon):
     base = f"http://127.0.0.1:{dash}"
-    status, headers, body = http_get(base + "/")
+    status, headers, body = harness.http_get(base + "/")
     if status != 200 or b"dashboard.js" not in body:
         fail(f"GET / answered {status} {body[:200]!r}")
     scripts = re.findall(rb'<script src="(/[^"]+)"></script>', body)
     if not scripts or scripts[-1] != b"/dashboard.js":
         fail(f"the page loads scripts {scripts!r}, wants dashboard.js last")
     for path in [p.decode() for p in scripts] + ["/regex-worker.js"]:
-        status, headers, script = http_get(base + path)
+        status, headers, script = harness.http_get(base + path)
         kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
         if status != 200 or "javascript" not in kind or len(script) < 200:
             fail(f"GET {path} answered {status} {kind!r} ({len(script)} bytes)")
     for path, needle in (("/dashboard.js", b"__carDashboard"), ("/dashboard.css", b".a2ui-Text")):
-        status, _, body = http_get(base + path)
+        status, _, body = harness.http_get(base + path)
         if status != 200 or needle not in body:
             fail(f"GET {path} answered {status} without {needle!r}")
-    status, headers, body = http_get(base + "/auth-token")
+    status, headers, body = harness.http_get(base + "/auth-token")
     if status != 200:
         fail(f"GET /auth-token answered {status}")
     info = json.loads(body)
@@ -169,11 +165,47 @@ def check_http(dash, daemon):
     cache = {k.lower(): v for k, v in headers.items()}.get("cache-control", "")
     if "no-store" not in cache:
         fail(f"GET /auth-token has Cache-Control {cache!r}, wants no-store")
-    status, _, _ = http_get(base + "/auth-token", {"Origin": "http://evil.example"})
+    status, _, _ = harness.http_get(base + "/auth-token", {"Origin": "http://evil.example"})
     if status != 403:
         fail(f"GET /auth-token with a foreign Origin answered {status}, wants 403")
     ok(f"dashboard HTTP: page, {len(scripts)} scripts + the regex worker, style, /auth-token "
        "(no-store, 403 for a foreign Origin)")
+
+
+def browser_noise(error):
+    """The one error excused: Chromium itself (not the page: it links no icon) asks for
+    /favicon.ico, and the dashboard has none, so a 404 Log entry of source network for exactly
+    that path is not the page's. Anything else, a failed load of any other path included, is."""
+    return (error["kind"] == "Log.entryAdded (network)" and "status of 404" in (error["text"] or "")
+            and urllib.parse.urlsplit(error["url"] or "").path == "/favicon.ico")
+
+
+def no_page_errors(page, during):
+    """Fails, printing every one, on any JavaScript error the page reported (cdp's
+    Page.errors: uncaught exceptions, console.error, Log entries of level error), but for
+    browser_noise."""
+    def where(e):
+        line = f":{e['line']}" if e.get("line") is not None else ""
+        return f" (at {e['url']}{line})" if e.get("url") else ""
+    errors = [e for e in page.errors() if not browser_noise(e)]
+    if errors:
+        fail(f"the page reported {len(errors)} JavaScript error(s) {during}:\n"
+             + "\n".join(f"    {e['kind']}: {e['text']}{where(e)}" for e in errors))
+
+
+def check_page_health(agent, page):
+    """No JavaScript error over the run, and no (surfaceId, revision) reported twice."""
+    no_page_errors(page, "by the end of the run")
+    agent.pump(1.0)  # reports the page sent for the last renders
+    reports = collections.Counter((_sid(e), _rev(e)) for e in agent.events if e.get("kind") == "a2ui.render_report")
+    twice = {key: n for key, n in reports.items() if n > 1}
+    if twice:
+        fail(f"the page sent more than one a2ui.render_report for {len(twice)} (surfaceId, revision): "
+             + ", ".join(f"{sid} rev {rev} x{n}" for (sid, rev), n in sorted(twice.items(), key=str)))
+    if not reports:
+        fail("the agent's subscription saw no a2ui.render_report at all")
+    ok(f"page health: no JavaScript error (exceptions, console.error, Log errors) after any check; "
+       f"{sum(reports.values())} render reports for {len(reports)} (surfaceId, revision), none twice")
 
 
 def page_reports(page, surface_id):
@@ -305,7 +337,11 @@ def main():
     binary = os.path.abspath(sys.argv[1])
     if not os.access(binary, os.X_OK):
         fail(f"{binary} is not an executable")
-    chromium, skipped = cdp.find_chromium()
+    signal.signal(signal.SIGTERM, lambda *_: fail("terminated (SIGTERM)"))
+    try:
+        chromium, skipped = cdp.find_chromium()
+    except cdp.ChromiumEnvError as error:
+        fail(str(error))
     if not chromium:
         print(f"SKIP: {skipped}")
         log = os.environ.get("CAR_SKIP_LOG")
@@ -324,9 +360,7 @@ def main():
     running, browser = [], None
     passed = False
     try:
-        dash = harness.free_port()
-        daemon = harness.Daemon(binary, home, TOKEN, running, args=["--dashboard-bind", f"127.0.0.1:{dash}", "--mcp-bind", "disabled"])
-        harness.wait_for(f"the dashboard on port {dash}", lambda: _listening(dash), 15)
+        daemon, dash = cdp.dashboard_daemon(binary, home, TOKEN, running)
         check_http(dash, daemon)
 
         agent = Agent(daemon)
@@ -361,6 +395,7 @@ def main():
             fail(f"the clean surface's report answered {decision!r}, wants 'none'")
         shot = page.screenshot(os.path.join(RESULTS, "surface.png"))
         ok(f"surface renders (Column, Text, bound Text, Button), reported clean; screenshot {shot}")
+        no_page_errors(page, "by the end of the first render")
 
         mark = len(agent.events)
         page.click(sel + ' [data-component-id="press"]')
@@ -370,9 +405,12 @@ def main():
         if action.get("name", action.get("action")) != "pressed" or (action.get("context") or {}).get("who") != "Ada":
             fail(f"the action event carries {json.dumps(event)[:400]}")
         ok("a real mouse click on the Button reaches the agent as a2ui.event a2ui.action (context resolved)")
+        no_page_errors(page, "by the end of the click check")
 
         check_wrapping(agent, page)
+        no_page_errors(page, "by the end of the wrapping check")
         check_regex(agent, page)
+        no_page_errors(page, "by the end of the regex check")
 
         # --- the UI-improvement loop -------------------------------------------------------
         sid = "overflow-test"
@@ -400,12 +438,14 @@ def main():
         shown = page.evaluate("document.querySelector('[data-surface-id=\"%s\"] [data-component-id=\"long\"]').textContent" % sid)
         ok(f"daemon patched it (rev {patched_rev}); the page re-rendered without overflow ({shown[:30]!r}...)")
         page.screenshot(os.path.join(RESULTS, "patched.png"))
+        no_page_errors(page, "by the end of the overflow patch check")
 
         # An agent that keeps putting the same long text back: the daemon must stop patching
         # (the oscillation detector sees the same patch again: cooldown).
         stopped = reapply_until_stopped(agent, page, sid, lambda attempt: overflowing)
         ok(f"re-applying the same overflow stopped at re-apply {stopped[0]} (rev {stopped[1]}): {stopped[2]}, "
            f"then {stopped[3]}; no patch after")
+        no_page_errors(page, "by the end of the cooldown check")
 
         # One that puts back a different overflowing text each time: no cycle, so the iteration
         # budget is what stops it.
@@ -423,6 +463,7 @@ def main():
         ok(f"a new overflow each time stopped at apply {stopped[0]} (rev {stopped[1]}): {stopped[2]}, then {stopped[3]}; "
            "no patch after")
         page.screenshot(os.path.join(RESULTS, "dashboard.png"), full_page=True)
+        check_page_health(agent, page)
 
         errors = page.evaluate("window.__carDashboard.errors")
         unexpected = [e for e in errors or [] if "not connected" not in e.get("message", "")]
@@ -443,15 +484,6 @@ def main():
             shutil.rmtree(home, ignore_errors=True)
         else:
             print(f"(state and logs kept in {home})")
-
-
-def _listening(port):
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

@@ -152,10 +152,7 @@ def main():
     home = tempfile.mkdtemp(prefix="car-first-render-")
     running, browser, agent = [], None, None
     try:
-        dash = harness.free_port()
-        daemon = harness.Daemon(binary, home, TOKEN, running,
-                                args=("--mcp-bind", "disabled", "--dashboard-bind", f"127.0.0.1:{dash}"))
-        harness.wait_for(f"the dashboard on port {dash}", lambda: _listening(dash), 15)
+        daemon, dash = cdp.dashboard_daemon(binary, home, TOKEN, running)
         agent = create_surface(daemon)
         browser = cdp.Browser(chromium, width=1280, height=900, log_path=os.path.join(home, "chromium.log"))
         firsts, renders = [], []
@@ -179,15 +176,6 @@ def main():
                 d.process.kill()
                 d.process.wait(10)
         shutil.rmtree(home, ignore_errors=True)
-
-
-def _listening(port):
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":
