@@ -53,16 +53,19 @@ let package = Package(
         .target(name: "CarChat", dependencies: ["CarJSON", "CarFiles"]),
         // A2UI surfaces: catalogs, message checks, the surface store, the UI-improvement agent.
         .target(name: "CarA2UI", dependencies: ["CarJSON"]),
+        // Agent2Agent: the dispatcher (1.0 and 0.3 shapes), task stores, the agent card, the
+        // outbound client and the peer registry; speaks A2A, knows nothing of the daemon's RPC.
+        .target(name: "CarA2A", dependencies: ["CarJSON", "CarIO", "CarFiles", "CarCollections", "CarA2UI"]),
         // The browser dashboard's page, script and styles, embedded in the binary.
         .target(name: "CarDashboard", dependencies: ["CarHTTP"], exclude: ["Resources"], plugins: ["EmbedAssets"]),
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2UI"]),
+        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2UI", "CarA2A"]),
         // The MCP endpoint's protocol: sessions, version rules, tools from the spec; no sockets.
         .target(name: "CarMCP", dependencies: ["CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.
-        .target(name: "CarServer", dependencies: ["CarIO", "CarHTTP", "CarMCP", "CarDashboard", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat"]),
+        .target(name: "CarServer", dependencies: ["CarIO", "CarHTTP", "CarMCP", "CarDashboard", "CarHandlers", "CarGenerated", "CarRPC", "CarWebSocket", "CCarSystem", "CarFiles", "CarMemory", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2A"]),
         // epoll, eventfd, accept4, pidfd_open and spawn-chdir declarations that Glibc's Swift module leaves out.
         .target(name: "CCarSystem"),
         .executableTarget(name: "car-server", dependencies: ["CarServer"]),
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(name: "CarMessagingTests", dependencies: ["CarMessaging", "CarJSON", "CarFiles", "CarWebSocket"]),
         .testTarget(name: "CarSupervisorTests", dependencies: ["CarSupervisor", "CarServer", "CarIO", "CarJSON", "CarFiles"]),
         .testTarget(name: "CarA2UITests", dependencies: ["CarA2UI", "CarJSON"]),
+        .testTarget(name: "CarA2ATests", dependencies: ["CarA2A", "CarJSON", "CarIO"]),
         .testTarget(name: "CarChatTests", dependencies: ["CarChat", "CarJSON", "CarFiles"]),
         .testTarget(name: "RPCGenTests", dependencies: ["RPCGenCore"]),
         .testTarget(name: "CarServerTests", dependencies: ["CarIO", "CarServer", "CarHandlers", "CarHTTP", "CarMCP", "CarWebSocket", "CarTestSupport", "CarFiles"]),

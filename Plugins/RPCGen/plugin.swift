@@ -19,7 +19,7 @@ struct RPCGenPlugin: BuildToolPlugin {
         // Must match the generator's fixed output list: a declared file that is not written
         // fails the build, and an undeclared one is not compiled.
         let files = mode == "server"
-            ? ["Schemas.swift", "Methods.swift", "Errors.swift", "ServerHandler.swift", "Dispatch.swift", "ClientProxy.swift", "Discovery.swift", "MCPTools.swift"]
+            ? ["Schemas.swift", "Methods.swift", "Errors.swift", "ServerHandler.swift", "Dispatch.swift", "ClientProxy.swift", "Discovery.swift", "MCPTools.swift", "A2AMethods.swift"]
             : ["ConformanceCases.swift"]
         return [
             .buildCommand(

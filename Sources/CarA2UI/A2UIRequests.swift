@@ -64,7 +64,7 @@ public struct A2UIIngestRequest: Sendable {
     }
 
     /// The credential, refused with a message that never repeats it.
-    static func routeAuth(_ value: JSONValue) throws(A2UIError) -> A2UIRouteAuth? {
+    public static func routeAuth(_ value: JSONValue) throws(A2UIError) -> A2UIRouteAuth? {
         guard case .object(let fields) = value else { throw A2UIError(.invalidMessage, "routeAuth must be an object", path: "/routeAuth") }
         switch fields["type"]?.stringValue {
         case "none"?:

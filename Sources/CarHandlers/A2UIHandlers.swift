@@ -60,7 +60,12 @@ extension CarHandler {
                                sourceComponentID: params.sourceComponentId ?? params.snakeSourceComponentId,
                                timestamp: params.timestamp, context: params.context)
         }
-        let (event, route) = try Self.a2ui { () throws(A2UIError) in try state.a2ui.deliver(action) }
+        let delivery = try Self.a2ui { () throws(A2UIError) in try state.a2ui.deliver(action) }
+        var a2a: JSONValue = .null
+        if let peer = delivery.peer {
+            a2a = await state.a2a.continueTask(taskID: peer.taskID, contextID: peer.contextID, route: peer.route, action: delivery.action.json)
+        }
+        let (event, route) = state.a2ui.record(delivery, a2a: a2a)
         return .init(event: event.json, route: route)
     }
 

@@ -27,22 +27,38 @@ extension A2UIHub {
         return ["applied": .array(applied), "rejected": .array(rejected)]
     }
 
-    /// Fans a user action out: to subscribers (without the route), as a host event (with it),
-    /// and, for a peer-owned surface, toward the peer.
-    func deliver(_ action: A2UIUserAction) throws(A2UIError) -> (HostEvent, JSONValue) {
+    /// A user action on its way: what subscribers were told, and where an A2A-owned surface's
+    /// continuation goes (the route, with its credential, never leaves the daemon).
+    struct ActionDelivery: Sendable {
+        let action: A2UIUserAction
+        let surfaceID: String
+        let owner: JSONValue
+        let reached: Int
+        /// The peer's task to continue; nil when the owner is not an A2A peer.
+        let peer: (taskID: String?, contextID: String?, route: A2UIRoute?)?
+    }
+
+    /// Fans a user action out to subscribers (without the route); `record` then makes it a
+    /// host event with the route, once any A2A continuation has been sent.
+    func deliver(_ action: A2UIUserAction) throws(A2UIError) -> ActionDelivery {
         guard let surface = store.surface(action.surfaceID) else {
             throw A2UIError(.surfaceNotFound, "surface \(action.surfaceID) does not exist", path: "/surfaceId", surfaceID: action.surfaceID)
         }
         let owner = surface.owner?.json ?? .null
         let reached = broadcast(kind: "a2ui.action", result: ["surfaceId": .string(surface.id), "action": action.json, "owner": owner])
-        var a2a: JSONValue = .null
-        if case .a2a? = surface.owner {
-            // The A2A client lands with the A2A dispatcher; until then the route says so.
-            a2a = ["sent": false, "reason": "this daemon has no A2A client yet; the action reached subscribers only"]
+        var peer: (String?, String?, A2UIRoute?)?
+        if case .a2a(let taskID, let contextID, _)? = surface.owner {
+            peer = (taskID, contextID, store.route(for: surface.id))
         }
-        let route: JSONValue = ["subscribers": .int(Int64(reached)), "a2a": a2a]
-        let event = hostRecord(kind: "a2ui.action", message: action.name,
-                               payload: ["surfaceId": .string(surface.id), "action": action.json, "owner": owner, "route": route])
+        return ActionDelivery(action: action, surfaceID: surface.id, owner: owner, reached: reached, peer: peer)
+    }
+
+    /// The host event of a delivered action, with its route: how many subscribers it reached
+    /// and what the A2A continuation did (`a2a`, null for a surface no peer owns).
+    func record(_ delivery: ActionDelivery, a2a: JSONValue) -> (HostEvent, JSONValue) {
+        let route: JSONValue = ["subscribers": .int(Int64(delivery.reached)), "a2a": a2a]
+        let event = hostRecord(kind: "a2ui.action", message: delivery.action.name,
+                               payload: ["surfaceId": .string(delivery.surfaceID), "action": delivery.action.json, "owner": delivery.owner, "route": route])
         return (event, route)
     }
 

@@ -42,6 +42,9 @@ public final class ChatRelay: Sendable {
     public let config: Config
     public let sessions: ChatSessions
     public let goals: GoalStore
+    /// Turns the daemon itself opened for A2A conversation (`a2a.start {share_session_runtime}`):
+    /// their events are answers for a peer, not a host's.
+    public let a2aConversations = A2ASessionConversation()
     private let registry: SessionRegistry
     private let pool: BlockingPool
     /// A goals write is queued on the pool and has not yet taken its snapshot.
@@ -132,6 +135,7 @@ public final class ChatRelay: Sendable {
     /// One `agent.chat.event` from connection `sender`: to the turn's host, or dropped and
     /// counted. Runs on the loop as the frame is read, so one agent's events keep their order.
     func relay(from sender: String, sessionID: String, kind: String, delta: JSONValue?) {
+        if a2aConversations.take(from: sender, sessionID: sessionID, kind: kind, delta: delta) { return }
         guard case .deliver(let hostID, let agentID, let eventKind, _) = sessions.admit(from: sender, sessionID: sessionID, kind: kind) else { return }
         if let host = registry.session(hostID) {
             CarClientProxy(peer: host.peer).agentsChatEvent(.init(agentId: agentID, delta: delta, kind: eventKind.rawValue, sessionId: sessionID))
@@ -189,6 +193,7 @@ public final class ChatRelay: Sendable {
     /// A connection went: the turns it hosted are cancelled at their agents, and the turns it
     /// ran as an agent end with an error to their hosts.
     func connectionClosed(_ clientID: String) {
+        a2aConversations.connectionClosed(clientID)
         for session in sessions.hostClosed(clientID) { cancelAtAgent(session) }
         for session in sessions.agentClosed(clientID) {
             tellHost(session, .agentDisconnected, "agent '\(session.agentID)' disconnected during the turn")

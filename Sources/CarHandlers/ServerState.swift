@@ -1,3 +1,4 @@
+import CarA2A
 import CarA2UI
 import CarEngine
 import CarGenerated
@@ -63,6 +64,8 @@ public struct ServerStateConfig: Sendable {
     public var chat = ChatRelay.Config()
     /// Bounds on A2UI surfaces (`CAR_A2UI_TTL` sets the surface TTL).
     public var a2uiLimits = A2UILimits()
+    /// A2A: the embedder's runtime, store and card source, the card's defaults, the peers' file.
+    public var a2a = A2AConfig()
 
     public init(authToken: String?, hostToken: String?, journalDirectory: String?,
                 toolTimeout: Duration = .seconds(300), callbackGrace: Duration = .milliseconds(500),
@@ -96,6 +99,8 @@ public final class ServerState: Sendable {
     public let chat: ChatRelay
     /// A2UI surfaces, their subscribers and the UI-improvement loop (`a2ui.*`).
     public let a2ui: A2UIHub
+    /// The A2A dispatcher, the listener a2a.start runs, the outbound client and the peers.
+    public let a2a: A2AHub
     private let installedSupervisor = Mutex<Supervisor?>(nil)
     private let installedMCP = Mutex<(url: String, sessions: any MCPSessionRegistry)?>(nil)
     private let sessions = SessionRegistry()
@@ -113,6 +118,8 @@ public final class ServerState: Sendable {
         let outcomes: MemoryEngine
         if case .shared(let engine) = config.memoryMode { outcomes = engine } else { outcomes = MemoryEngine() }
         self.a2ui = A2UIHub(host: host, memory: outcomes, limits: config.a2uiLimits)
+        self.a2a = A2AHub(config: config.a2a, approvals: HostApprovalGate(host: host, config: config.approvalGate),
+                          toolTimeout: config.toolTimeout, grace: config.callbackGrace, conversation: chat.a2aConversations)
         host.onEvent { [weak self] event in self?.broadcast(event) }
     }
 
@@ -212,6 +219,7 @@ public final class ServerState: Sendable {
         detach(clientID: clientID)
         // After the session left the registry, so nothing more is relayed to it.
         chat.connectionClosed(clientID)
+        a2a.connectionClosed(clientID)
         session?.close()
         return session
     }

@@ -34,7 +34,11 @@ struct ToolCallbackInvoker: ToolInvoker {
             client.toolsCancel(.init(actionId: call.actionID, reason: reason, requestId: requestID))
             return .timedOut(reason)
         } catch is CancellationError {
-            return .failure("tool '\(call.tool)' callback cancelled")
+            // The work was called off here (an A2A CancelTask, a closing listener): the host
+            // is told, as on a timeout, so it stops instead of finishing for no one.
+            let reason = "tool '\(call.tool)' callback cancelled"
+            client.toolsCancel(.init(actionId: call.actionID, reason: reason, requestId: requestID))
+            return .failure(reason)
         } catch {
             return .failure(String(describing: error))
         }

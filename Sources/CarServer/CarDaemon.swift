@@ -23,6 +23,8 @@ public struct DaemonConfiguration: Sendable {
     public var mcp: MCPConfiguration?
     /// The browser dashboard; nil serves none.
     public var dashboard: DashboardConfiguration?
+    /// The daemon's A2A listener (`--a2a-bind`); nil serves none (a2a.start may, later).
+    public var a2a: HTTPServerConfig?
 
     public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
                 agents: AgentsConfiguration? = nil, mcp: MCPConfiguration? = nil, dashboard: DashboardConfiguration? = nil,
@@ -47,6 +49,8 @@ public final class CarDaemon: Sendable {
     private let server: WebSocketServer
     private let mcp: MCPService?
     private let dashboard: DashboardService?
+    private let a2aFactory: A2AListenerFactory
+    private let a2aListener = Mutex<(any A2ARunningListener)?>(nil)
     /// Ends chat turns whose agent went silent; runs from `start` to `shutdown`.
     private let chatSweeper = Mutex<Task<Void, Never>?>(nil)
     /// Removes expired A2UI surfaces (and tells their renderers); runs from `start` to `shutdown`.
@@ -58,6 +62,7 @@ public final class CarDaemon: Sendable {
         let logger = configuration.logger
         self.loop = EventLoop(stallLog: { logger.warning($0) })
         state.chat.runTasks(on: loop)
+        state.a2a.runTasks(on: loop)
         let dispatcher = CarHandler(state: state).makeDispatcher(
             approvals: HostApprovalGate(host: state.host, config: state.config.approvalGate), log: { logger.error($0) })
         self.handler = RPCConnectionHandler(state: state, dispatcher: dispatcher, executor: loop, logger: logger,
@@ -73,6 +78,16 @@ public final class CarDaemon: Sendable {
         } else {
             self.mcp = nil
         }
+        // a2a.start binds through this: the WebSocket's HTTP bounds and browser origins.
+        var a2aHTTP = HTTPServerConfig(bindHost: "127.0.0.1", port: 0)
+        a2aHTTP.origins = configuration.transport.origins
+        a2aHTTP.maxConnections = 128
+        if let mcp = configuration.mcp {
+            a2aHTTP.idleTimeout = mcp.http.idleTimeout
+            a2aHTTP.requestTimeout = mcp.http.requestTimeout
+        }
+        a2aFactory = A2AListenerFactory(base: a2aHTTP, token: state.config.authToken, loop: loop, logger: logger)
+        state.a2a.install(launcher: a2aFactory)
         if let dashboard = configuration.dashboard {
             var http = dashboard.http
             http.origins = configuration.transport.origins
@@ -88,6 +103,8 @@ public final class CarDaemon: Sendable {
     /// or the Unix socket cannot be bound.
     public func start() throws -> BoundAddresses {
         loadChatGoals()
+        // Before any connection can build the in-core dispatcher, so its card has this URL.
+        if let a2a = configuration.a2a { try startA2A(a2a) }
         var addresses = try server.start()
         if let mcp {
             do {
@@ -107,6 +124,18 @@ public final class CarDaemon: Sendable {
         startChatSweeper()
         startSurfaceReaper()
         return addresses
+    }
+
+    /// `--a2a-bind`: the in-core dispatcher over HTTP, with the daemon's own HTTP bounds.
+    private func startA2A(_ http: HTTPServerConfig) throws {
+        var base = http
+        base.origins = configuration.transport.origins
+        let factory = A2AListenerFactory(base: base, token: state.config.authToken, loop: a2aFactory.loop, logger: configuration.logger)
+        let state = self.state
+        let listener = try factory.launch(host: http.bindHost, port: http.port, dispatcher: { state.a2a.dispatcher })
+        state.a2a.installDaemonListener(url: "http://\(listener.bound)/")
+        a2aListener.withLock { $0 = listener }
+        configuration.logger.info("A2A listening on http://\(listener.bound)/ (agent card at /.well-known/agent-card.json)")
     }
 
     /// Standing goals are read before the first connection (on the calling thread, never the
@@ -193,6 +222,8 @@ public final class CarDaemon: Sendable {
         handler.cancelAllRequests()
         mcp?.shutdown()
         dashboard?.shutdown()
+        a2aListener.withLock { $0 }?.stop()
+        state.a2a.shutdown()
         server.shutdown(closeCode: CloseCode.goingAway, timeout: 2.0)
         let giveUp = MonotonicClock.nanoseconds() + 2_000_000_000
         while handler.runningRequests > 0, MonotonicClock.nanoseconds() < giveUp { usleep(5_000) }

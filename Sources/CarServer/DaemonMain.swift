@@ -1,3 +1,4 @@
+import CarA2A
 import CarEngine
 import CarFiles
 import CarIO
@@ -7,6 +8,7 @@ import CarGenerated
 import CarHandlers
 import Dispatch
 import Glibc
+import Synchronization
 
 /// The `car-server` process: options → state paths → tokens → listeners → wait for a signal →
 /// graceful shutdown. Returns the exit status (2 for usage and configuration errors).
@@ -114,7 +116,9 @@ public enum DaemonMain {
         let total = ConnectionBudget.fromDescriptorLimit()
         var budget = options.mcpBind == .disabled ? (webSocket: total, http: 0, sessions: 0) : ConnectionBudget.split(total: total)
         let dashboardConnections = options.dashboardBind == .disabled ? 0 : ConnectionBudget.dashboardShare(total: total)
-        budget.webSocket = max(1, budget.webSocket - (dashboardConnections + 1) / 2)
+        // A2A peers get the dashboard's share again, whether or not the dashboard runs.
+        let a2aConnections = options.a2aBind == .disabled ? 0 : ConnectionBudget.dashboardShare(total: total)
+        budget.webSocket = max(1, budget.webSocket - (dashboardConnections + 1) / 2 - (a2aConnections + 1) / 2)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)
@@ -134,6 +138,15 @@ public enum DaemonMain {
         stateConfig.chat.goalsPath = FileSystem.parent(of: journal) + "/chat-goals.json"
         stateConfig.chat.ackTimeout = SaturatingTime.duration(seconds: options.chatAckTimeoutSeconds)
         stateConfig.chat.silenceLimit = SaturatingTime.duration(seconds: options.chatSilenceTimeoutSeconds)
+        stateConfig.a2a.peersPath = paths.root + "/a2a-peers.json"
+        if let path = options.a2aStore {
+            do {
+                stateConfig.a2a.store = try openA2AStore(path, logger: logger)
+            } catch {
+                logger.error("cannot open the A2A task store \(path): \(error)")
+                return 1
+            }
+        }
         stateConfig.a2uiLimits.surfaceTTLSeconds = Int64(min(options.a2uiTTLSeconds.rounded(.up), 1e12))
         if options.approvalsDisabled {
             logger.warning("approvals disabled (--no-approvals): high-risk methods run without asking a person")
@@ -152,6 +165,7 @@ public enum DaemonMain {
                 environment: environment.filter { $0.key != "CAR_AUTH_TOKEN" }),
             mcp: mcpConfiguration(options, maxConnections: budget.http, maxSessions: budget.sessions),
             dashboard: dashboardConfiguration(options, maxConnections: dashboardConnections))
+        configuration.a2a = a2aConfiguration(options, maxConnections: a2aConnections)
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)
@@ -210,6 +224,33 @@ public enum DaemonMain {
         mcp.sessionIdleTimeout = options.mcpSessionIdleSeconds
         mcp.maxSessions = min(MCPConfiguration.defaultMaxSessions, maxSessions)
         return mcp
+    }
+
+    /// The A2A task log, opened (and repaired) before the daemon serves: on this thread,
+    /// never the loop's.
+    private static func openA2AStore(_ path: String, logger: Logger) throws -> A2ATaskLogStore {
+        let result = Mutex<Result<A2ATaskLogStore, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let opened: Result<A2ATaskLogStore, any Error>
+            do { opened = .success(try await A2ATaskLogStore.open(path: path)) } catch { opened = .failure(error) }
+            result.withLock { $0 = opened }
+            done.signal()
+        }
+        done.wait()
+        let store = try result.withLock { $0! }.get()
+        if store.repairedBytes > 0 { logger.warning("\(path): cut \(store.repairedBytes) bytes of a torn tail") }
+        logger.info("A2A tasks in \(path) (\(store.count) kept)")
+        return store
+    }
+
+    static func a2aConfiguration(_ options: DaemonOptions, maxConnections: Int) -> HTTPServerConfig? {
+        guard case .address(let host, let port) = options.a2aBind else { return nil }
+        var http = HTTPServerConfig(bindHost: host, port: port)
+        http.idleTimeout = options.httpIdleTimeoutSeconds
+        http.requestTimeout = options.httpRequestTimeoutSeconds
+        http.maxConnections = maxConnections
+        return http
     }
 
     static func dashboardConfiguration(_ options: DaemonOptions, maxConnections: Int) -> DashboardConfiguration? {

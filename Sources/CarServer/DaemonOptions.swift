@@ -59,6 +59,11 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `--dashboard-bind HOST:PORT|disabled` / `CAR_DASHBOARD_BIND`: the browser dashboard,
     /// loopback only (default 127.0.0.1:<port+1>).
     public var dashboardBind = HTTPBind.standard
+    /// `--a2a-bind HOST:PORT|disabled` / `CAR_A2A_BIND`: the daemon's A2A HTTP + SSE listener
+    /// (default none; `a2a.start` can start one at run time).
+    public var a2aBind = HTTPBind.disabled
+    /// `--a2a-store PATH` / `CAR_A2A_STORE`: the A2A task log (default in memory).
+    public var a2aStore: String?
     /// `CAR_HTTP_IDLE_TIMEOUT`: seconds an HTTP connection may sit silent (default 60).
     public var httpIdleTimeoutSeconds: Double = 60
     /// `CAR_HTTP_REQUEST_TIMEOUT`: seconds one HTTP request may take to arrive (default 30).
@@ -84,7 +89,7 @@ public struct DaemonOptions: Sendable, Equatable {
                           [--standalone-memory] [--no-approvals] [--journal-dir DIR] [--max-message-bytes N]
                           [--log-level trace|debug|info|warn|error] [--auth-timeout SECS]
                           [--allow-origin ORIGIN]... [--agents-manifest PATH] [--mcp-bind HOST:PORT|disabled]
-                          [--dashboard-bind HOST:PORT|disabled]
+                          [--dashboard-bind HOST:PORT|disabled] [--a2a-bind HOST:PORT|disabled] [--a2a-store PATH]
                car-server spec        print the JSON-RPC contract as an OpenRPC document
                car-server --help | --version
 
@@ -118,6 +123,10 @@ public struct DaemonOptions: Sendable, Equatable {
         skips it; the default address, when taken, only warns): agents, approvals, host events and A2UI
         surfaces, live; GET /auth-token gives its page the daemon token (never the host token).
         A2UI surfaces live CAR_A2UI_TTL seconds (3600) after their last update.
+        A2A: the agent card at /.well-known/agent-card.json and A2A JSON-RPC (1.0 and 0.3, SSE for streaming)
+        on --a2a-bind or CAR_A2A_BIND (default none; a2a.start starts one at run time); with auth on, requests
+        carry Authorization: Bearer <auth token>. Tasks are kept in memory, or in the log --a2a-store PATH
+        (CAR_A2A_STORE) across restarts; peers in $CAR_HOME/a2a-peers.json.
         """
 
     /// `HOST:PORT` (`[::1]:9102` for IPv6) or `disabled`.
@@ -187,6 +196,10 @@ public struct DaemonOptions: Sendable, Equatable {
         if let text = environment["CAR_MCP_BIND"]?.trimmingWhitespace(), !text.isEmpty {
             options.mcpBind = try httpBind(text, source: "CAR_MCP_BIND")
         }
+        if let text = environment["CAR_A2A_BIND"]?.trimmingWhitespace(), !text.isEmpty {
+            options.a2aBind = try httpBind(text, source: "CAR_A2A_BIND")
+        }
+        if let path = environment["CAR_A2A_STORE"], !path.isEmpty { options.a2aStore = path }
         if let text = environment["CAR_DASHBOARD_BIND"]?.trimmingWhitespace(), !text.isEmpty {
             options.dashboardBind = try dashboardBind(text, source: "CAR_DASHBOARD_BIND")
         }
@@ -258,6 +271,10 @@ public struct DaemonOptions: Sendable, Equatable {
                 options.mcpBind = try httpBind(try value(for: flag), source: flag)
             case "--dashboard-bind":
                 options.dashboardBind = try dashboardBind(try value(for: flag), source: flag)
+            case "--a2a-bind":
+                options.a2aBind = try httpBind(try value(for: flag), source: flag)
+            case "--a2a-store":
+                options.a2aStore = try value(for: flag)
             case "--max-message-bytes":
                 let text = try value(for: flag)
                 guard let bytes = Int(text), bytes >= 1024, bytes <= 1 << 30 else {

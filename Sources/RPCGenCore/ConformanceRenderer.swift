@@ -86,6 +86,8 @@ struct ConformanceRenderer {
             out.append(caseLiteral("\(method.name)/example:\(example.name)", method, setup: setup,
                                    request: request(method, params: example.params, id: !notification), expect: expect, before: before))
         }
+        // A method the WebSocket does not serve has only its examples (MethodNotFound).
+        guard method.servedOnWebSocket else { return out }
         let base = method.examples.first(where: { $0.error == nil })?.params
             ?? method.examples.first(where: \.paramsValid)?.params
             ?? (method.approval == "gated" ? method.examples.first?.params : nil)

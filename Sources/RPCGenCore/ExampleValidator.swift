@@ -5,7 +5,7 @@ struct ExampleValidator {
     let diagnostics: DiagnosticCollector
 
     func validateAll() {
-        let codes = Dictionary(spec.errors.map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
+        let codes = Dictionary((spec.errors + spec.a2aErrors).map { ($0.name, $0.code) }, uniquingKeysWith: { a, _ in a })
         for method in spec.methods {
             let label = "method '\(method.name)'"
             var allowedCodes = Set(method.errors.compactMap { codes[$0] })

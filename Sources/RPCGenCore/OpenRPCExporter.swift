@@ -7,12 +7,14 @@ struct OpenRPCExporter {
     func document() -> SpecJSON {
         let components = spec.document["components"]
         var errors: [(key: String, value: SpecJSON)] = []
-        for error in spec.errors {
+        for (error, protocolName) in spec.errors.map({ ($0, nil as String?) }) + spec.a2aErrors.map({ ($0, "a2a") }) {
             var members: [(key: String, value: SpecJSON)] = [("code", .integer(error.code)), ("message", .string(error.message))]
             if let description = error.description { members.append(("x-description", .string(description))) }
+            if let protocolName { members.append(("x-protocol", .string(protocolName))) }
             errors.append((error.name, .object(members)))
         }
-        let inbound = spec.methods.filter { $0.direction == .clientToServer }.sorted { $0.name < $1.name }
+        // What the WebSocket serves; A2A's streaming methods are the A2A listener's alone.
+        let inbound = spec.methods.filter { $0.direction == .clientToServer && $0.servedOnWebSocket }.sorted { $0.name < $1.name }
         let outbound = spec.methods.filter { $0.direction == .serverToClient }.sorted { $0.name < $1.name }
         return .object([
             ("openrpc", .string("1.3.2")),
@@ -117,6 +119,9 @@ struct OpenRPCExporter {
         if let readOnly = method.readOnly { members.append(("x-read-only", .bool(readOnly))) }
         // The schemas an MCP client sees are derived from this method's (see MCPSchemaBuilder).
         if let tool = method.mcpTool { members.append(("x-mcp-tool", .string(tool))) }
+        if let a2a = method.a2a {
+            members.append(("x-a2a", .object([("operation", .string(a2a.operation)), ("version", .string(a2a.version))])))
+        }
         return .object(members)
     }
 }

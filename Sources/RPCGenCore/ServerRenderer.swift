@@ -3,7 +3,8 @@ struct ServerRenderer {
     let spec: Spec
     let translator = TypeTranslator()
 
-    var inbound: [SpecMethod] { spec.methods.filter { $0.direction == .clientToServer } }
+    /// The methods the WebSocket routes: every client→server method but A2A's streaming ones.
+    var inbound: [SpecMethod] { spec.methods.filter { $0.direction == .clientToServer && $0.servedOnWebSocket } }
     var outbound: [SpecMethod] { spec.methods.filter { $0.direction == .serverToClient } }
 
     func files(openRPC: String) -> [(name: String, contents: String)] {
@@ -15,6 +16,7 @@ struct ServerRenderer {
             ("Dispatch.swift", dispatch()),
             ("ClientProxy.swift", clientProxy()),
             ("Discovery.swift", discovery(openRPC: openRPC)),
+            ("A2AMethods.swift", A2ARenderer(spec: spec).file()),
         ]
     }
 
@@ -64,7 +66,7 @@ struct ServerRenderer {
             w.line("    approval: .\(method.approval),")
             w.line("    handshake: .\(method.handshake),")
             w.line("    deadlineMilliseconds: \(method.deadlineMs.map(String.init) ?? "nil"),")
-            let codes = method.errors.compactMap { name in spec.errors.first { $0.name == name }?.code }
+            let codes = method.errors.compactMap { spec.code(ofError: $0) }
             w.line("    errorCodes: [\(codes.map(String.init).joined(separator: ", "))],")
             if let paramsError = method.paramsError, let code = spec.errors.first(where: { $0.name == paramsError.error })?.code {
                 w.line("    paramsErrorCode: \(code),")

@@ -4,9 +4,18 @@ struct Spec {
     var methods: [SpecMethod]
     var schemas: [(name: String, schema: Schema)]
     var errors: [SpecError]
+    /// A2A's own error codes (`#/components/a2aErrors`), which the A2A methods answer with; their
+    /// numbers overlap CAR's (-32001 is A2A's TaskNotFound and CAR's AuthRequired), so they
+    /// are a table of their own.
+    var a2aErrors: [SpecError] = []
     var conformance: (authToken: String, hostToken: String)
     /// The file as read, for the OpenRPC export (components are copied through).
     var document: SpecJSON
+
+    /// The code of a named error, from CAR's table or A2A's.
+    func code(ofError name: String) -> Int? {
+        (errors.first { $0.name == name } ?? a2aErrors.first { $0.name == name })?.code
+    }
 }
 
 struct SpecInfo {
@@ -65,8 +74,21 @@ struct SpecMethod {
     /// The method changes nothing a later call could observe (`"readOnly"`): MCP's
     /// `readOnlyHint`. nil when the spec does not say, which is not the same as false.
     var readOnly: Bool? = nil
+    /// The A2A operation this name is (`"a2a"`): the name is the wire name in its version.
+    var a2a: SpecA2A? = nil
+
+    /// False for A2A's streaming methods, which only the A2A HTTP listener serves (with SSE):
+    /// the WebSocket answers them MethodNotFound, so they get no route and no handler.
+    var servedOnWebSocket: Bool { !(a2a?.streams ?? false) }
 
     var pointer: String { "#/methods/\(index)" }
+}
+
+/// One A2A method name: which operation it is, in which protocol version.
+struct SpecA2A {
+    var operation: String
+    var version: String
+    var streams: Bool
 }
 
 struct SpecExample {

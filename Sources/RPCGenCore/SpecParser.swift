@@ -17,7 +17,7 @@ struct SpecParser {
     static let methodKeys: Set = [
         "name", "kind", "direction", "summary", "description", "auth", "approval", "handshake", "deadlineMs", "inline",
         "since", "deprecated", "tags", "errors", "params", "result", "examples", "swiftName", "paramsError", "$comment",
-        "mcpTool", "readOnly",
+        "mcpTool", "readOnly", "a2a",
     ]
     static let schemaKeys: Set = [
         "type", "properties", "required", "additionalProperties", "items", "enum", "$ref", "format",
@@ -40,6 +40,7 @@ struct SpecParser {
         let info = parseInfo()
         let defaults = document["defaults"]
         let errors = parseErrors()
+        let a2aErrors = parseA2AErrors(besides: errors)
         let schemaMembers = document["components"]?["schemas"]?.object ?? []
         let schemaNames = Set(schemaMembers.map(\.key))
         var schemas: [(name: String, schema: Schema)] = []
@@ -50,20 +51,25 @@ struct SpecParser {
             schemas.append((name, parseSchema(raw, pointer: "#/components/schemas/\(name)", refs: schemaNames)))
         }
         let errorNames = Set(errors.map(\.name))
+        let a2aErrorNames = errorNames.union(a2aErrors.map(\.name))
         var methods: [SpecMethod] = []
         for (index, raw) in (document["methods"]?.array ?? []).enumerated() {
-            if let method = parseMethod(raw, index: index, defaults: defaults, refs: schemaNames, errorNames: errorNames) {
+            // An A2A method may also answer with A2A's codes.
+            let names = raw["a2a"] == nil ? errorNames : a2aErrorNames
+            if let method = parseMethod(raw, index: index, defaults: defaults, refs: schemaNames, errorNames: names) {
                 methods.append(method)
             }
         }
         if document["methods"]?.array == nil { diagnostics.error("#/methods", "methods must be an array") }
         checkUniqueness(methods)
         checkMCPTools(methods)
+        checkA2A(methods)
         let conformance = (document["conformance"]?["authToken"]?.string ?? "", document["conformance"]?["hostToken"]?.string ?? "")
         if conformance.0.isEmpty || conformance.1.isEmpty || conformance.0 == conformance.1 {
             diagnostics.error("#/conformance", "conformance.authToken and conformance.hostToken are required and must differ")
         }
-        let spec = Spec(info: info, methods: methods, schemas: schemas, errors: errors, conformance: conformance, document: document)
+        let spec = Spec(info: info, methods: methods, schemas: schemas, errors: errors, a2aErrors: a2aErrors,
+                        conformance: conformance, document: document)
         ExampleValidator(spec: spec, diagnostics: diagnostics).validateAll()
         return diagnostics.hasErrors ? nil : spec
     }
@@ -94,10 +100,25 @@ struct SpecParser {
     }
 
     private func parseErrors() -> [SpecError] {
+        let errors = parseErrorTable("errors")
+        for (name, code) in Self.runtimeErrors {
+            guard let found = errors.first(where: { $0.name == name }) else {
+                diagnostics.error("#/components/errors", "missing error '\(name)' (\(code)), which the runtime produces")
+                continue
+            }
+            if found.code != code {
+                diagnostics.error("#/components/errors/\(name)/code", "'\(name)' must be \(code): the runtime answers with that code")
+            }
+        }
+        return errors
+    }
+
+    /// `#/components/<key>`: named errors, each code used once within the table.
+    func parseErrorTable(_ key: String) -> [SpecError] {
         var errors: [SpecError] = []
         var codes: [Int: String] = [:]
-        for (name, raw) in document["components"]?["errors"]?.object ?? [] {
-            let pointer = "#/components/errors/\(name)"
+        for (name, raw) in document["components"]?[key]?.object ?? [] {
+            let pointer = "#/components/\(key)/\(name)"
             guard let code = raw["code"]?.integer, let message = raw["message"]?.string else {
                 diagnostics.error(pointer, "an error needs an integer code and a message")
                 continue
@@ -109,15 +130,6 @@ struct SpecParser {
             }
             codes[code] = name
             errors.append(SpecError(name: name, code: code, message: message, description: raw["description"]?.string))
-        }
-        for (name, code) in Self.runtimeErrors {
-            guard let found = errors.first(where: { $0.name == name }) else {
-                diagnostics.error("#/components/errors", "missing error '\(name)' (\(code)), which the runtime produces")
-                continue
-            }
-            if found.code != code {
-                diagnostics.error("#/components/errors/\(name)/code", "'\(name)' must be \(code): the runtime answers with that code")
-            }
         }
         return errors.sorted { $0.name < $1.name }
     }
@@ -136,7 +148,9 @@ struct SpecParser {
             return nil
         }
         let label = "method '\(name)'"
-        if !SwiftNames.isValidMethodName(name) {
+        // A2A's names are its own (`SendMessage`, `tasks/pushNotificationConfig/set`); checkA2A
+        // holds them to A2A's spelling instead.
+        if raw["a2a"] == nil, !SwiftNames.isValidMethodName(name) {
             diagnostics.error(pointer + "/name", "\(label): names are dot-separated lowercase words (letters, digits, '_' or '/')")
         }
         guard let kind = raw["kind"]?.string.flatMap(SpecMethod.Kind.init(rawValue:)) else {
@@ -216,7 +230,7 @@ struct SpecParser {
             tags: raw["tags"]?.array?.compactMap(\.string) ?? [String(name.split(separator: ".").first ?? "")],
             errors: errors, params: params, result: result, examples: examples, typeName: typeName,
             functionName: SwiftNames.lowerFirst(typeName), paramsError: paramsError,
-            mcpTool: raw["mcpTool"]?.string, readOnly: raw["readOnly"]?.bool)
+            mcpTool: raw["mcpTool"]?.string, readOnly: raw["readOnly"]?.bool, a2a: parseA2A(raw["a2a"], name: name, pointer: pointer + "/a2a"))
     }
 
     private func isObjectOrArray(_ schema: Schema, refs: Set<String>) -> Bool {

@@ -146,13 +146,18 @@ struct HostACLTests {
         // The proposal waits on a callback this client never answers (the tool timeout is 300 s).
         try client.sendText(#"{"jsonrpc":"2.0","id":"p","method":"proposal.submit","params":{"proposal":{"actions":[{"id":"a","type":"tool_call","tool":"slow"}]}}}"#)
         var reply: JSONValue = .null
+        var cancel: JSONValue = .null
         for _ in 0..<10 {
             guard let text = try client.receiveJSONText(timeout: 2) else { break }
             let message = try JSONParser.parse(text)
-            if message["id"] == "p" { reply = message; break }
+            if message["id"] == "p" { reply = message }
+            if message["method"] == "tools.cancel" { cancel = message }
+            if reply != .null && cancel != .null { break }
         }
         #expect(reply["error"]?["code"] == -32004, "\(reply)")
         #expect(reply["error"]?["message"]?.stringValue?.contains("'proposal.submit'") == true)
+        // The abandoned callback is called off at the client, so it can stop the work.
+        #expect(cancel["params"]?["reason"]?.stringValue?.contains("cancelled") == true, "\(cancel)")
         #expect(try call(client, "server.ping", "null")["result"] == .object([:]))
     }
 }

@@ -27,6 +27,7 @@ actor ConformanceDaemon {
         state.memoryMode = .perConnection
         // Nobody approves in the suite: gated calls must come back -32003 quickly.
         state.approvalGate.timeout = .milliseconds(200)
+        state.a2a.peersPath = "/tmp/car-conformance-\(getpid())/a2a-peers.json"
         // One supervised agent for the agents.* examples: /bin/true, never restarted.
         let root = "/tmp/car-conformance-\(getpid())"
         let manifest = root + "/agents.json"

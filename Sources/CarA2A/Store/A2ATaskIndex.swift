@@ -1,0 +1,112 @@
+import CarCollections
+
+/// The tasks a store holds in memory, bounded, in ListTasks order. Both stores keep one
+/// (the log store's is the replay of its file).
+///
+/// Bound: at most `capacity` tasks. A new task past it evicts the finished task updated
+/// longest ago; when every task is still live (submitted, working, waiting for input) the new
+/// one is refused, because dropping a live task would lose work a client waits for.
+///
+/// Costs: a save is O(log n) for the eviction heap plus O(n) moves in the sorted order (a
+/// memmove of at most `capacity` keys); a page scans the order once (filters and totalSize
+/// need every task anyway).
+struct A2ATaskIndex {
+    let capacity: Int
+    private(set) var tasks: [String: A2ATask] = [:]
+    /// Newest status first; ties by id, descending, so the order is total.
+    private var order: [Key] = []
+    /// Finished tasks by status time, the oldest first out.
+    private var finished = IndexedHeap<String, Void>()
+
+    struct Key: Equatable {
+        var updatedAt: Int64
+        var id: String
+
+        /// Whether `self` is listed before `other`.
+        func precedes(_ other: Key) -> Bool {
+            updatedAt != other.updatedAt ? updatedAt > other.updatedAt : id > other.id
+        }
+    }
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    var count: Int { tasks.count }
+
+    /// Whether `put(task)` would succeed (a known id always does).
+    func admits(_ task: A2ATask) -> Bool {
+        tasks[task.id] != nil || tasks.count < capacity || !finished.isEmpty
+    }
+
+    /// Stores the task; answers the ids evicted to make room.
+    @discardableResult
+    mutating func put(_ task: A2ATask, force: Bool = false) throws(A2AStoreError) -> [String] {
+        var evicted: [String] = []
+        if let old = tasks[task.id] {
+            removeKey(Key(updatedAt: old.updatedAt, id: old.id))
+            finished.remove(task.id)
+        } else {
+            while tasks.count >= capacity {
+                if let oldest = finished.popMin(ifAtMost: .max) {
+                    drop(oldest.key)
+                    evicted.append(oldest.key)
+                } else if force, let last = order.last {
+                    // Replaying a log written under a larger bound: the oldest goes, live or not.
+                    drop(last.id)
+                    evicted.append(last.id)
+                } else {
+                    throw .full(capacity)
+                }
+            }
+        }
+        tasks[task.id] = task
+        let key = Key(updatedAt: task.updatedAt, id: task.id)
+        order.insert(key, at: position(of: key))
+        if task.status.state.isTerminal { finished.insert(task.id, priority: Self.priority(task.updatedAt), ()) }
+        return evicted
+    }
+
+    /// The page the query asks for.
+    func page(_ query: A2ATaskQuery) throws(A2AError) -> A2ATaskPage {
+        let cursor = try query.pageToken.map { token throws(A2AError) in try A2APageToken.decode(token) }
+        let start = cursor.map { position(of: Key(updatedAt: $0.updatedAt, id: $0.id), after: true) } ?? 0
+        let size = min(max(query.pageSize, A2ATaskQuery.pageSizes.lowerBound), A2ATaskQuery.pageSizes.upperBound)
+        var total = 0
+        var page: [A2ATask] = []
+        var more = false
+        for (index, key) in order.enumerated() {
+            guard let task = tasks[key.id], query.matches(task) else { continue }
+            total += 1
+            guard index >= start else { continue }
+            if page.count < size { page.append(task) } else { more = true }
+        }
+        let next = more ? A2APageToken(updatedAt: page.last!.updatedAt, id: page.last!.id).encoded : ""
+        return A2ATaskPage(tasks: page, nextPageToken: next, pageSize: size, totalSize: total)
+    }
+
+    private mutating func drop(_ id: String) {
+        guard let task = tasks.removeValue(forKey: id) else { return }
+        removeKey(Key(updatedAt: task.updatedAt, id: id))
+        finished.remove(id)
+    }
+
+    private mutating func removeKey(_ key: Key) {
+        let index = position(of: key)
+        if index < order.count, order[index] == key { order.remove(at: index) }
+    }
+
+    /// The first index whose key does not precede `key` (with `after`, the first that `key` precedes).
+    private func position(of key: Key, after: Bool = false) -> Int {
+        var low = 0, high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            let before = after ? !key.precedes(order[middle]) : order[middle].precedes(key)
+            if before { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Status times as heap priorities: the sign bit flipped keeps their order in UInt64.
+    private static func priority(_ micros: Int64) -> UInt64 { UInt64(bitPattern: micros) ^ (1 << 63) }
+}

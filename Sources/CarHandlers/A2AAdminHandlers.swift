@@ -1,0 +1,78 @@
+import CarA2A
+import CarA2UI
+import CarGenerated
+import CarJSON
+import CarRPC
+
+/// `a2a.*`: the listener's lifecycle, outbound sends and the peer registry.
+extension CarHandler {
+    public func a2aStart(_ params: CarMethods.A2aStart.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aStart.Result {
+        .init(bound: try await state.a2a.start(params, session: context.session))
+    }
+
+    public func a2aStop(_ params: CarMethods.A2aStop.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aStop.Result {
+        try await state.a2a.stop()
+        return .init(stopped: true)
+    }
+
+    public func a2aStatus(_ params: CarMethods.A2aStatus.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aStatus.Result {
+        state.a2a.status
+    }
+
+    public func a2aSend(_ params: CarMethods.A2aSend.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aSend.Result {
+        var credential: A2UIRouteAuth?
+        if let raw = params.routeAuth {
+            credential = try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest.routeAuth(.object(raw)) }
+        }
+        let given = JSONValue.object(params.message)
+        let message = try await Self.a2aMapped { () throws(A2AError) in
+            A2ACodec(.v1_0).encode(try A2ACodec.decodeMessageInEitherShape(given))
+        }
+        let client = state.a2a.client
+        let reply = try await Self.a2aMapped { () async throws(A2AError) in
+            try await client.send(endpoint: params.endpoint, message: message, blocking: params.blocking ?? false,
+                                  credential: credential, allowUntrusted: params.allowUntrustedEndpoint ?? false)
+        }
+        let result = try await Self.a2aMapped { () throws(A2AError) in try A2AHub.inV1(reply) }
+        guard params.ingestA2ui ?? true else { return .init(a2ui: .init(applied: []), result: result) }
+        var ingest: [String: JSONValue] = ["payload": reply.result, "endpoint": .string(params.endpoint),
+                                           "allowUntrustedEndpoint": .bool(params.allowUntrustedEndpoint ?? false)]
+        if let raw = params.routeAuth { ingest["routeAuth"] = .object(raw) }
+        let request = try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest(ingest) }
+        let outcome = state.a2ui.ingest(request)
+        return .init(a2ui: .init(applied: outcome["applied"]?.arrayValue ?? [], rejected: outcome["rejected"]?.arrayValue),
+                     result: result)
+    }
+
+    public func a2aPeersAdd(_ params: CarMethods.A2aPeersAdd.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aPeersAdd.Result {
+        let registry = try peers()
+        let peer = try await Self.a2aMapped { () async throws(A2AError) in
+            try await registry.add(url: params.url, label: params.label, allowUntrusted: params.allowUntrusted ?? false)
+        }
+        return .init(label: peer.label, slug: peer.slug, url: peer.url)
+    }
+
+    public func a2aPeersList(_ params: CarMethods.A2aPeersList.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aPeersList.Result {
+        let list = await (try peers()).list()
+        return .init(peers: list.map { CarSchemas.A2aPeerEntry(label: $0.label, slug: $0.slug, url: $0.url) })
+    }
+
+    public func a2aPeersRemove(_ params: CarMethods.A2aPeersRemove.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aPeersRemove.Result {
+        let registry = try peers()
+        return .init(removed: try await Self.a2aMapped { () async throws(A2AError) in try await registry.remove(slug: params.slug) })
+    }
+
+    private func peers() throws -> A2APeerRegistry {
+        guard let registry = state.a2a.peers else { throw CarErrors.internalError("this daemon keeps no A2A peer registry (no state root)") }
+        return registry
+    }
+
+    /// An A2A error keeps its code (JSON-RPC's own, or -32602 for a refused endpoint).
+    static func a2aMapped<T>(_ body: () async throws(A2AError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+    }
+}

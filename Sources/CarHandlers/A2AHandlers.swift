@@ -1,0 +1,94 @@
+import CarA2A
+import CarGenerated
+import CarJSON
+import CarRPC
+
+/// A2A's JSON-RPC methods on the WebSocket (the in-core dispatcher): each name is one line,
+/// its operation and version read from the spec's A2A table. The streaming ones have no
+/// route here (MethodNotFound); the A2A HTTP listener serves them.
+extension CarHandler {
+    public func sendMessage(_ params: CarMethods.SendMessage.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.SendMessage.Result {
+        try await a2a(CarMethods.SendMessage.self, params)
+    }
+
+    public func messageSend(_ params: CarMethods.MessageSend.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.MessageSend.Result {
+        try await a2a(CarMethods.MessageSend.self, params)
+    }
+
+    public func getTask(_ params: CarMethods.GetTask.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.GetTask.Result {
+        try await a2a(CarMethods.GetTask.self, params)
+    }
+
+    public func tasksGet(_ params: CarMethods.TasksGet.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksGet.Result {
+        try await a2a(CarMethods.TasksGet.self, params)
+    }
+
+    public func listTasks(_ params: CarMethods.ListTasks.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.ListTasks.Result {
+        try await a2a(CarMethods.ListTasks.self, params)
+    }
+
+    public func tasksList(_ params: CarMethods.TasksList.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksList.Result {
+        try await a2a(CarMethods.TasksList.self, params)
+    }
+
+    public func cancelTask(_ params: CarMethods.CancelTask.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.CancelTask.Result {
+        try await a2a(CarMethods.CancelTask.self, params)
+    }
+
+    public func tasksCancel(_ params: CarMethods.TasksCancel.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksCancel.Result {
+        try await a2a(CarMethods.TasksCancel.self, params)
+    }
+
+    public func createTaskPushNotificationConfig(_ params: CarMethods.CreateTaskPushNotificationConfig.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.CreateTaskPushNotificationConfig.Result {
+        try await a2a(CarMethods.CreateTaskPushNotificationConfig.self, params)
+    }
+
+    public func tasksPushNotificationConfigSet(_ params: CarMethods.TasksPushNotificationConfigSet.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksPushNotificationConfigSet.Result {
+        try await a2a(CarMethods.TasksPushNotificationConfigSet.self, params)
+    }
+
+    public func getTaskPushNotificationConfig(_ params: CarMethods.GetTaskPushNotificationConfig.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.GetTaskPushNotificationConfig.Result {
+        try await a2a(CarMethods.GetTaskPushNotificationConfig.self, params)
+    }
+
+    public func tasksPushNotificationConfigGet(_ params: CarMethods.TasksPushNotificationConfigGet.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksPushNotificationConfigGet.Result {
+        try await a2a(CarMethods.TasksPushNotificationConfigGet.self, params)
+    }
+
+    public func listTaskPushNotificationConfigs(_ params: CarMethods.ListTaskPushNotificationConfigs.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.ListTaskPushNotificationConfigs.Result {
+        try await a2a(CarMethods.ListTaskPushNotificationConfigs.self, params)
+    }
+
+    public func tasksPushNotificationConfigList(_ params: CarMethods.TasksPushNotificationConfigList.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksPushNotificationConfigList.Result {
+        try await a2a(CarMethods.TasksPushNotificationConfigList.self, params)
+    }
+
+    public func deleteTaskPushNotificationConfig(_ params: CarMethods.DeleteTaskPushNotificationConfig.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.DeleteTaskPushNotificationConfig.Result {
+        try await a2a(CarMethods.DeleteTaskPushNotificationConfig.self, params)
+    }
+
+    public func tasksPushNotificationConfigDelete(_ params: CarMethods.TasksPushNotificationConfigDelete.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.TasksPushNotificationConfigDelete.Result {
+        try await a2a(CarMethods.TasksPushNotificationConfigDelete.self, params)
+    }
+
+    public func getExtendedAgentCard(_ params: CarMethods.GetExtendedAgentCard.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.GetExtendedAgentCard.Result {
+        try await a2a(CarMethods.GetExtendedAgentCard.self, params)
+    }
+
+    public func agentGetAuthenticatedExtendedCard(_ params: CarMethods.AgentGetAuthenticatedExtendedCard.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.AgentGetAuthenticatedExtendedCard.Result {
+        try await a2a(CarMethods.AgentGetAuthenticatedExtendedCard.self, params)
+    }
+
+    /// Runs `method`'s A2A operation in its version's shapes; A2A's errors keep their codes.
+    private func a2a<Method: RPCRequestMethod>(_ method: Method.Type, _ params: [String: JSONValue]) async throws -> JSONValue {
+        guard let entry = CarA2AMethods.byName[Method.descriptor.name], let operation = A2AOperation(rawValue: entry.operation),
+              let version = A2AProtocolVersion(rawValue: entry.version) else {
+            throw CarErrors.internalError("\(Method.descriptor.name) is not in the spec's A2A table")
+        }
+        do {
+            return try await state.a2a.dispatcher.call(operation, version: version, params: .object(params))
+        } catch {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+    }
+}
