@@ -1,4 +1,5 @@
 import CarA2UI
+import CarIO
 import CarJSON
 import Foundation
 #if canImport(FoundationNetworking)
@@ -42,6 +43,7 @@ public final class A2AClient: Sendable {
     /// Sends `message` (a 1.0 `Message`) to `endpoint` and returns the peer's `result` in the
     /// version it was answered in. `blocking` false asks the peer to answer at once
     /// (`returnImmediately` / `blocking:false`); true waits for the task, up to `blockingTimeout`.
+    /// The deadline is per request: a 0.3 retry gets its own (a 1.0 refusal comes back at once).
     public func send(
         endpoint: String, message: JSONValue, blocking: Bool, credential: A2UIRouteAuth?, allowUntrusted: Bool
     ) async throws(A2AError) -> A2AOutboundReply {
@@ -75,7 +77,7 @@ public final class A2AClient: Sendable {
         } catch let error as A2AError {
             throw error
         } catch {
-            throw A2AError(code: A2AError.invalidParamsCode, message: "the peer speaks only A2A 0.3 and the message cannot be converted to 0.3: \(error)")
+            throw A2AError(code: A2AError.invalidParamsCode, message: "the peer speaks only A2A 0.3 and the message cannot be converted to 0.3: \(String(describing: error).prefix(300))")
         }
         guard case .object = converted else {
             throw A2AError(code: A2AError.internalErrorCode, message: "the 0.3 message converter returned \(converted.typeName), not an object")
@@ -116,7 +118,8 @@ public final class A2AClient: Sendable {
         guard response.isSuccess else {
             throw A2AError(code: A2AError.internalErrorCode, message: "peer \(target.displayed) answered HTTP \(response.status) for its agent card")
         }
-        guard let card = try? JSONParser.parse(response.body), case .object = card else {
+        let body = response.body
+        guard let card = await Self.parsed(size: body.count, { try? JSONParser.parse(body) }), case .object = card else {
             throw A2AError(code: A2AError.internalErrorCode, message: "peer \(target.displayed) served an agent card that is not a JSON object")
         }
         return card
@@ -143,11 +146,21 @@ public final class A2AClient: Sendable {
         request.setValue(version.rawValue, forHTTPHeaderField: "A2A-Version")
         if let header { request.setValue(header.value, forHTTPHeaderField: header.name) }
         let response = try await perform(request, target: target, header: header, allowUntrusted: allowUntrusted, timeout: timeout)
-        do {
-            return try A2AJSONRPCReply.parse(response, display: target.displayed)
-        } catch {
-            throw A2AError(code: error.code, message: credential?.redacting(error.message) ?? error.message)
+        let display = target.displayed
+        let reply = await Self.parsed(size: response.body.count) {
+            Result { () throws(A2AError) in try A2AJSONRPCReply.parse(response, display: display) }
         }
+        switch reply {
+        case .success(let reply): return reply
+        case .failure(let error): throw A2AError(code: error.code, message: credential?.redacting(error.message) ?? error.message)
+        }
+    }
+
+    /// Runs a parse of `size` bytes; a large one on the compute pool, where the daemon parses
+    /// large messages, rather than on the caller's thread (inline when that pool is saturated).
+    private static func parsed<T: Sendable>(size: Int, _ parse: @escaping @Sendable () -> T) async -> T {
+        guard size > 64 << 10 else { return parse() }
+        return (try? await BlockingPool.compute.run(parse)) ?? parse()
     }
 
     private func perform(

@@ -1,9 +1,10 @@
 /// The bounds of every outbound A2A call. A peer is untrusted input: it may answer slowly,
 /// endlessly, or with a body larger than memory, so each of these ends the call instead.
 public struct A2AClientLimits: Sendable, Equatable {
-    /// Whole-call deadline (connect, redirects, body) for a non-blocking send and a card fetch.
+    /// Deadline of one request with its redirects (connect, hops, whole body), for a
+    /// non-blocking send and a card fetch.
     public var requestTimeout: Duration
-    /// The deadline of a blocking send: the peer answers only when the task settles.
+    /// The same for a blocking send: the peer answers only when the task settles.
     public var blockingTimeout: Duration
     /// Bytes of a response body, counted while it arrives; past it the transfer is cancelled.
     public var maxResponseBytes: Int

@@ -2,6 +2,8 @@ import CarA2A
 import CarA2UI
 import CarJSON
 import Foundation
+import Glibc
+import Synchronization
 import Testing
 
 /// The outbound client against a real socket: what goes on the wire, the 0.3 fallback, error
@@ -61,6 +63,14 @@ import Testing
         #expect(body["id"]?.stringValue?.isEmpty == false)
         #expect(body["params"]?["message"] == Self.message)
         #expect(body["params"]?["configuration"] == ["returnImmediately": false])
+    }
+
+    @Test func aLargeReplyUnderTheLimitArrivesWhole() async throws {
+        let big: JSONValue = ["message": ["messageId": "r", "role": "ROLE_AGENT", "parts": [["text": .string(String(repeating: "z", count: 1 << 20))]]]]
+        let server = try Server { .rpcResult(big, for: $0) }
+        defer { server.stop() }
+        let reply = try await Self.client().send(endpoint: server.url, message: Self.message, blocking: true, credential: nil, allowUntrusted: false)
+        #expect(reply.result == big)
     }
 
     @Test func nonBlockingSendAsksToReturnImmediately() async throws {
@@ -309,9 +319,11 @@ import Testing
         #expect(requests[1].body.isEmpty)
     }
 
-    @Test func anEndlessRedirectBodyEndsAtTheDeadline() async throws {
-        // Foundation buffers a 3xx body itself, out of the delegate's sight: the deadline ends it.
-        let server = try Server { _ in .endless(bytes: 16 << 20, holdSeconds: 20, status: 302, headers: [("Location", "/next")]) }
+    @Test func aRedirectWhoseBodyNeverEndsEndsAtTheDeadline() async throws {
+        // Foundation reads a 3xx body itself, out of the delegate's sight (so out of the size
+        // limit's too): the deadline ends it. Kept small: corelibs copies its whole buffer per
+        // chunk, and megabytes of it would slow this whole test process down.
+        let server = try Server { _ in .endless(bytes: 1 << 20, holdSeconds: 180, status: 302, headers: [("Location", "/next")]) }
         defer { server.stop() }
         let client = Self.client(A2AClientLimits(requestTimeout: .seconds(1)))
         let started = Date()
@@ -319,7 +331,8 @@ import Testing
             _ = try await client.send(endpoint: server.url, message: Self.message, blocking: false, credential: nil, allowUntrusted: false)
         }
         #expect(error?.message == "could not reach \(server.url): no complete answer within 1 s")
-        #expect(Date().timeIntervalSince(started) < 4)
+        // Far below the 180 s the peer holds on, with room for a loaded machine.
+        #expect(Date().timeIntervalSince(started) < 60)
         #expect(server.requests.count == 1)
     }
 
@@ -337,17 +350,18 @@ import Testing
 
     @Test func aBodyPastTheLimitIsRefusedWhileItArrives() async throws {
         // 1 MiB with no length, then the connection held open: a client that only checked the
-        // size at the end would still be waiting here when its 10 s deadline passed.
-        let server = try Server { _ in .endless(bytes: 1 << 20, holdSeconds: 20) }
+        // size at the end would still be waiting here when its 120 s deadline passed, and
+        // would report a timeout instead.
+        let server = try Server { _ in .endless(bytes: 1 << 20, holdSeconds: 180) }
         defer { server.stop() }
-        let client = Self.client(A2AClientLimits(requestTimeout: .seconds(10), maxResponseBytes: 64 << 10))
+        let client = Self.client(A2AClientLimits(requestTimeout: .seconds(120), maxResponseBytes: 64 << 10))
         let started = Date()
         let error = await Self.failure { () throws(A2AError) in
             _ = try await client.send(endpoint: server.url, message: Self.message, blocking: false, credential: nil, allowUntrusted: false)
         }
         #expect(error?.code == -32603)
         #expect(error?.message == "the reply of \(server.url) is larger than 65536 bytes; refused")
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 60)
     }
 
     @Test func aDeclaredLengthPastTheLimitIsRefused() async throws {
@@ -361,7 +375,7 @@ import Testing
     }
 
     @Test func aSlowPeerTimesOut() async throws {
-        let server = try Server { .delayed(seconds: 5, .rpcResult(Self.task, for: $0)) }
+        let server = try Server { .delayed(seconds: 180, .rpcResult(Self.task, for: $0)) }
         defer { server.stop() }
         let client = Self.client(A2AClientLimits(requestTimeout: .milliseconds(300), blockingTimeout: .seconds(30)))
         let started = Date()
@@ -370,27 +384,34 @@ import Testing
         }
         #expect(error?.code == -32603)
         #expect(error?.message == "could not reach \(server.url): no complete answer within 0.3 s")
-        #expect(Date().timeIntervalSince(started) < 3)
+        // The exact message says our deadline ended it; this, that it did not wait for the peer.
+        #expect(Date().timeIntervalSince(started) < 60)
         #expect(client.callsInFlight == 0)
     }
 
     @Test func callsPastTheConcurrencyLimitAreRefused() async throws {
-        let server = try Server { .delayed(seconds: 1, .rpcResult(Self.task, for: $0)) }
+        // The first call is held by the peer until the second has been refused, however slow the machine.
+        let release = Atomic<Bool>(false)
+        let server = try Server { request in
+            for _ in 0..<12000 where !release.load(ordering: .acquiring) { usleep(5_000) }
+            return .rpcResult(Self.task, for: request)
+        }
         defer { server.stop() }
         let client = Self.client(A2AClientLimits(maxConcurrentCalls: 1))
         let first = Task { try await client.send(endpoint: server.url, message: Self.message, blocking: true, credential: nil, allowUntrusted: false) }
-        #expect(await Server.eventually { server.requests.count == 1 })
+        #expect(await Server.eventually(60) { server.requests.count == 1 })
         let error = await Self.failure { () throws(A2AError) in
             _ = try await client.send(endpoint: server.url, message: Self.message, blocking: true, credential: nil, allowUntrusted: false)
         }
         #expect(error?.message.contains("too many outbound A2A calls in flight (limit 1)") == true)
+        release.store(true, ordering: .releasing)
         #expect(try await first.value.version == .v1_0)
         #expect(client.callsInFlight == 0)
         #expect(server.requests.count == 1)
     }
 
     @Test func cancellingTheCallerStopsTheCall() async throws {
-        let server = try Server { .delayed(seconds: 10, .rpcResult(Self.task, for: $0)) }
+        let server = try Server { .delayed(seconds: 180, .rpcResult(Self.task, for: $0)) }
         defer { server.stop() }
         let client = Self.client()
         let started = Date()
@@ -401,7 +422,7 @@ import Testing
                 return .failure(error)
             }
         }
-        #expect(await Server.eventually { server.requests.count == 1 })
+        #expect(await Server.eventually(60) { server.requests.count == 1 })
         call.cancel()
         let result = await call.value
         guard case .failure(let error) = result else {
@@ -409,7 +430,7 @@ import Testing
             return
         }
         #expect(error.message.contains("cancelled"))
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 60)
     }
 
     // MARK: - Agent card
