@@ -11,7 +11,7 @@ extension CarHandler {
     }
 
     public func a2aStop(_ params: CarMethods.A2aStop.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aStop.Result {
-        try await state.a2a.stop()
+        try await state.a2a.stop(by: context.session)
         return .init(stopped: true)
     }
 

@@ -17,6 +17,8 @@ public final class A2AHub: Sendable {
         let since: ContinuousClock.Instant
         /// The connection whose runtime it serves (`share_session_runtime`): it stops with it.
         let servingClientID: String?
+        /// The connection that started it: it, or a host-role session, may stop it.
+        let startedBy: String
     }
 
     private enum Listener: Sendable {
@@ -121,14 +123,17 @@ public final class A2AHub: Sendable {
                                        info: info, executor: executor.withLock { $0 })
         slot.withLock { $0 = dispatcher }
         listener.withLock {
-            $0 = .running(Started(listener: running, dispatcher: dispatcher, since: .now, servingClientID: shared ? session.clientID : nil))
+            $0 = .running(Started(listener: running, dispatcher: dispatcher, since: .now, servingClientID: shared ? session.clientID : nil, startedBy: session.clientID))
         }
         return running.bound
     }
 
-    func stop() async throws {
-        let started = listener.withLock { state -> Started? in
+    func stop(by caller: ClientSession) async throws {
+        let started = try listener.withLock { state -> Started? in
             guard case .running(let started) = state else { return nil }
+            guard started.startedBy == caller.clientID || caller.isHostRole else {
+                throw CarErrors.forbidden("the A2A listener on \(started.listener.bound) was started by another connection; only it or a host-role session may stop it")
+            }
             state = .none
             return started
         }
