@@ -43,7 +43,12 @@ public final class A2AHub: Sendable {
     private let listener = Mutex<Listener>(.none)
     private let executor = Mutex<(any TaskExecutor)?>(nil)
 
-    init(config: A2AConfig, approvals: HostApprovalGate, toolTimeout: Duration, grace: Duration, conversation: A2ASessionConversation) {
+    init(config: A2AConfig, approvals: HostApprovalGate, toolTimeout: Duration, grace: Duration, conversation: A2ASessionConversation,
+         requiresBearer: Bool) {
+        var config = config
+        // The listeners demand the daemon's bearer when auth is on: the card must say so, or
+        // A2A clients never send it.
+        config.card.requiresBearer = config.card.requiresBearer || requiresBearer
         self.config = config
         // A 0.3-only peer gets the same message in 0.3 shapes.
         self.client = A2AClient(limits: config.client, convertMessageTo03: { json in

@@ -89,7 +89,8 @@ public final class A2ASessionConversation: Sendable {
             switch kind {
             case "token":
                 let piece = Self.text(of: delta)
-                if state.text.utf8.count + piece.utf8.count <= limit { state.text += piece } else { state.truncated = true }
+                // Once a piece is dropped, so is the rest: a reply with holes would read as whole.
+                if !state.truncated && state.text.utf8.count + piece.utf8.count <= limit { state.text += piece } else { state.truncated = true }
                 return nil
             case "done":
                 if state.text.isEmpty { state.text = String(Self.text(of: delta).utf8.prefix(limit)) ?? "" }

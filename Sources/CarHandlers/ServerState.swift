@@ -119,7 +119,8 @@ public final class ServerState: Sendable {
         if case .shared(let engine) = config.memoryMode { outcomes = engine } else { outcomes = MemoryEngine() }
         self.a2ui = A2UIHub(host: host, memory: outcomes, limits: config.a2uiLimits)
         self.a2a = A2AHub(config: config.a2a, approvals: HostApprovalGate(host: host, config: config.approvalGate),
-                          toolTimeout: config.toolTimeout, grace: config.callbackGrace, conversation: chat.a2aConversations)
+                          toolTimeout: config.toolTimeout, grace: config.callbackGrace, conversation: chat.a2aConversations,
+                          requiresBearer: config.authToken != nil)
         host.onEvent { [weak self] event in self?.broadcast(event) }
     }
 

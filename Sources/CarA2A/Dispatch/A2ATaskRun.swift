@@ -156,7 +156,8 @@ final class A2ATaskRun: Sendable {
             return state.nextID
         }
         let timer = Task(executorPreference: executor) { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // A cancelled timer (the wait ended first) abandons nothing.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.abandonWait(id)
         }
         defer { timer.cancel() }
