@@ -61,7 +61,7 @@ let package = Package(
         // Output of RPCGen in server mode: types, handler protocol, dispatch table, metadata.
         .target(name: "CarGenerated", dependencies: ["CarRPC"], plugins: ["RPCGen"]),
         // Hand-written handlers and the domain state they use.
-        .target(name: "CarHandlers", dependencies: ["CarIO", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2UI", "CarA2A"]),
+        .target(name: "CarHandlers", dependencies: ["CarIO", "CarHTTP", "CarGenerated", "CarRPC", "CarIR", "CarVerifier", "CarEngine", "CarMemory", "CarFiles", "CarHost", "CarMessaging", "CarSupervisor", "CarChat", "CarA2UI", "CarA2A"]),
         // The MCP endpoint's protocol: sessions, version rules, tools from the spec; no sockets.
         .target(name: "CarMCP", dependencies: ["CarHTTP", "CarIO", "CarJSON", "CarRPC"]),
         // Transport (event loop, listeners, WebSocket connections) and server assembly.

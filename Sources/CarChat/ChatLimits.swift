@@ -1,3 +1,5 @@
+import CarJSON
+
 /// The bounds CarChat keeps. Strings are capped in UTF-8 bytes; a value over its cap is
 /// refused (`ChatError.invalid` naming the field), never cut — except the goal's
 /// `last_reason` / `terminal_message`, which are agent-written summaries kept to
@@ -46,16 +48,7 @@ public enum ChatLimits {
 
     /// `value` cut to at most `limit` UTF-8 bytes on a character boundary.
     static func truncated(_ value: String, _ limit: Int) -> String {
-        guard value.utf8.count > limit else { return value }
-        var out = ""
-        var used = 0
-        for character in value {
-            let size = character.utf8.count
-            if used + size > limit { break }
-            out.append(character)
-            used += size
-        }
-        return out
+        UTF8Cut.prefix(value, limit: limit)
     }
 
     static func micros(_ duration: Duration) -> Int64 {

@@ -4,7 +4,8 @@ import CarGenerated
 import CarJSON
 import CarRPC
 
-/// `a2a.*`: the listener's lifecycle, outbound sends and the peer registry.
+/// `a2a.*`: the listener's lifecycle, outbound sends, the peer registry and the tokens peers
+/// present to this daemon.
 extension CarHandler {
     public func a2aStart(_ params: CarMethods.A2aStart.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aStart.Result {
         .init(bound: try await state.a2a.start(params, session: context.session))
@@ -60,6 +61,26 @@ extension CarHandler {
     public func a2aPeersRemove(_ params: CarMethods.A2aPeersRemove.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aPeersRemove.Result {
         let registry = try peers()
         return .init(removed: try await Self.a2aMapped { () async throws(A2AError) in try await registry.remove(slug: params.slug) })
+    }
+
+    public func a2aTokensIssue(_ params: CarMethods.A2aTokensIssue.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aTokensIssue.Result {
+        guard state.authEnabled else {
+            throw CarErrors.invalidRequest("auth is off (--no-auth): the A2A listeners take requests without a bearer, so a token would protect nothing")
+        }
+        let tokens = state.a2a.tokens
+        let issued = try await Self.a2aMapped { () async throws(A2AError) in try await tokens.issue(label: params.label) }
+        return .init(createdAt: issued.createdAt, id: issued.id, label: issued.label, token: issued.secret)
+    }
+
+    public func a2aTokensList(_ params: CarMethods.A2aTokensList.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aTokensList.Result {
+        let tokens = state.a2a.tokens
+        return .init(problem: tokens.problem,
+                     tokens: tokens.tokens.map { CarSchemas.A2aTokenEntry(createdAt: $0.createdAt, id: $0.id, label: $0.label) })
+    }
+
+    public func a2aTokensRevoke(_ params: CarMethods.A2aTokensRevoke.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aTokensRevoke.Result {
+        let tokens = state.a2a.tokens
+        return .init(revoked: try await Self.a2aMapped { () async throws(A2AError) in try await tokens.revoke(id: params.id) })
     }
 
     private func peers() throws -> A2APeerRegistry {

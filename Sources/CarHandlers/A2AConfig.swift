@@ -14,6 +14,8 @@ public struct A2AConfig: Sendable {
     /// `$CAR_HOME/a2a-peers.json`; nil keeps no registry (a2a.peers.* then fail).
     public var peersPath: String?
     public var client = A2AClientLimits()
+    /// The bearer tokens issued for A2A peers (`$CAR_HOME/a2a-tokens.json`); in memory by default.
+    public var tokens = A2AAccessTokens(path: nil)
 
     public init() {}
 }

@@ -4,6 +4,7 @@ import CarIO
 import CarJSON
 import CarRPC
 import CarGenerated
+import CarHTTP
 import Foundation
 import Synchronization
 
@@ -21,11 +22,19 @@ public final class A2AHub: Sendable {
         let startedBy: String
     }
 
+    /// Between the check and the bind, so two `a2a.start`s cannot both bind; `abandoned` when
+    /// the connection it would serve closed, or the daemon stopped, while it was binding.
+    private struct Starting: Sendable {
+        let servingClientID: String?
+        var abandoned = false
+    }
+
     private enum Listener: Sendable {
         case none
-        /// Between the check and the bind, so two `a2a.start`s cannot both bind.
-        case starting
+        case starting(Starting)
         case running(Started)
+        /// The daemon stopped: nothing starts any more.
+        case closed
     }
 
     let config: A2AConfig
@@ -36,6 +45,7 @@ public final class A2AHub: Sendable {
     private let toolTimeout: Duration
     private let grace: Duration
     private let conversation: A2ASessionConversation
+    private let authEnabled: Bool
     private let lazyDispatcher = Mutex<A2ADispatcher?>(nil)
     /// The URL of the daemon's own listener (`--a2a-bind`), for the in-core dispatcher's card.
     private let daemonURL = Mutex<String?>(nil)
@@ -60,14 +70,17 @@ public final class A2AHub: Sendable {
         self.toolTimeout = toolTimeout
         self.grace = grace
         self.conversation = conversation
+        self.authEnabled = requiresBearer
     }
+
+    /// The tokens issued for A2A peers, which the listeners take besides the daemon's.
+    public var tokens: A2AAccessTokens { config.tokens }
 
     /// The in-core dispatcher: the WebSocket's A2A methods and the `--a2a-bind` listener.
     public var dispatcher: A2ADispatcher {
         lazyDispatcher.withLock { slot in
             if let built = slot { return built }
-            var info = config.card
-            info.publicURL = daemonURL.withLock { $0 } ?? info.publicURL
+            let info = cardInfo(publicURL: daemonURL.withLock { $0 })
             let built = A2ADispatcher(runtime: config.runtime ?? BuiltinA2ARuntime(builtins: builtins, approvals: approvals),
                                       store: config.store ?? InMemoryA2ATaskStore(), cardSource: config.cardSource ?? A2ADefaultCardSource(),
                                       info: info, executor: executor.withLock { $0 })
@@ -93,33 +106,36 @@ public final class A2AHub: Sendable {
     // MARK: a2a.start / stop / status
 
     func start(_ params: CarMethods.A2aStart.Params, session: ClientSession) async throws -> String {
-        let (host, port) = try Self.bind(params.bind, allowNonLoopback: params.allowNonLoopbackBind ?? false)
+        let address = try bindAddress(params, caller: session)
+        let publicURL = try params.publicUrl.map(Self.publicURL)
         guard let launcher = launcher.withLock({ $0 }) else {
             throw CarErrors.internalError("this daemon has no HTTP layer to serve A2A on")
         }
+        let shared = params.shareSessionRuntime ?? false
         try listener.withLock { state in
             switch state {
-            case .none: state = .starting
+            case .none: state = .starting(Starting(servingClientID: shared ? session.clientID : nil))
             case .starting: throw CarErrors.internalError("an A2A listener is already starting")
             case .running(let started): throw CarErrors.internalError("an A2A listener is already running on \(started.listener.bound); a2a.stop it first")
+            case .closed: throw CarErrors.internalError("the daemon is stopping")
             }
         }
         let slot = Mutex<A2ADispatcher?>(nil)
         let running: any A2ARunningListener
         do {
             // Binding waits for the event loop to register the listener: never on the loop itself.
-            running = try await BlockingPool.shared.run { try launcher.launch(host: host, port: port, dispatcher: { slot.withLock { $0 } }) }
+            running = try await BlockingPool.shared.run {
+                try launcher.launch(host: address.host, port: address.port, rpcPath: publicURL?.path, dispatcher: { slot.withLock { $0 } })
+            }
         } catch {
-            listener.withLock { $0 = .none }
+            listener.withLock { if case .starting = $0 { $0 = .none } }
             throw CarErrors.internalError("could not bind \(params.bind): \(error)")
         }
-        var info = config.card
+        var info = cardInfo(publicURL: publicURL?.url ?? "http://\(running.bound)/")
         if let name = params.agentName { info.name = name }
         if let description = params.agentDescription { info.description = description }
         if let organization = params.organization { info.organization = organization }
         if let url = params.organizationUrl { info.organizationURL = url }
-        info.publicURL = params.publicUrl ?? "http://\(running.bound)/"
-        let shared = params.shareSessionRuntime ?? false
         let runtime: any A2ARuntime = shared
             ? SessionA2ARuntime(session: session, builtins: builtins, approvals: approvals, toolTimeout: toolTimeout, grace: grace,
                                 conversation: conversation)
@@ -127,8 +143,16 @@ public final class A2AHub: Sendable {
         let dispatcher = A2ADispatcher(runtime: runtime, store: InMemoryA2ATaskStore(), cardSource: config.cardSource ?? A2ADefaultCardSource(),
                                        info: info, executor: executor.withLock { $0 })
         slot.withLock { $0 = dispatcher }
-        listener.withLock {
-            $0 = .running(Started(listener: running, dispatcher: dispatcher, since: .now, servingClientID: shared ? session.clientID : nil, startedBy: session.clientID))
+        let started = Started(listener: running, dispatcher: dispatcher, since: .now, servingClientID: shared ? session.clientID : nil,
+                              startedBy: session.clientID)
+        let kept = listener.withLock { state -> Bool in
+            guard case .starting(let starting) = state, !starting.abandoned else { return false }
+            state = .running(started)
+            return true
+        }
+        guard kept else {
+            await Self.end(started)
+            throw CarErrors.internalError("the A2A listener was closed as it started: its connection closed or the daemon is stopping")
         }
         return running.bound
     }
@@ -143,7 +167,7 @@ public final class A2AHub: Sendable {
             return started
         }
         guard let started else { throw CarErrors.internalError("no A2A listener is running (a2a.start one first)") }
-        try? await BlockingPool.shared.run { Self.end(started) }
+        await Self.end(started)
     }
 
     var status: CarMethods.A2aStatus.Result {
@@ -152,45 +176,89 @@ public final class A2AHub: Sendable {
         return .init(bound: started.listener.bound, running: true, uptimeSecs: uptime)
     }
 
-    /// A listener serving a connection's runtime ends with that connection.
+    /// A listener serving a connection's runtime ends with that connection (also one still
+    /// binding: it is closed as soon as it is bound).
     func connectionClosed(_ clientID: String) {
         let started = listener.withLock { state -> Started? in
-            guard case .running(let started) = state, started.servingClientID == clientID else { return nil }
-            state = .none
-            return started
+            switch state {
+            case .starting(var starting) where starting.servingClientID == clientID:
+                starting.abandoned = true
+                state = .starting(starting)
+                return nil
+            case .running(let started) where started.servingClientID == clientID:
+                state = .none
+                return started
+            default:
+                return nil
+            }
         }
         // Called on the event loop, which closing a listener waits for.
-        if let started { Task { try? await BlockingPool.shared.run { Self.end(started) } } }
+        if let started { Thread.detachNewThread { Self.endNow(started) } }
     }
 
-    /// The daemon stops: so does the listener, and every task's work.
+    /// The daemon stops: so does the listener (one still binding is closed once bound), and
+    /// every task's work. Not on the event loop.
     public func shutdown() {
         let started = listener.withLock { state -> Started? in
+            defer { state = .closed }
             guard case .running(let started) = state else { return nil }
-            state = .none
             return started
         }
-        if let started { Self.end(started) }
+        if let started { Self.endNow(started) }
         lazyDispatcher.withLock { $0 }?.shutdown()
     }
 
-    private static func end(_ started: Started) {
+    /// Closing waits for the event loop, so it runs on a thread of its own: not a pool job a
+    /// full pool or a cancelled request could skip, which would leave the port bound.
+    private static func end(_ started: Started) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                endNow(started)
+                done.resume()
+            }
+        }
+    }
+
+    private static func endNow(_ started: Started) {
         started.listener.stop()
         started.dispatcher.shutdown()
     }
 
-    /// `host:port`, loopback unless allowed; IPv6 as `[::1]:port`.
-    static func bind(_ text: String, allowNonLoopback: Bool) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw CarErrors.invalidParams("bind must be host:port (127.0.0.1:0 picks a free port), got '\(text)'")
+    /// The card's defaults (an embedder's or the flags'), served at `publicURL`.
+    private func cardInfo(publicURL: String?) -> A2ACardInfo {
+        var info = config.card
+        info.publicURL = publicURL ?? info.publicURL
+        return info
+    }
+
+    /// `bind` as an address to listen on: loopback, unless a host-role session allows more
+    /// on a daemon whose auth is on (beyond this machine, only a bearer keeps strangers out).
+    private func bindAddress(_ params: CarMethods.A2aStart.Params, caller: ClientSession) throws -> ListenAddress {
+        guard let address = ListenAddress.parse(params.bind) else {
+            throw CarErrors.invalidParams("bind must be host:port (127.0.0.1:0 picks a free port), got '\(params.bind)'")
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw CarErrors.invalidParams("bind needs a host, got '\(text)'") }
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        if !loopback && !allowNonLoopback {
-            throw CarErrors.invalidParams("bind \(text) is not a loopback address; pass allow_non_loopback_bind: true to serve A2A beyond this machine")
+        if !address.isLoopback {
+            guard params.allowNonLoopbackBind ?? false else {
+                throw CarErrors.invalidParams("bind \(params.bind) is not a loopback address; pass allow_non_loopback_bind: true to serve A2A beyond this machine")
+            }
+            guard authEnabled else {
+                throw CarErrors.invalidParams("bind \(params.bind) would serve A2A beyond this machine without a bearer: this daemon runs with auth off (--no-auth)")
+            }
+            guard caller.isHostRole else {
+                throw CarErrors.forbidden("serving A2A beyond this machine (allow_non_loopback_bind) needs a host-role session")
+            }
         }
-        return (host == "localhost" ? "127.0.0.1" : host, port)
+        return address.literal
+    }
+
+    /// `public_url` checked: http(s) with a host; its path is served too (behind a proxy that
+    /// keeps the path).
+    private static func publicURL(_ text: String) throws -> (url: String, path: String?) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil else {
+            throw CarErrors.invalidParams("public_url must be an http(s) URL with a host and no query, got '\(text)'")
+        }
+        let path = components.percentEncodedPath
+        return (text, path.isEmpty || path == "/" ? nil : path)
     }
 }

@@ -93,7 +93,11 @@ public final class A2ASessionConversation: Sendable {
                 if !state.truncated && state.text.utf8.count + piece.utf8.count <= limit { state.text += piece } else { state.truncated = true }
                 return nil
             case "done":
-                if state.text.isEmpty { state.text = String(Self.text(of: delta).utf8.prefix(limit)) ?? "" }
+                if state.text.isEmpty {
+                    let whole = Self.text(of: delta)
+                    state.text = UTF8Cut.prefix(whole, limit: limit)
+                    state.truncated = state.text.utf8.count < whole.utf8.count
+                }
             case "error":
                 state.error = delta?["message"]?.stringValue ?? Self.text(of: delta).nonEmpty ?? "error event"
             default:

@@ -86,7 +86,8 @@ public final class CarDaemon: Sendable {
             a2aHTTP.idleTimeout = mcp.http.idleTimeout
             a2aHTTP.requestTimeout = mcp.http.requestTimeout
         }
-        a2aFactory = A2AListenerFactory(base: a2aHTTP, token: state.config.authToken, loop: loop, logger: logger)
+        a2aFactory = A2AListenerFactory(base: a2aHTTP, bearer: A2ABearerCheck(daemonToken: state.config.authToken, peerTokens: state.a2a.tokens),
+                                        loop: loop, logger: logger)
         state.a2a.install(launcher: a2aFactory)
         if let dashboard = configuration.dashboard {
             var http = dashboard.http
@@ -105,7 +106,14 @@ public final class CarDaemon: Sendable {
         loadChatGoals()
         // Before any connection can build the in-core dispatcher, so its card has this URL.
         if let a2a = configuration.a2a { try startA2A(a2a) }
-        var addresses = try server.start()
+        var addresses: BoundAddresses
+        do {
+            addresses = try server.start()
+        } catch {
+            // Nothing else serves: neither does the A2A listener.
+            a2aListener.withLock { $0 }?.stop()
+            throw error
+        }
         if let mcp {
             do {
                 addresses.mcpURL = try mcp.start()
@@ -130,9 +138,9 @@ public final class CarDaemon: Sendable {
     private func startA2A(_ http: HTTPServerConfig) throws {
         var base = http
         base.origins = configuration.transport.origins
-        let factory = A2AListenerFactory(base: base, token: state.config.authToken, loop: a2aFactory.loop, logger: configuration.logger)
+        let factory = A2AListenerFactory(base: base, bearer: a2aFactory.bearer, loop: a2aFactory.loop, logger: configuration.logger)
         let state = self.state
-        let listener = try factory.launch(host: http.bindHost, port: http.port, dispatcher: { state.a2a.dispatcher })
+        let listener = try factory.launch(host: http.bindHost, port: http.port, rpcPath: nil, dispatcher: { state.a2a.dispatcher })
         state.a2a.installDaemonListener(url: "http://\(listener.bound)/")
         a2aListener.withLock { $0 = listener }
         configuration.logger.info("A2A listening on http://\(listener.bound)/ (agent card at /.well-known/agent-card.json)")

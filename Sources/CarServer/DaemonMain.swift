@@ -139,6 +139,9 @@ public enum DaemonMain {
         stateConfig.chat.ackTimeout = SaturatingTime.duration(seconds: options.chatAckTimeoutSeconds)
         stateConfig.chat.silenceLimit = SaturatingTime.duration(seconds: options.chatSilenceTimeoutSeconds)
         stateConfig.a2a.peersPath = paths.root + "/a2a-peers.json"
+        // Read here, before the loop runs; a file that cannot be read is reported by a2a.tokens.list.
+        stateConfig.a2a.tokens = A2AAccessTokens(path: paths.root + "/a2a-tokens.json")
+        if let problem = stateConfig.a2a.tokens.problem { logger.warning("A2A peer tokens: \(problem)") }
         if let path = options.a2aStore {
             do {
                 stateConfig.a2a.store = try openA2AStore(path, logger: logger)

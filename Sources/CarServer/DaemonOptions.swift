@@ -1,4 +1,5 @@
 import CarEngine
+import CarHTTP
 
 /// The `car-server` command line, with the environment variables the CAR daemon honours.
 public struct DaemonOptions: Sendable, Equatable {
@@ -132,29 +133,20 @@ public struct DaemonOptions: Sendable, Equatable {
     /// `HOST:PORT` (`[::1]:9102` for IPv6) or `disabled`.
     static func httpBind(_ text: String, source: String) throws(UsageError) -> HTTPBind {
         if text == "disabled" { return .disabled }
-        guard let colon = text.lastIndex(of: ":") else {
+        guard let address = ListenAddress.parse(text) else {
             throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw UsageError(description: "\(source): '\(text)' is not HOST:PORT or 'disabled'")
-        }
-        return .address(host: host, port: port)
+        return .address(host: address.host, port: address.port)
     }
 
     /// The dashboard hands out the daemon token to its page, so it listens on loopback only.
     static func dashboardBind(_ text: String, source: String) throws(UsageError) -> HTTPBind {
-        let bind = try httpBind(text, source: source)
-        guard case .address(let host, let port) = bind else { return bind }
-        // Listeners bind IP literals: localhost is named for what it means here.
-        if host == "localhost" { return .address(host: "127.0.0.1", port: port) }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        let loopbackV4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil && ($0 == "0" || !$0.hasPrefix("0")) }
-        guard loopbackV4 || host == "::1" else {
-            throw UsageError(description: "\(source): the dashboard listens on loopback only (127.0.0.1, ::1 or localhost), not \(host)")
+        guard text != "disabled", let address = ListenAddress.parse(text) else { return try httpBind(text, source: source) }
+        guard address.isLoopback else {
+            throw UsageError(description: "\(source): the dashboard listens on loopback only (127.0.0.1, ::1 or localhost), not \(address.host)")
         }
-        return bind
+        let literal = address.literal
+        return .address(host: literal.host, port: literal.port)
     }
 
     /// A positive, finite number of seconds from `name`; nil when unset or blank.

@@ -21,7 +21,7 @@ public final class A2APeerRegistry: Sendable {
         self.path = path
         self.limits = limits
         self.pool = pool
-        gate = A2ASerialGate(maxWaiting: limits.maxWaitingMutations)
+        gate = A2ASerialGate(maxWaiting: limits.maxWaitingMutations, guarding: "the peer registry")
     }
 
     /// Registers `url` (http or https, no query, fragment or userinfo) in its canonical form:

@@ -3,17 +3,20 @@
 /// refused rather than queued.
 actor A2ASerialGate {
     private let maxWaiting: Int
+    /// What the gate guards, for the refusal ("the peer registry").
+    private let guarding: String
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(maxWaiting: Int) {
+    init(maxWaiting: Int, guarding: String) {
         self.maxWaiting = max(1, maxWaiting)
+        self.guarding = guarding
     }
 
     func run<T: Sendable>(_ body: @Sendable () async throws(A2AError) -> T) async throws(A2AError) -> T {
         if busy {
             guard waiters.count < maxWaiting else {
-                throw A2AError(code: A2AError.internalErrorCode, message: "the peer registry is busy (\(maxWaiting) changes waiting); try again")
+                throw A2AError(code: A2AError.internalErrorCode, message: "\(guarding) is busy (\(maxWaiting) changes waiting); try again")
             }
             await withCheckedContinuation { waiters.append($0) }
         } else {

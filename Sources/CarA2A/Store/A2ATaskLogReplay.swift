@@ -1,3 +1,4 @@
+import CarFiles
 import CarJSON
 #if canImport(Glibc)
 import Glibc
@@ -5,49 +6,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading a task log back into an index, a megabyte at a time so a large log is never held
-/// whole. Only what a crash can leave is repaired: bytes after the last newline (a write cut
-/// short) and a last whole line that is not JSON (a torn write a later newline closed) are
-/// cut. A damaged line before the last fails the open, naming the line: replaying past it would
-/// silently drop a saved task.
+/// Reading a task log back into an index, with the repair every append-only log of the daemon
+/// gets (`LineLogReplay`): a torn last line is cut, a damaged line before it fails the open
+/// naming the line, as replaying past it would silently drop a saved task.
 enum A2ATaskLogReplay {
-    struct Outcome {
-        var length: Int64 = 0
-        var cut: Int64 = 0
-        var lines = 0
-    }
-
-    static let chunkBytes = 1 << 20
-
     static func replay(_ fd: Int32, path: String, limits: A2ATaskLogStore.Limits,
-                       into index: inout A2ATaskIndex) throws(A2AStoreError) -> Outcome {
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw failure(path, "fstat: \(lastError())") }
-        let size = Int64(status.st_size)
-        guard size <= limits.maxFileBytes else {
-            throw failure(path, "the log is \(size) bytes, over the limit of \(limits.maxFileBytes); refusing to load it")
-        }
-        var outcome = Outcome()
-        var unparsed: (line: Int, offset: Int64, reason: String)?
-        var line: [UInt8] = []
-        var oversized = false
-        var lineStart: Int64 = 0
-        var offset: Int64 = 0
-        var chunk = [UInt8](repeating: 0, count: chunkBytes)
-        while offset < size {
-            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw failure(path, "read: \(count < 0 ? lastError() : "unexpected end of file")") }
-            var start = 0
-            while let newline = chunk[start..<count].firstIndex(of: 0x0A) {
-                let number = outcome.lines + 1
-                if let earlier = unparsed {
-                    throw failure(path, "line \(earlier.line) is damaged (\(earlier.reason)) and is not the last line; nothing was loaded")
-                }
-                if oversized || line.count + (newline - start) > limits.maxLineBytes {
-                    throw failure(path, "line \(number) is over \(limits.maxLineBytes) bytes; nothing was loaded")
-                }
-                line.append(contentsOf: chunk[start..<newline])
+                       into index: inout A2ATaskIndex) throws(A2AStoreError) -> LineLogReplay.Outcome {
+        do {
+            return try LineLogReplay.replay(fd, maxFileBytes: limits.maxFileBytes, maxLineBytes: limits.maxLineBytes) { number, line in
                 switch record(line) {
                 case .success(let task):
                     do {
@@ -55,37 +21,16 @@ enum A2ATaskLogReplay {
                     } catch {
                         throw failure(path, "line \(number): \(error)")
                     }
-                    outcome.length = offset + Int64(newline) + 1
+                    return nil
                 case .failure(let reason):
-                    unparsed = (number, lineStart, reason.description)
-                }
-                outcome.lines = number
-                line.removeAll(keepingCapacity: true)
-                start = newline + 1
-                lineStart = offset + Int64(start)
-            }
-            // A line with no newline yet: kept only while it could still be a valid one.
-            if !oversized {
-                if line.count + (count - start) > limits.maxLineBytes {
-                    oversized = true
-                    line = []
-                } else {
-                    line.append(contentsOf: chunk[start..<count])
+                    return reason.description
                 }
             }
-            offset += Int64(count)
+        } catch let error as A2AStoreError {
+            throw error
+        } catch {
+            throw failure(path, "\(error)")
         }
-        if let unparsed {
-            outcome.lines -= 1
-            outcome.length = unparsed.offset
-        }
-        outcome.cut = size - outcome.length
-        if outcome.cut > 0 {
-            guard ftruncate(fd, off_t(outcome.length)) == 0, fsync(fd) == 0 else {
-                throw failure(path, "cannot cut its torn tail: \(lastError())")
-            }
-        }
-        return outcome
     }
 
     struct Reason: Error, CustomStringConvertible { let description: String }
@@ -117,5 +62,5 @@ enum A2ATaskLogReplay {
         A2AStoreError("task log \(path): \(reason)")
     }
 
-    static func lastError() -> String { String(cString: strerror(errno)) }
+    static func lastError() -> String { LineLogReplay.lastError() }
 }

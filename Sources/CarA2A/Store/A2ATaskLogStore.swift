@@ -83,7 +83,7 @@ public final class A2ATaskLogStore: A2ATaskStore {
                 guard errno == ENOENT else { throw A2ATaskLogReplay.failure(path, "open: \(A2ATaskLogReplay.lastError())") }
                 return A2ATaskLogStore(path: path, limits: limits, pool: pool, index: index, file: File(), repaired: 0)
             }
-            let outcome: A2ATaskLogReplay.Outcome
+            let outcome: LineLogReplay.Outcome
             do {
                 outcome = try A2ATaskLogReplay.replay(fd, path: path, limits: limits, into: &index)
             } catch {

@@ -1,3 +1,4 @@
+import CarJSON
 import Glibc
 
 /// The POSIX calls the file tools share. Every function here blocks: callers run on the
@@ -104,14 +105,6 @@ enum FileIO {
 
     /// The longest prefix of `bytes` that does not end inside a UTF-8 sequence.
     static func utf8Prefix(_ bytes: ArraySlice<UInt8>, limit: Int) -> ArraySlice<UInt8> {
-        guard bytes.count > limit else { return bytes }
-        var end = bytes.startIndex + limit
-        // Back off over continuation bytes to the start of the cut character (at most 3).
-        var steps = 0
-        while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80, steps < 3 {
-            end -= 1
-            steps += 1
-        }
-        return bytes[bytes.startIndex..<end]
+        UTF8Cut.prefix(bytes, limit: limit)
     }
 }

@@ -3,28 +3,29 @@ import CarHTTP
 import CarJSON
 import CarRPC
 
-/// With auth on, every A2A JSON-RPC request carries `Authorization: Bearer <token>` (the
-/// daemon's token), compared in constant time. The agent card stays public, as A2A clients
-/// read it before they authenticate. The token never appears in an answer or a log.
+/// With auth on, every A2A JSON-RPC request carries `Authorization: Bearer <token>`: the
+/// daemon's token or one issued to a peer (`a2a.tokens.issue`), compared in constant time. The
+/// agent card stays public, as A2A clients read it before they authenticate. No token appears
+/// in an answer or a log.
 struct A2ABearerCheck: Sendable {
-    let token: String?
+    private let bearer: BearerAuthorization?
 
-    func refusal(_ headers: HTTPHeaders) -> HTTPResponse? {
-        guard let token else { return nil }
-        guard let header = headers["Authorization"] else {
-            return Self.unauthorized("missing bearer token: send 'Authorization: Bearer <token>'", challenge: "Bearer realm=\"car-server\"")
+    init(daemonToken: String?, peerTokens: A2AAccessTokens) {
+        bearer = daemonToken.map { token in
+            BearerAuthorization { presented in
+                // Both are compared, so the time does not say which kind of token it was.
+                let daemon = ConstantTime.equals(presented, token)
+                let peer = peerTokens.accepts(presented, equals: ConstantTime.equals)
+                return daemon || peer
+            }
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", ConstantTime.equals(HTTPHeaders.trimmed(parts[1]), token) else {
-            return Self.unauthorized("invalid bearer token", challenge: "Bearer realm=\"car-server\", error=\"invalid_token\"")
-        }
-        return nil
     }
 
-    private static func unauthorized(_ reason: String, challenge: String) -> HTTPResponse {
+    func refusal(_ headers: HTTPHeaders) -> HTTPResponse? {
+        guard let refusal = bearer?.refusal(headers) else { return nil }
+        let reason = refusal.reason(naming: "the daemon's auth token or an A2A token from a2a.tokens.issue")
         let error = A2AError(code: A2AError.invalidRequestCode, message: "Unauthorized: \(reason)")
-        var response = HTTPResponse.json(JSONWriter.bytes(A2AHTTPEndpoint.envelope(id: nil, ["error": error.errorObject(for: .v1_0)])), status: 401)
-        response.headers.set("WWW-Authenticate", challenge)
-        return response
+        let body = HTTPResponse.json(JSONWriter.bytes(A2AHTTPEndpoint.envelope(id: nil, ["error": error.errorObject(for: .v1_0)])), status: 401)
+        return BearerAuthorization.challenged(body, refusal)
     }
 }

@@ -21,15 +21,18 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
     /// Read per request: a listener is bound before its dispatcher knows the bound address.
     private let dispatcher: @Sendable () -> A2ADispatcher?
     private let bearer: A2ABearerCheck
+    /// Where each request's work runs (the event loop), as for the other endpoints.
+    private let executor: any TaskExecutor
 
-    init(dispatcher: @escaping @Sendable () -> A2ADispatcher?, token: String?) {
+    init(dispatcher: @escaping @Sendable () -> A2ADispatcher?, bearer: A2ABearerCheck, executor: any TaskExecutor) {
         self.dispatcher = dispatcher
-        self.bearer = A2ABearerCheck(token: token)
+        self.bearer = bearer
+        self.executor = executor
     }
 
     func handle(_ exchange: any HTTPExchange) {
         let request = exchange.request
-        if request.path == Self.cardPath {
+        if request.path.hasSuffix(Self.cardPath) {
             card(exchange)
             return
         }
@@ -49,8 +52,10 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
             received(A2AHTTPRequest(body), versionHeader: version, exchange)
             return
         }
-        let work = Task {
-            let parsed = (try? await BlockingPool.compute.run { A2AHTTPRequest(body) }) ?? A2AHTTPRequest(body)
+        let work = Task(executorPreference: executor) { [self] in
+            // Never parsed on the loop: a saturated pool is a refusal to try again.
+            let parsed = (try? await BlockingPool.compute.run { A2AHTTPRequest(body) })
+                ?? .refused(id: nil, A2AError(code: A2AError.internalErrorCode, message: "the daemon is busy; try again"))
             received(parsed, versionHeader: version, exchange)
         }
         exchange.onCancel { work.cancel() }
@@ -69,7 +74,7 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
             exchange.respond(HTTPResponse.text("the A2A listener is starting\n", status: 503))
             return
         }
-        let work = Task {
+        let work = Task(executorPreference: executor) {
             let card = await dispatcher.agentCard()
             var response = HTTPResponse.json(JSONWriter.bytes(card))
             response.headers.set("Cache-Control", "no-cache")
@@ -106,16 +111,16 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         let params = call.params
         let work: Task<Void, Never>
         if operation.streams {
-            work = Task {
+            work = Task(executorPreference: executor) {
                 do {
                     let events = try await dispatcher.stream(operation, version: version, params: params)
-                    Self.relay(events, id: id, version: version, exchange)
+                    self.relay(events, id: id, version: version, exchange)
                 } catch {
                     exchange.respond(Self.reply(id: id, error: A2AError.from(error), version: version))
                 }
             }
         } else {
-            work = Task {
+            work = Task(executorPreference: executor) {
                 do {
                     let result = try await dispatcher.call(operation, version: version, params: params)
                     exchange.respond(Self.reply(id: id, result: result))
@@ -129,17 +134,18 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
 
     /// Feeds the stream's events to the client as `data:` lines, one JSON-RPC response each,
     /// and ends it after the last: a client waits for the end to know the task settled.
-    private static func relay(_ events: AsyncStream<A2AStreamEvent>, id: RPCID?, version: A2AProtocolVersion, _ exchange: any HTTPExchange) {
+    private func relay(_ events: AsyncStream<A2AStreamEvent>, id: RPCID?, version: A2AProtocolVersion, _ exchange: any HTTPExchange) {
+        // No stream (the connection went): dropping `events` ends the subscription.
         guard let sink = exchange.openEventStream(headers: ["Cache-Control": "no-cache"]) else { return }
-        let follower = Task {
+        let follower = Task(executorPreference: executor) {
             for await event in events {
                 guard sink.isOpen else { break }
                 switch event {
                 case .result(let result):
-                    sink.send([SSEEvent(data: JSONWriter.string(envelope(id: id, ["result": result])))])
+                    sink.send([SSEEvent(data: JSONWriter.string(Self.envelope(id: id, ["result": result])))])
                 case .failure(let error):
                     // 1.0 names an error event; 0.3 clients read it from the data alone.
-                    let data = JSONWriter.string(envelope(id: id, ["error": error.errorObject(for: version)]))
+                    let data = JSONWriter.string(Self.envelope(id: id, ["error": error.errorObject(for: version)]))
                     sink.send([SSEEvent(data: data, event: version == .v1_0 ? "error" : nil)])
                 }
             }

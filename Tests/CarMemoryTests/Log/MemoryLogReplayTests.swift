@@ -158,7 +158,7 @@ struct MemoryLogReplayTests {
             _ = try MemoryLog.open(path: path)
             Issue.record("a damaged middle line was accepted")
         } catch {
-            #expect(String(describing: error).contains("line 3 is not JSON"), "\(error)")
+            #expect(String(describing: error).contains("line 3 is damaged (not JSON"), "\(error)")
             #expect(String(describing: error).contains(path), "\(error)")
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == damaged, "a refused log is left as it was")

@@ -1,0 +1,23 @@
+/// Cutting text to a byte budget without splitting a character: a cut inside a UTF-8
+/// sequence would leave bytes that decode to U+FFFD (or to nothing).
+public enum UTF8Cut {
+    /// The longest prefix of `bytes`, at most `limit` long, that does not end inside a UTF-8
+    /// sequence.
+    public static func prefix(_ bytes: ArraySlice<UInt8>, limit: Int) -> ArraySlice<UInt8> {
+        guard bytes.count > limit else { return bytes }
+        var end = bytes.startIndex + max(0, limit)
+        // Back off over continuation bytes to the start of the cut character (at most 3).
+        var steps = 0
+        while end > bytes.startIndex, bytes[end] & 0xC0 == 0x80, steps < 3 {
+            end -= 1
+            steps += 1
+        }
+        return bytes[bytes.startIndex..<end]
+    }
+
+    /// `text` cut to at most `limit` UTF-8 bytes on a scalar boundary.
+    public static func prefix(_ text: String, limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        return String(decoding: prefix(Array(text.utf8)[...], limit: limit), as: UTF8.self)
+    }
+}
