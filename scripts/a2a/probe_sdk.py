@@ -23,7 +23,12 @@ Writes into --out (default: a new temp dir): exchanges.jsonl (one line per HTTP 
 the step that made it), results.json (per step: what the client returned or raised, and the
 checks), and prints one line per check plus a closing "N passed, N failed" line.
 With --target URL it runs only the client-side steps against that server (e.g. the CAR daemon)
-instead of starting the echo agents; --versions picks 1.0, 0.3 or both. Exit 0 when every check
+instead of starting the echo agents; --versions picks 1.0, 0.3 or both. With --bearer-env VAR
+(and --target) the token in the environment variable VAR is sent as "Authorization: Bearer" by
+the client of those steps (httpx default headers, the card GET included), and the bearer steps
+run against the target too (the three ways of sending it, each on a client without default
+headers, and a client without it, which must get HTTP 401); the token is never printed and is
+written as <redacted> in exchanges.jsonl. Exit 0 when every check
 passed, 1 otherwise, 3 when the SDK is not importable. Bounded: --timeout (default 120 s) for
 the whole run, 15 s per step; every agent it starts is stopped on exit.
 """
@@ -126,7 +131,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             'request': {
                 'method': request.method,
                 'url': str(request.url),
-                'headers': [[k.decode(), v.decode()] for k, v in request.headers.raw],
+                'headers': [[k.decode(), self.probe.redact(v.decode())] for k, v in request.headers.raw],
                 'raw': body.decode('utf-8', errors='replace'),
             },
             '_t0': time.monotonic(),
@@ -279,14 +284,20 @@ class Agent:
 
 
 class Probe:
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, bearer: str | None = None) -> None:
         self.out = out
         self.step = ''
         self.exchanges: list[dict] = []
         self.results: list[dict] = []
         self.passed = 0
         self.failed = 0
-        self.http = httpx.AsyncClient(transport=RecordingTransport(self), timeout=STEP_TIMEOUT)
+        # --bearer-env: the target's token, on every request of the shared client.
+        self.secret = bearer
+        self.http = httpx.AsyncClient(transport=RecordingTransport(self), timeout=STEP_TIMEOUT,
+                                      headers={'Authorization': f'Bearer {bearer}'} if bearer else None)
+
+    def redact(self, value: str) -> str:
+        return value.replace(self.secret, '<redacted>') if self.secret else value
 
     def check(self, cond: bool, what: str, detail: Any = None) -> bool:
         mark = 'ok  ' if cond else 'FAIL'
@@ -601,6 +612,9 @@ async def steps_client(p: Probe, base: str, version: str, message_base: str | No
 
 
 async def steps_bearer(p: Probe, base: str, token: str) -> None:
+    # A client without default headers (p.http carries the token with --bearer-env).
+    bare = httpx.AsyncClient(transport=RecordingTransport(p), timeout=STEP_TIMEOUT)
+
     async def via_httpx_headers(e):
         http = httpx.AsyncClient(transport=RecordingTransport(p), timeout=STEP_TIMEOUT, headers={'Authorization': f'Bearer {token}'})
         client = await p.client_10(base, streaming=False, http=http)
@@ -610,7 +624,7 @@ async def steps_bearer(p: Probe, base: str, token: str) -> None:
         await http.aclose()
 
     async def via_service_parameters(e):
-        client = await p.client_10(base, streaming=True)
+        client = await p.client_10(base, streaming=True, http=bare)
         ctx = ClientCallContext(service_parameters={'Authorization': f'Bearer {token}'})
         events = await collect(client.send_message(send_request(user_message('with token')), context=ctx))
         p.check(events[-1].status_update.status.state == a2a_pb2.TaskState.TASK_STATE_COMPLETED, 'accepted with per-call service_parameters (stream)')
@@ -619,14 +633,14 @@ async def steps_bearer(p: Probe, base: str, token: str) -> None:
     async def via_auth_interceptor(e):
         store = InMemoryContextCredentialStore()
         await store.set_credentials('session-1', 'bearer', token)
-        client = await p.client_10(base, streaming=False, interceptors=[AuthInterceptor(store)])
+        client = await p.client_10(base, streaming=False, http=bare, interceptors=[AuthInterceptor(store)])
         ctx = ClientCallContext(state={'sessionId': 'session-1'})
         events = await collect(client.send_message(send_request(user_message('with token')), context=ctx))
         p.check(events[0].task.status.state == a2a_pb2.TaskState.TASK_STATE_COMPLETED, 'accepted via AuthInterceptor (card declares the bearer scheme)')
         await client.close()
 
     async def without_token(e):
-        client = await p.client_10(base, streaming=False)
+        client = await p.client_10(base, streaming=False, http=bare)
         try:
             await collect(client.send_message(send_request(user_message('no token'))))
             p.check(False, 'refused without a token')
@@ -638,6 +652,7 @@ async def steps_bearer(p: Probe, base: str, token: str) -> None:
     for name, fn in [('httpx_headers', via_httpx_headers), ('service_parameters', via_service_parameters),
                      ('auth_interceptor', via_auth_interceptor), ('without_token', without_token)]:
         await p.run_step(f'bearer/{name}', fn)
+    await bare.aclose()
     sent = [x for x in p.exchanges if x['step'].startswith('bearer/') and x['request']['method'] == 'POST']
     p.step = 'bearer/summary'
     p.results.append({'step': p.step, 'checks': []})
@@ -913,7 +928,11 @@ async def steps_tolerance(p: Probe) -> None:
 async def amain(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix='a2a-probe-'))
     out.mkdir(parents=True, exist_ok=True)
-    p = Probe(out)
+    bearer = os.environ.get(args.bearer_env) if args.bearer_env else None
+    if args.bearer_env and not bearer:
+        print(f'probe: --bearer-env {args.bearer_env}: that variable is empty or not set', file=sys.stderr)
+        return 2
+    p = Probe(out, bearer)
     agents: list[Agent] = []
     token = 'probe-secret-token'
     lifetime = args.timeout + 30
@@ -937,6 +956,8 @@ async def amain(args: argparse.Namespace) -> int:
         versions = ['1.0', '0.3'] if args.versions == 'both' else [args.versions]
         for v in versions:
             await steps_client(p, bases['task'], v, bases.get('message'), echo=not args.target)
+        if args.target and bearer:
+            await steps_bearer(p, bases['task'], bearer)
         if not args.target:
             # A card that lists only a 0.3 interface: the factory negotiates 0.3 from it.
             async def served_03(e):
@@ -975,7 +996,10 @@ def main() -> int:
     parser.add_argument('--versions', choices=['both', '1.0', '0.3'], default='both')
     parser.add_argument('--timeout', type=float, default=120.0, help='cap on the whole run, seconds')
     parser.add_argument('--tolerance', action='store_true', help='with --target: also run the in-process client-tolerance cases')
+    parser.add_argument('--bearer-env', metavar='VAR', help='with --target: send the token in $VAR as a bearer, and run the bearer steps')
     args = parser.parse_args()
+    if args.bearer_env and not args.target:
+        parser.error('--bearer-env needs --target')
     try:
         return asyncio.run(asyncio.wait_for(amain(args), timeout=args.timeout))
     except asyncio.TimeoutError:
