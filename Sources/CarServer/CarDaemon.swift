@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable {
     public var dashboard: DashboardConfiguration?
     /// The daemon's A2A listener (`--a2a-bind`); nil serves none (a2a.start may, later).
     public var a2a: HTTPServerConfig?
+    /// Connections the listener `a2a.start` binds takes at once (a share of the budget).
+    public var a2aStartConnections = 128
 
     public init(transport: TransportConfig, state: ServerStateConfig, logger: Logger = Logger(),
                 agents: AgentsConfiguration? = nil, mcp: MCPConfiguration? = nil, dashboard: DashboardConfiguration? = nil,
@@ -81,7 +83,7 @@ public final class CarDaemon: Sendable {
         // a2a.start binds through this: the WebSocket's HTTP bounds and browser origins.
         var a2aHTTP = HTTPServerConfig(bindHost: "127.0.0.1", port: 0)
         a2aHTTP.origins = configuration.transport.origins
-        a2aHTTP.maxConnections = 128
+        a2aHTTP.maxConnections = configuration.a2aStartConnections
         if let mcp = configuration.mcp {
             a2aHTTP.idleTimeout = mcp.http.idleTimeout
             a2aHTTP.requestTimeout = mcp.http.requestTimeout

@@ -116,9 +116,10 @@ public enum DaemonMain {
         let total = ConnectionBudget.fromDescriptorLimit()
         var budget = options.mcpBind == .disabled ? (webSocket: total, http: 0, sessions: 0) : ConnectionBudget.split(total: total)
         let dashboardConnections = options.dashboardBind == .disabled ? 0 : ConnectionBudget.dashboardShare(total: total)
-        // A2A peers get the dashboard's share again, whether or not the dashboard runs.
-        let a2aConnections = options.a2aBind == .disabled ? 0 : ConnectionBudget.dashboardShare(total: total)
-        budget.webSocket = max(1, budget.webSocket - (dashboardConnections + 1) / 2 - (a2aConnections + 1) / 2)
+        // One share for --a2a-bind, one for the listener a2a.start may bind at any time.
+        let a2aShare = ConnectionBudget.a2aShare(total: total)
+        let a2aConnections = options.a2aBind == .disabled ? 0 : a2aShare
+        budget.webSocket = max(1, budget.webSocket - (dashboardConnections + 1) / 2 - (a2aConnections + 1) / 2 - (a2aShare + 1) / 2)
         var transport = TransportConfig(bindHost: options.bindHost, port: options.port, unixSocketPath: socketPath,
                                         maxMessageBytes: options.maxMessageBytes, maxConnections: budget.webSocket)
         transport.origins = OriginPolicy(allowed: options.allowedOrigins)
@@ -169,6 +170,7 @@ public enum DaemonMain {
             mcp: mcpConfiguration(options, maxConnections: budget.http, maxSessions: budget.sessions),
             dashboard: dashboardConfiguration(options, maxConnections: dashboardConnections))
         configuration.a2a = a2aConfiguration(options, maxConnections: a2aConnections)
+        configuration.a2aStartConnections = a2aShare
 
         let started = MonotonicClock.nanoseconds()
         var daemon = CarDaemon(configuration: configuration)

@@ -121,6 +121,25 @@ struct HTTPServerTests {
         #expect(try client.request("GET", "/echo", headers: [("Origin", "https://allowed.example")]).status == 200)
     }
 
+    @Test func pastTheConnectionLimitAClientIsToldSoAndTheOthersKeepWorking() throws {
+        let running = try Running { $0.maxConnections = 2 }
+        defer { running.stop() }
+        let first = try running.client()
+        defer { first.close() }
+        let second = try running.client()
+        defer { second.close() }
+        // Both admitted (a request answered each) before the third connects.
+        #expect(try first.request("GET", "/echo").status == 200)
+        #expect(try second.request("GET", "/echo").status == 200)
+        let third = try running.client()
+        defer { third.close() }
+        let refused = try third.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.header("retry-after") == "1")
+        #expect(third.isClosedByServer(within: 3))
+        #expect(try first.request("GET", "/echo").status == 200)
+    }
+
     @Test func oversizedBodiesAndHeadersAreRefusedAndClosed() throws {
         let running = try Running { $0.requestLimits = HTTPRequestLimits(maxHeaderBytes: 1024, maxBodyBytes: 1000) }
         defer { running.stop() }

@@ -34,6 +34,13 @@ public enum ConnectionBudget {
         min(64, max(1, total / 16))
     }
 
+    /// Connections for an A2A listener: peers and SDK clients keep pools of keep-alive
+    /// connections (httpx: up to 100), so an eighth of the total, at most 256, taken from the
+    /// WebSocket share like the dashboard's.
+    public static func a2aShare(total: Int) -> Int {
+        min(256, max(1, total / 8))
+    }
+
     static func connections(forDescriptors descriptors: rlim_t) -> Int {
         let usable = Int(clamping: descriptors) - reserve
         return min(ceiling, max(1, usable / 2))

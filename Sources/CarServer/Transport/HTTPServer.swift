@@ -50,9 +50,15 @@ public final class HTTPServer: @unchecked Sendable {
         return tcp.port
     }
 
+    private static let busy = Array("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 39\r\nConnection: close\r\n\r\nthe server is at its connection limit\r\n".utf8)
+
     private func accepted(_ fd: Int32) {
         guard admission.admits(open: connections.count, max: config.maxConnections, stopping: stopping,
                                log: { log($0) }, what: "http: connection") else {
+            // Said, not just closed: a client's pool then backs off instead of reporting a
+            // broken connection. One small non-blocking send; it may not fit, and then the
+            // close alone says it.
+            _ = Self.busy.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
             close(fd)
             return
         }
