@@ -91,4 +91,22 @@ import Testing
         #expect(second.tasks.map(\.id) == ["t1", "t0"])
         #expect(second.nextPageToken == "")
     }
+
+    @Test func tasksUpdatedAtTheSameTimeAreListedByIDDescendingAcrossPages() async throws {
+        let store = InMemoryA2ATaskStore()
+        // Saved out of order, some twice, at one time but for t9.
+        for id in ["t4", "t1", "t9", "t3", "t0", "t2", "t1", "t4"] {
+            try await store.save(A2ATask(id: id, contextID: "c", status: A2ATaskStatus(state: .completed, timestamp: id == "t9" ? 5 : 7)))
+        }
+        var seen: [String] = []
+        var token: String?
+        for _ in 0..<10 {
+            let page = try await store.list(A2ATaskQuery(pageSize: 2, pageToken: token))
+            #expect(page.totalSize == 6)
+            seen += page.tasks.map(\.id)
+            if page.nextPageToken.isEmpty { break }
+            token = page.nextPageToken
+        }
+        #expect(seen == ["t4", "t3", "t2", "t1", "t0", "t9"])
+    }
 }

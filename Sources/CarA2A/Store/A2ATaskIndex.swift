@@ -7,13 +7,15 @@ import CarCollections
 /// longest ago; when every task is still live (submitted, working, waiting for input) the new
 /// one is refused, because dropping a live task would lose work a client waits for.
 ///
-/// Costs: a save is O(log n) for the eviction heap plus O(n) moves in the sorted order (a
-/// memmove of at most `capacity` keys); a page scans the order once (filters and totalSize
-/// need every task anyway).
+/// Costs: a save is O(log n) for the eviction heap and the search, plus moves of the keys
+/// updated after this one: the order is kept oldest first, so the usual save (a task just
+/// updated becomes the newest) moves next to nothing. A page scans the order once, newest
+/// first (filters and totalSize need every task anyway).
 struct A2ATaskIndex {
     let capacity: Int
     private(set) var tasks: [String: A2ATask] = [:]
-    /// Newest status first; ties by id, descending, so the order is total.
+    /// Oldest status first (ListTasks reads it backwards); ties by id, ascending, so the order
+    /// is total.
     private var order: [Key] = []
     /// Finished tasks by status time, the oldest first out.
     private var finished = IndexedHeap<String, Void>()
@@ -51,10 +53,10 @@ struct A2ATaskIndex {
                 if let oldest = finished.popMin(ifAtMost: .max) {
                     drop(oldest.key)
                     evicted.append(oldest.key)
-                } else if force, let last = order.last {
+                } else if force, let oldest = order.first {
                     // Replaying a log written under a larger bound: the oldest goes, live or not.
-                    drop(last.id)
-                    evicted.append(last.id)
+                    drop(oldest.id)
+                    evicted.append(oldest.id)
                 } else {
                     throw .full(capacity)
                 }
@@ -70,15 +72,16 @@ struct A2ATaskIndex {
     /// The page the query asks for.
     func page(_ query: A2ATaskQuery) throws(A2AError) -> A2ATaskPage {
         let cursor = try query.pageToken.map { token throws(A2AError) in try A2APageToken.decode(token) }
-        let start = cursor.map { position(of: Key(updatedAt: $0.updatedAt, id: $0.id), after: true) } ?? 0
+        let after = cursor.map { Key(updatedAt: $0.updatedAt, id: $0.id) }
         let size = min(max(query.pageSize, A2ATaskQuery.pageSizes.lowerBound), A2ATaskQuery.pageSizes.upperBound)
         var total = 0
         var page: [A2ATask] = []
         var more = false
-        for (index, key) in order.enumerated() {
+        for key in order.reversed() {
             guard let task = tasks[key.id], query.matches(task) else { continue }
             total += 1
-            guard index >= start else { continue }
+            // The page starts after the cursor's task in ListTasks order.
+            if let after, !after.precedes(key) { continue }
             if page.count < size { page.append(task) } else { more = true }
         }
         let next = more ? A2APageToken(updatedAt: page.last!.updatedAt, id: page.last!.id).encoded : ""
@@ -96,13 +99,12 @@ struct A2ATaskIndex {
         if index < order.count, order[index] == key { order.remove(at: index) }
     }
 
-    /// The first index whose key does not precede `key` (with `after`, the first that `key` precedes).
-    private func position(of key: Key, after: Bool = false) -> Int {
+    /// Where `key` is or would go: the first index whose key is not older than it.
+    private func position(of key: Key) -> Int {
         var low = 0, high = order.count
         while low < high {
             let middle = (low + high) / 2
-            let before = after ? !key.precedes(order[middle]) : order[middle].precedes(key)
-            if before { low = middle + 1 } else { high = middle }
+            if key.precedes(order[middle]) { low = middle + 1 } else { high = middle }
         }
         return low
     }
