@@ -52,7 +52,7 @@ let package = Package(
         // Chat sessions and their routing state (agents.chat), request validation, standing goals.
         .target(name: "CarChat", dependencies: ["CarJSON", "CarFiles"]),
         // A2UI surfaces: catalogs, message checks, the surface store, the UI-improvement agent.
-        .target(name: "CarA2UI", dependencies: ["CarJSON"]),
+        .target(name: "CarA2UI", dependencies: ["CarJSON", "CarHTTP"]),
         // Agent2Agent: the dispatcher (1.0 and 0.3 shapes), task stores, the agent card, the
         // outbound client and the peer registry; speaks A2A, knows nothing of the daemon's RPC.
         .target(name: "CarA2A", dependencies: ["CarJSON", "CarIO", "CarFiles", "CarCollections", "CarA2UI"]),

@@ -1,3 +1,4 @@
+import CarHTTP
 import CarJSON
 
 /// Finds A2UI envelopes in what an A2A peer returned: a task, a message, artifacts, data parts
@@ -49,11 +50,10 @@ public struct A2UIIngestScan: Sendable {
 public enum A2UIEndpointTrust {
     /// True for an http(s) URL whose host is loopback (127.0.0.0/8, ::1, localhost).
     public static func isLoopback(_ endpoint: String) -> Bool {
-        guard let host = host(of: endpoint) else { return false }
-        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return octets[0] == "127"
+        guard var host = host(of: endpoint) else { return false }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        // The listeners' own rule, so what may be called and what may be bound agree.
+        return ListenAddress(host: host, port: 0).isLoopback
     }
 
     /// `endpoint` as owners show it: scheme, host, port and path, without a query or fragment
