@@ -19,10 +19,14 @@ public struct A2ATool: Sendable, Equatable {
 public struct A2AExecutionContext: Sendable, Equatable {
     public var taskID: String
     public var contextID: String
+    /// Who sent the message: a runtime offers peers less than the daemon's side, and asks
+    /// approvals on the caller's behalf, never letting it approve its own work.
+    public var caller: A2ACaller
 
-    public init(taskID: String, contextID: String) {
+    public init(taskID: String, contextID: String, caller: A2ACaller) {
         self.taskID = taskID
         self.contextID = contextID
+        self.caller = caller
     }
 }
 

@@ -33,10 +33,17 @@ public struct BearerAuthorization: Sendable {
 
     /// nil when the request carries a token `accepts` takes.
     public func refusal(_ headers: HTTPHeaders) -> Refusal? {
-        guard let header = headers["Authorization"] else { return .missing }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", accepts(HTTPHeaders.trimmed(parts[1])) else { return .invalid }
+        guard headers["Authorization"] != nil else { return .missing }
+        guard let token = Self.token(in: headers), accepts(token) else { return .invalid }
         return nil
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header, if the request has one.
+    public static func token(in headers: HTTPHeaders) -> String? {
+        guard let header = headers["Authorization"] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return HTTPHeaders.trimmed(parts[1])
     }
 
     /// `response` with the challenge of `refusal`, as a 401 must carry it.

@@ -160,7 +160,9 @@ public final class A2AHub: Sendable {
     func stop(by caller: ClientSession) async throws {
         let started = try listener.withLock { state -> Started? in
             guard case .running(let started) = state else { return nil }
-            guard started.startedBy == caller.clientID || caller.isHostRole else {
+            // With auth off every connection is the authority (a listener whose starter went
+            // would otherwise hold the slot until a restart).
+            guard started.startedBy == caller.clientID || caller.isHostRole || !authEnabled else {
                 throw CarErrors.forbidden("the A2A listener on \(started.listener.bound) was started by another connection; only it or a host-role session may stop it")
             }
             state = .none

@@ -220,6 +220,6 @@ import Testing
         let runtime = ScriptedRuntime()
         let dispatcher = F.dispatcher(runtime: runtime)
         let task = try F.task(try await dispatcher.call(.sendMessage, version: .v1_0, params: F.send([F.tool("echo")])))
-        #expect(runtime.contexts == [A2AExecutionContext(taskID: task.id, contextID: task.contextID)])
+        #expect(runtime.contexts == [A2AExecutionContext(taskID: task.id, contextID: task.contextID, caller: .daemon(session: nil))])
     }
 }

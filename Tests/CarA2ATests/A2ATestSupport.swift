@@ -156,3 +156,14 @@ extension A2AStreamEvent {
         return nil
     }
 }
+
+/// Most tests speak for the daemon's side; the scoping tests name their caller.
+extension A2ADispatcher {
+    func call(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue) async throws(A2AError) -> JSONValue {
+        try await call(operation, version: version, params: params, caller: .daemon(session: nil))
+    }
+
+    func stream(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue) async throws(A2AError) -> AsyncStream<A2AStreamEvent> {
+        try await stream(operation, version: version, params: params, caller: .daemon(session: nil))
+    }
+}

@@ -118,6 +118,38 @@ struct A2AListenerTests {
         #expect(try Self.call(host, "a2a.tokens.revoke", #"{"id":"\#(id)"}"#)["result"]?["revoked"] == false)
     }
 
+    static func sendTool(_ tool: String, _ parameters: String) -> String {
+        #"{"jsonrpc":"2.0","id":2,"method":"SendMessage","params":{"message":{"messageId":"m-\#(tool)","role":"ROLE_USER","parts":[{"data":{"tool":"\#(tool)","parameters":\#(parameters)}}]}}}"#
+    }
+
+    @Test func aPeerTokenRunsNoFileToolAndSeesNoTaskButItsOwn() throws {
+        let running = try Running()
+        defer { running.stop() }
+        let session = try running.connect()
+        defer { session.close() }
+        let host = try running.connect(host: true)
+        defer { host.close() }
+        let port = try Self.start(session)
+        let secret = try #require(try Self.call(host, "a2a.tokens.issue", #"{"label":"peer"}"#)["result"]?["token"]?.stringValue)
+
+        let hostToken = running.root + "/host-token-copy"
+        #expect(FileManager.default.createFile(atPath: hostToken, contents: Data(Self.hostToken.utf8)))
+        let (_, read, _) = try Self.post(port, bearer: secret, Self.sendTool("read_file", #"{"path":"\#(hostToken)"}"#))
+        #expect(read["result"]?["task"]?["status"]?["state"] == "TASK_STATE_FAILED", "\(read)")
+        #expect(!JSONWriter.string(read).contains(Self.hostToken))
+        #expect(JSONWriter.string(read).contains("not offered to peers"))
+        let (_, sum, _) = try Self.post(port, bearer: secret, Self.sendTool("calculate", #"{"expression":"6*7"}"#))
+        #expect(sum["result"]?["task"]?["artifacts"]?[0]?["parts"]?[0]?["data"]?["result"] == 42, "\(sum)")
+
+        // The daemon's side made a task the peer cannot see; the peer's list holds its two.
+        let (_, mine, _) = try Self.post(port, bearer: Self.authToken, Self.sendTool("calculate", #"{"expression":"1+1"}"#))
+        let daemonTask = try #require(mine["result"]?["task"]?["id"]?.stringValue)
+        let (_, hidden, _) = try Self.post(port, bearer: secret, #"{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"\#(daemonTask)"}}"#)
+        #expect(hidden["error"]?["code"] == -32001, "\(hidden)")
+        let (_, listed, _) = try Self.post(port, bearer: secret, #"{"jsonrpc":"2.0","id":4,"method":"ListTasks","params":{}}"#)
+        #expect(listed["result"]?["totalSize"] == 2, "\(listed)")
+    }
+
     @Test func issuedTokensSurviveARestartAndABrokenFileIsNeverOverwritten() throws {
         let root = EchoServer.temporaryDirectory()
         var secret = ""
@@ -195,7 +227,7 @@ struct A2AListenerTests {
         let port = try Self.start(owner, #","share_session_runtime":true"#)
         let watcher = try running.connect()
         defer { watcher.close() }
-        #expect(try Self.call(watcher, "a2a.stop")["error"]?["code"] != nil)
+        #expect(try Self.call(watcher, "a2a.stop")["error"]?["code"] == -32002)
         owner.close()
         let deadline = Date().addingTimeInterval(20)
         var closed = false

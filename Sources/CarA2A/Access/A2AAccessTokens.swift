@@ -31,11 +31,11 @@ public final class A2AAccessTokens: Sendable {
         state = Mutex(path.map { A2AAccessTokenFile.load($0, limits: limits) } ?? ([], nil))
     }
 
-    /// Whether `presented` is an issued token; `equals` must compare in constant time. Every
-    /// token is compared, so the time does not say which one matched.
-    public func accepts(_ presented: String, equals: (String, String) -> Bool) -> Bool {
+    /// The id of the issued token `presented` is, if any; `equals` must compare in constant
+    /// time. Every token is compared, so the time does not say which one matched.
+    public func holder(of presented: String, equals: (String, String) -> Bool) -> String? {
         state.withLock { current in
-            current.tokens.reduce(false) { matched, token in equals(presented, token.secret) || matched }
+            current.tokens.reduce(nil as String?) { matched, token in equals(presented, token.secret) ? token.id : matched }
         }
     }
 

@@ -9,9 +9,9 @@ extension A2ADispatcher {
     /// A conversational message also answers with a (completed) task, never a bare message:
     /// the agent's reply is the task's status message and the last message of its history,
     /// so GetTask, ListTasks and a later follow-up see it the same way.
-    func send(_ request: A2ASendRequest) async throws(A2AError) -> A2ASendResult {
-        let (run, work) = try await prepare(request)
-        launch(run, work)
+    func send(_ request: A2ASendRequest, caller: A2ACaller) async throws(A2AError) -> A2ASendResult {
+        let (run, work) = try await prepare(request, caller: caller)
+        launch(run, work, caller: caller)
         let immediate = request.configuration.returnImmediately
         await run.wait(until: { task in immediate ? task.status.state != .submitted : task.status.state.endsInteraction },
                        timeout: limits.blockingWait)
@@ -19,23 +19,23 @@ extension A2ADispatcher {
     }
 
     /// The task first (submitted), then its status and artifact updates, to the end.
-    func sendStreaming(_ request: A2ASendRequest, codec: A2ACodec) async throws(A2AError) -> AsyncStream<A2AStreamEvent> {
-        let (run, work) = try await prepare(request)
+    func sendStreaming(_ request: A2ASendRequest, codec: A2ACodec, caller: A2ACaller) async throws(A2AError) -> AsyncStream<A2AStreamEvent> {
+        let (run, work) = try await prepare(request, caller: caller)
         // Subscribed before the work starts, so the stream misses nothing.
         let stream: AsyncStream<A2AStreamEvent>?
         do {
             stream = try run.subscribe(codec: codec, historyLength: request.configuration.historyLength, limits: limits)
         } catch {
-            launch(run, work)
+            launch(run, work, caller: caller)
             throw error
         }
-        launch(run, work)
+        launch(run, work, caller: caller)
         return stream ?? Self.single(.result(codec.encode(A2AUpdate.task(run.snapshot))))
     }
 
     /// Checks the message, makes (or continues) its task, saves it as submitted and takes a
     /// running slot for it. Nothing runs yet.
-    private func prepare(_ request: A2ASendRequest) async throws(A2AError) -> (A2ATaskRun, A2AWork) {
+    private func prepare(_ request: A2ASendRequest, caller: A2ACaller) async throws(A2AError) -> (A2ATaskRun, A2AWork) {
         var message = request.message
         guard message.parts.count <= limits.maxPartsPerMessage else {
             throw .invalidParams(field: "message.parts", "\(message.parts.count) parts; a message holds at most \(limits.maxPartsPerMessage)")
@@ -48,7 +48,7 @@ extension A2ADispatcher {
 
         var task: A2ATask
         if let taskID = message.taskID {
-            guard let existing = try await currentTask(taskID) else { throw .taskNotFound(taskID) }
+            guard let existing = try await currentTask(taskID, for: caller) else { throw .taskNotFound(taskID) }
             if let contextID = message.contextID, contextID != existing.contextID {
                 throw .invalidParams(field: "message.contextId",
                                      "Context \(A2AError.clip(contextID)) does not match context \(existing.contextID) of task \(A2AError.clip(taskID))")
@@ -57,7 +57,8 @@ extension A2ADispatcher {
             task = existing
         } else {
             let id = A2AIdentifier.make()
-            task = A2ATask(id: id, contextID: message.contextID ?? A2AIdentifier.make(), status: A2ATaskStatus(state: .submitted))
+            task = A2ATask(id: id, contextID: message.contextID ?? A2AIdentifier.make(), status: A2ATaskStatus(state: .submitted),
+                           owner: caller.peerID)
         }
         message.taskID = task.id
         message.contextID = task.contextID
@@ -81,16 +82,16 @@ extension A2ADispatcher {
     }
 
     /// Starts the work; its slot is given back when the runtime has returned.
-    func launch(_ run: A2ATaskRun, _ work: A2AWork) {
+    func launch(_ run: A2ATaskRun, _ work: A2AWork, caller: A2ACaller) {
         run.start { [self] in
-            await perform(work, in: run)
+            await perform(work, in: run, caller: caller)
             release(run)
         }
     }
 
-    private func perform(_ work: A2AWork, in run: A2ATaskRun) async {
+    private func perform(_ work: A2AWork, in run: A2ATaskRun, caller: A2ACaller) async {
         let start = run.snapshot
-        let context = A2AExecutionContext(taskID: start.id, contextID: start.contextID)
+        let context = A2AExecutionContext(taskID: start.id, contextID: start.contextID, caller: caller)
         await change(run) { task in
             task.status = A2ATaskStatus(state: .working, timestamp: clock())
             return [.status(statusUpdate(task))]

@@ -49,22 +49,24 @@ public final class A2ADispatcher: Sendable {
 
     /// A non-streaming operation; the JSON is the JSON-RPC `result` in `version`'s shapes.
     /// A streaming operation here is -32601 (this path has no event stream).
-    public func call(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue) async throws(A2AError) -> JSONValue {
+    public func call(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue, caller: A2ACaller) async throws(A2AError) -> JSONValue {
         try checkOpen()
         let codec = A2ACodec(version)
         switch operation {
         case .sendMessage:
-            return codec.encode(try await send(try codec.decodeSendRequest(params)))
+            return codec.encode(try await send(try codec.decodeSendRequest(params), caller: caller))
         case .getTask:
             let request = try codec.decodeGetTaskRequest(params)
-            guard let task = try await currentTask(request.id) else { throw .taskNotFound() }
+            guard let task = try await currentTask(request.id, for: caller) else { throw .taskNotFound() }
             return codec.encode(task.trimmed(historyLength: request.historyLength))
         case .listTasks:
             // 0.3 has no tasks/list: the SDK's server answers it -32601.
             guard version == .v1_0 else { throw .methodNotFound() }
-            return codec.encode(try await list(try codec.decodeTaskQuery(params)))
+            var query = try codec.decodeTaskQuery(params)
+            query.owner = caller.peerID
+            return codec.encode(try await list(query))
         case .cancelTask:
-            return codec.encode(try await cancel(try codec.decodeTaskID(params)))
+            return codec.encode(try await cancel(try codec.decodeTaskID(params), caller: caller))
         case .createTaskPushNotificationConfig, .getTaskPushNotificationConfig, .listTaskPushNotificationConfigs,
              .deleteTaskPushNotificationConfig:
             throw .pushNotificationNotSupported()
@@ -85,15 +87,15 @@ public final class A2ADispatcher: Sendable {
     /// error; in 0.3 they come back as a stream whose only event is `.failure`, because the
     /// SDK's 0.3 server sends them as an SSE event (only the version header is checked before
     /// that, by the transport). A non-streaming operation is thrown -32601 in both.
-    public func stream(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue) async throws(A2AError) -> AsyncStream<A2AStreamEvent> {
+    public func stream(_ operation: A2AOperation, version: A2AProtocolVersion, params: JSONValue, caller: A2ACaller) async throws(A2AError) -> AsyncStream<A2AStreamEvent> {
         guard operation.streams else { throw .methodNotFound() }
         do {
             try checkOpen()
             let codec = A2ACodec(version)
             if operation == .sendStreamingMessage {
-                return try await sendStreaming(try codec.decodeSendRequest(params), codec: codec)
+                return try await sendStreaming(try codec.decodeSendRequest(params), codec: codec, caller: caller)
             }
-            return try await subscribe(try codec.decodeTaskID(params), codec: codec)
+            return try await subscribe(try codec.decodeTaskID(params), codec: codec, caller: caller)
         } catch where version == .v0_3 {
             return Self.single(.failure(error))
         }
@@ -153,10 +155,12 @@ public final class A2ADispatcher: Sendable {
         }
     }
 
-    /// The task as it is now: a running one's snapshot, else the stored version.
-    func currentTask(_ id: String) async throws(A2AError) -> A2ATask? {
-        if let run = run(id) { return run.snapshot }
-        return try await storeCall { try await self.store.task(id: id) }
+    /// The task as it is now (a running one's snapshot, else the stored version), when it is
+    /// the caller's to see: another peer's task is not found, as if it did not exist.
+    func currentTask(_ id: String, for caller: A2ACaller) async throws(A2AError) -> A2ATask? {
+        let task: A2ATask?
+        if let run = run(id) { task = run.snapshot } else { task = try await storeCall { try await self.store.task(id: id) } }
+        return task.flatMap { caller.owns($0) ? $0 : nil }
     }
 
     // MARK: Store

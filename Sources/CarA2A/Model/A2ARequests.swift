@@ -54,6 +54,8 @@ public struct A2ATaskQuery: Sendable, Hashable {
     /// Only tasks whose status changed at or after this instant (microseconds).
     public var statusTimestampAfter: Int64?
     public var includeArtifacts: Bool
+    /// Only the tasks of this peer (the dispatcher sets it for a peer's ListTasks); nil: all.
+    public var owner: String?
 
     public init(contextID: String? = nil, state: A2ATaskState? = nil, pageSize: Int = A2ATaskQuery.defaultPageSize,
                 pageToken: String? = nil, historyLength: Int? = nil, statusTimestampAfter: Int64? = nil,
@@ -68,6 +70,7 @@ public struct A2ATaskQuery: Sendable, Hashable {
     }
 
     public func matches(_ task: A2ATask) -> Bool {
+        if let owner, task.owner != owner { return false }
         if let contextID, task.contextID != contextID { return false }
         if let state, task.status.state != state { return false }
         if let statusTimestampAfter {

@@ -42,9 +42,13 @@ public struct A2ATask: Sendable, Hashable {
     public var artifacts: [A2AArtifact]
     public var history: [A2AMessage]
     public var metadata: [String: JSONValue]?
+    /// The peer that started it (`A2ACaller.peer`); nil for the daemon's side. Kept by the
+    /// stores, never on the wire.
+    public var owner: String?
 
     public init(id: String, contextID: String, status: A2ATaskStatus, artifacts: [A2AArtifact] = [],
-                history: [A2AMessage] = [], metadata: [String: JSONValue]? = nil) {
+                history: [A2AMessage] = [], metadata: [String: JSONValue]? = nil, owner: String? = nil) {
+        self.owner = owner
         self.id = id
         self.contextID = contextID
         self.status = status

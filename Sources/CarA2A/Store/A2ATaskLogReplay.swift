@@ -35,7 +35,7 @@ enum A2ATaskLogReplay {
 
     struct Reason: Error, CustomStringConvertible { let description: String }
 
-    /// A line is `{"task": <the task in 1.0 shapes>}`.
+    /// A line is `{"task": <the task in 1.0 shapes>, "owner"?: <the peer that started it>}`.
     static func record(_ line: [UInt8]) -> Result<A2ATask, Reason> {
         let value: JSONValue
         do {
@@ -45,7 +45,13 @@ enum A2ATaskLogReplay {
         }
         guard let task = value["task"] else { return .failure(Reason(description: "no \"task\" member")) }
         do {
-            return .success(try A2ACodec(.v1_0).decodeTask(task))
+            var decoded = try A2ACodec(.v1_0).decodeTask(task)
+            switch value["owner"] {
+            case nil, .null?: break
+            case .string(let owner)?: decoded.owner = owner
+            default: return .failure(Reason(description: "\"owner\" is not a string"))
+            }
+            return .success(decoded)
         } catch {
             return .failure(Reason(description: error.message))
         }
@@ -53,7 +59,9 @@ enum A2ATaskLogReplay {
 
     static func line(for task: A2ATask) -> [UInt8] {
         var bytes: [UInt8] = []
-        JSONWriter.write(["task": A2ACodec(.v1_0).encode(task)], into: &bytes)
+        var record: [String: JSONValue] = ["task": A2ACodec(.v1_0).encode(task)]
+        if let owner = task.owner { record["owner"] = .string(owner) }
+        JSONWriter.write(.object(record), into: &bytes)
         bytes.append(0x0A)
         return bytes
     }

@@ -42,21 +42,24 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
             exchange.respond(response)
             return
         }
-        if let refusal = bearer.refusal(request.headers) {
+        let caller: A2ACaller
+        switch bearer.caller(request.headers) {
+        case .caller(let who): caller = who
+        case .refused(let refusal):
             exchange.respond(refusal)
             return
         }
         let body = request.body
         let version = request.headers["A2A-Version"]
         if body.count <= Self.largeBodyBytes {
-            received(A2AHTTPRequest(body), versionHeader: version, exchange)
+            received(A2AHTTPRequest(body), versionHeader: version, caller: caller, exchange)
             return
         }
         let work = Task(executorPreference: executor) { [self] in
             // Never parsed on the loop: a saturated pool is a refusal to try again.
             let parsed = (try? await BlockingPool.compute.run { A2AHTTPRequest(body) })
                 ?? .refused(id: nil, A2AError(code: A2AError.internalErrorCode, message: "the daemon is busy; try again"))
-            received(parsed, versionHeader: version, exchange)
+            received(parsed, versionHeader: version, caller: caller, exchange)
         }
         exchange.onCancel { work.cancel() }
     }
@@ -83,7 +86,7 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         exchange.onCancel { work.cancel() }
     }
 
-    private func received(_ parsed: A2AHTTPRequest, versionHeader: String?, _ exchange: any HTTPExchange) {
+    private func received(_ parsed: A2AHTTPRequest, versionHeader: String?, caller: A2ACaller, _ exchange: any HTTPExchange) {
         let call: A2AHTTPRequest.Call
         switch parsed {
         case .refused(let id, let error):
@@ -95,7 +98,10 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         guard let entry = CarA2AMethods.byName[call.method], let operation = A2AOperation(rawValue: entry.operation),
               let version = A2AProtocolVersion(rawValue: entry.version) else {
             let version: A2AProtocolVersion = versionHeader.map { $0.hasPrefix("1") } == true ? .v1_0 : .v0_3
-            exchange.respond(Self.reply(id: call.id, error: A2AError(code: A2AError.methodNotFoundCode, message: "Method not found: \(call.method)"),
+            // The name is the client's: echoed clipped to 100 characters, so the error stays small.
+            let head = call.method.prefix(100)
+            let name = head.endIndex == call.method.endIndex ? call.method : head + "…"
+            exchange.respond(Self.reply(id: call.id, error: A2AError(code: A2AError.methodNotFoundCode, message: "Method not found: \(name)"),
                                         version: version))
             return
         }
@@ -113,7 +119,7 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         if operation.streams {
             work = Task(executorPreference: executor) {
                 do {
-                    let events = try await dispatcher.stream(operation, version: version, params: params)
+                    let events = try await dispatcher.stream(operation, version: version, params: params, caller: caller)
                     self.relay(events, id: id, version: version, exchange)
                 } catch {
                     exchange.respond(Self.reply(id: id, error: A2AError.from(error), version: version))
@@ -122,7 +128,7 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         } else {
             work = Task(executorPreference: executor) {
                 do {
-                    let result = try await dispatcher.call(operation, version: version, params: params)
+                    let result = try await dispatcher.call(operation, version: version, params: params, caller: caller)
                     exchange.respond(Self.reply(id: id, result: result))
                 } catch {
                     exchange.respond(Self.reply(id: id, error: A2AError.from(error), version: version))
