@@ -1,3 +1,4 @@
+import Dispatch
 import CarJSON
 import Synchronization
 
@@ -155,11 +156,15 @@ final class A2ATaskRun: Sendable {
             defer { state.nextID += 1 }
             return state.nextID
         }
-        let timer = Task(executorPreference: executor) { [weak self] in
-            // A cancelled timer (the wait ended first) abandons nothing.
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self?.abandonWait(id)
-        }
+        // A dispatch timer, not a sleeping task: cancelling it frees it at once, where a
+        // cancelled Task.sleep keeps its memory until the deadline (every blocking send would
+        // hold some for the whole blocking wait, 180 s by default).
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let nanoseconds = timeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let delay = nanoseconds.overflow ? Int.max : Int(clamping: nanoseconds.partialValue + timeout.components.attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(max(0, delay)))
+        timer.setEventHandler { [weak self] in self?.abandonWait(id) }
+        timer.resume()
         defer { timer.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
