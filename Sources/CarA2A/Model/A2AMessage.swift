@@ -47,6 +47,14 @@ public struct A2AMessage: Sendable, Hashable {
         return texts.isEmpty ? nil : texts.joined(separator: "\n")
     }
 
-    /// Bytes the parts carry together (`A2APart.contentBytes`).
-    public var contentBytes: Int { parts.reduce(0) { $0 &+ $1.contentBytes } }
+    /// Bytes the message carries: its parts (`A2APart.contentBytes`), metadata, extensions and
+    /// references.
+    public var contentBytes: Int {
+        parts.reduce(0) { $0 &+ $1.contentBytes } &+ Self.bytes(of: metadata)
+            &+ (extensions + referenceTaskIDs).reduce(0) { $0 &+ $1.utf8.count }
+    }
+
+    static func bytes(of metadata: [String: JSONValue]?) -> Int {
+        metadata.map { JSONWriter.encodedCount(.object($0)) } ?? 0
+    }
 }

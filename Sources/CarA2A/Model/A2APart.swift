@@ -39,14 +39,15 @@ public struct A2APart: Sendable, Hashable {
         return nil
     }
 
-    /// What the part carries, in bytes (text and URLs as UTF-8, data as compact JSON): what
-    /// the per-message content bound counts.
+    /// What the part carries, in bytes (text and URLs as UTF-8, data and metadata as compact
+    /// JSON, the media type and file name too): what the per-message content bound counts.
     public var contentBytes: Int {
-        switch content {
+        let body: Int = switch content {
         case .text(let text): text.utf8.count
         case .raw(let bytes): bytes.count
         case .url(let url): url.utf8.count
         case .data(let value): JSONWriter.encodedCount(value)
         }
+        return body &+ (mediaType?.utf8.count ?? 0) &+ (filename?.utf8.count ?? 0) &+ A2AMessage.bytes(of: metadata)
     }
 }

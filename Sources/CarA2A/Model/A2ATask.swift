@@ -61,6 +61,16 @@ public struct A2ATask: Sendable, Hashable {
     /// sorts as the oldest).
     public var updatedAt: Int64 { status.timestamp ?? Int64.min }
 
+    /// Bytes the task carries (its messages, artifacts, metadata; `A2AMessage.contentBytes`):
+    /// what the stores' byte bound counts.
+    public var contentBytes: Int {
+        let messages = history.reduce(status.message?.contentBytes ?? 0) { $0 &+ $1.contentBytes }
+        let artifacts = artifacts.reduce(0) { total, artifact in
+            artifact.parts.reduce(total &+ A2AMessage.bytes(of: artifact.metadata)) { $0 &+ $1.contentBytes }
+        }
+        return messages &+ artifacts &+ A2AMessage.bytes(of: metadata)
+    }
+
     /// The task as a reply shows it: history cut to its `historyLength` newest messages (0 drops
     /// it; nil keeps it whole), artifacts left out unless asked for.
     public func trimmed(historyLength: Int?, includeArtifacts: Bool = true) -> A2ATask {

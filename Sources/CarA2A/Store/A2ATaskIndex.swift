@@ -3,9 +3,10 @@ import CarCollections
 /// The tasks a store holds in memory, bounded, in ListTasks order. Both stores keep one
 /// (the log store's is the replay of its file).
 ///
-/// Bound: at most `capacity` tasks. A new task past it evicts the finished task updated
-/// longest ago; when every task is still live (submitted, working, waiting for input) the new
-/// one is refused, because dropping a live task would lose work a client waits for.
+/// Bound: at most `capacity` tasks, carrying at most `maxBytes` together (`A2ATask.contentBytes`).
+/// A save past either evicts the finished tasks updated longest ago; when only live tasks
+/// (submitted, working, waiting for input) are left to evict the save is refused, because
+/// dropping a live task would lose work a client waits for.
 ///
 /// Costs: a save is O(log n) for the eviction heap and the search, plus moves of the keys
 /// updated after this one: the order is kept oldest first, so the usual save (a task just
@@ -13,7 +14,11 @@ import CarCollections
 /// first (filters and totalSize need every task anyway).
 struct A2ATaskIndex {
     let capacity: Int
+    let maxBytes: Int
     private(set) var tasks: [String: A2ATask] = [:]
+    /// Each task's `contentBytes` as saved, and their sum.
+    private var sizes: [String: Int] = [:]
+    private(set) var bytes = 0
     /// Oldest status first (ListTasks reads it backwards); ties by id, ascending, so the order
     /// is total.
     private var order: [Key] = []
@@ -30,42 +35,48 @@ struct A2ATaskIndex {
         }
     }
 
-    init(capacity: Int) {
+    init(capacity: Int, maxBytes: Int = InMemoryA2ATaskStore.defaultMaxBytes) {
         self.capacity = max(1, capacity)
+        self.maxBytes = max(1, maxBytes)
     }
 
     var count: Int { tasks.count }
 
-    /// Whether `put(task)` would succeed (a known id always does).
-    func admits(_ task: A2ATask) -> Bool {
-        tasks[task.id] != nil || tasks.count < capacity || !finished.isEmpty
+    /// Why `put(task)` would be refused, as far as can be told without evicting; nil when it
+    /// would not.
+    func refusal(_ task: A2ATask) -> A2AStoreError? {
+        let size = task.contentBytes
+        guard size <= maxBytes else { return .tooLarge(size, maxBytes) }
+        let countFits = tasks[task.id] != nil || tasks.count < capacity
+        let bytesFit = bytes - (sizes[task.id] ?? 0) + size <= maxBytes
+        if (countFits && bytesFit) || !finished.isEmpty { return nil }
+        return countFits ? .fullOfBytes(maxBytes) : .full(capacity)
     }
 
-    /// Stores the task; answers the ids evicted to make room.
+    /// Stores the task; answers the ids evicted to make room. A refused save leaves the task
+    /// as it was (finished tasks evicted on the way stay evicted, as a later save would).
     @discardableResult
     mutating func put(_ task: A2ATask, force: Bool = false) throws(A2AStoreError) -> [String] {
+        let size = task.contentBytes
+        guard size <= maxBytes else { throw .tooLarge(size, maxBytes) }
+        let old = tasks[task.id]
+        if let old { forget(old) }
         var evicted: [String] = []
-        if let old = tasks[task.id] {
-            removeKey(Key(updatedAt: old.updatedAt, id: old.id))
-            finished.remove(task.id)
-        } else {
-            while tasks.count >= capacity {
-                if let oldest = finished.popMin(ifAtMost: .max) {
-                    drop(oldest.key)
-                    evicted.append(oldest.key)
-                } else if force, let oldest = order.first {
-                    // Replaying a log written under a larger bound: the oldest goes, live or not.
-                    drop(oldest.id)
-                    evicted.append(oldest.id)
-                } else {
-                    throw .full(capacity)
-                }
+        while tasks.count >= capacity || bytes + size > maxBytes {
+            if let oldest = finished.popMin(ifAtMost: .max) {
+                drop(oldest.key)
+                evicted.append(oldest.key)
+            } else if force, let oldest = order.first {
+                // Replaying a log written under a larger bound: the oldest goes, live or not.
+                drop(oldest.id)
+                evicted.append(oldest.id)
+            } else {
+                // Only live tasks are left: nothing is lost, the one being saved is put back.
+                if let old { remember(old) }
+                throw tasks.count >= capacity ? .full(capacity) : .fullOfBytes(maxBytes)
             }
         }
-        tasks[task.id] = task
-        let key = Key(updatedAt: task.updatedAt, id: task.id)
-        order.insert(key, at: position(of: key))
-        if task.status.state.isTerminal { finished.insert(task.id, priority: Self.priority(task.updatedAt), ()) }
+        remember(task, size: size)
         return evicted
     }
 
@@ -89,9 +100,26 @@ struct A2ATaskIndex {
     }
 
     private mutating func drop(_ id: String) {
-        guard let task = tasks.removeValue(forKey: id) else { return }
-        removeKey(Key(updatedAt: task.updatedAt, id: id))
-        finished.remove(id)
+        guard let task = tasks[id] else { return }
+        forget(task)
+    }
+
+    /// Takes a task out of every part of the index.
+    private mutating func forget(_ task: A2ATask) {
+        tasks[task.id] = nil
+        bytes -= sizes.removeValue(forKey: task.id) ?? 0
+        removeKey(Key(updatedAt: task.updatedAt, id: task.id))
+        finished.remove(task.id)
+    }
+
+    private mutating func remember(_ task: A2ATask, size: Int? = nil) {
+        let size = size ?? task.contentBytes
+        tasks[task.id] = task
+        sizes[task.id] = size
+        bytes += size
+        let key = Key(updatedAt: task.updatedAt, id: task.id)
+        order.insert(key, at: position(of: key))
+        if task.status.state.isTerminal { finished.insert(task.id, priority: Self.priority(task.updatedAt), ()) }
     }
 
     private mutating func removeKey(_ key: Key) {

@@ -24,8 +24,9 @@ import Darwin
 /// takes a save's turn; reads are served from memory and never wait for a write.
 public final class A2ATaskLogStore: A2ATaskStore {
     public struct Limits: Sendable, Equatable {
-        /// Tasks held (see `A2ATaskIndex`).
+        /// Tasks held, and the bytes they carry together (see `A2ATaskIndex`).
         public var capacity = InMemoryA2ATaskStore.defaultCapacity
+        public var maxTaskBytes = InMemoryA2ATaskStore.defaultMaxBytes
         /// A log bigger than this is refused at open rather than read.
         public var maxFileBytes: Int64 = 1 << 30
         /// One line (one task version) at most; a task is bounded by the dispatcher's limits
@@ -77,7 +78,7 @@ public final class A2ATaskLogStore: A2ATaskStore {
     public static func open(path: String, limits: Limits = Limits(), pool: BlockingPool = .shared) async throws -> A2ATaskLogStore {
         try await pool.run {
             FileSystem.removeStaleTemporaries(in: FileSystem.parent(of: path))
-            var index = A2ATaskIndex(capacity: limits.capacity)
+            var index = A2ATaskIndex(capacity: limits.capacity, maxBytes: limits.maxTaskBytes)
             let fd = Glibc.open(path, O_RDWR | O_APPEND | O_CLOEXEC)
             guard fd >= 0 else {
                 guard errno == ENOENT else { throw A2ATaskLogReplay.failure(path, "open: \(A2ATaskLogReplay.lastError())") }
@@ -105,12 +106,20 @@ public final class A2ATaskLogStore: A2ATaskStore {
         try index.withLock { index throws(A2AError) in try index.page(query) }
     }
 
-    /// Durable when it returns: the line is written and fsynced. A task the bound refuses is
-    /// not written at all.
+    /// Durable when it returns: the line is written and fsynced. A task the bounds refuse is
+    /// not written at all; nor is a line that would take the log past `maxFileBytes` (which
+    /// it could not be opened with again) when a compaction cannot make room.
     public func save(_ task: A2ATask) async throws {
         try await lane.run { () async throws in
-            guard index.withLock({ $0.admits(task) }) else { throw A2AStoreError.full(index.withLock { $0.capacity }) }
-            try await pool.run { [self] in try append(A2ATaskLogReplay.line(for: task)) }
+            if let refusal = index.withLock({ $0.refusal(task) }) { throw refusal }
+            let line = A2ATaskLogReplay.line(for: task)
+            if fileSize + Int64(line.count) > limits.maxFileBytes {
+                try? await pool.run { [self] in try compact() }
+                guard fileSize + Int64(line.count) <= limits.maxFileBytes else {
+                    throw A2AStoreError("the task log \(path) would grow past \(limits.maxFileBytes) bytes; the task is not saved")
+                }
+            }
+            try await pool.run { [self] in try append(line) }
             try index.withLock { index throws(A2AStoreError) in _ = try index.put(task) }
             if wantsCompaction {
                 // A failed rewrite leaves the old log, whole; the save itself is already durable.

@@ -21,6 +21,15 @@ public struct A2AStoreError: Error, Sendable, Equatable, CustomStringConvertible
         self.description = description
     }
 
+    static func fullOfBytes(_ maxBytes: Int) -> A2AStoreError {
+        A2AStoreError("the task store is full: its tasks carry \(maxBytes) bytes and none has finished; "
+                      + "try again when a task completes, fails or is canceled")
+    }
+
+    static func tooLarge(_ size: Int, _ maxBytes: Int) -> A2AStoreError {
+        A2AStoreError("the task carries \(size) bytes, more than the store holds (\(maxBytes))")
+    }
+
     static func full(_ capacity: Int) -> A2AStoreError {
         A2AStoreError("the task store is full: it holds \(capacity) tasks and none has finished; "
                       + "try again when a task completes, fails or is canceled")

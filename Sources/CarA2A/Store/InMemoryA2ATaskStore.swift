@@ -1,13 +1,16 @@
 import Synchronization
 
 /// Tasks in memory only (gone at exit), bounded as `A2ATaskIndex` describes: past `capacity`
-/// the least recently updated finished task is dropped; when all are live a new one is refused.
+/// tasks or `maxBytes` the least recently updated finished tasks are dropped; when only live
+/// ones are left a save is refused.
 public final class InMemoryA2ATaskStore: A2ATaskStore {
     public static let defaultCapacity = 10_000
+    /// What the tasks held may carry together (`A2ATask.contentBytes`).
+    public static let defaultMaxBytes = 256 << 20
     private let index: Mutex<A2ATaskIndex>
 
-    public init(capacity: Int = InMemoryA2ATaskStore.defaultCapacity) {
-        index = Mutex(A2ATaskIndex(capacity: capacity))
+    public init(capacity: Int = InMemoryA2ATaskStore.defaultCapacity, maxBytes: Int = InMemoryA2ATaskStore.defaultMaxBytes) {
+        index = Mutex(A2ATaskIndex(capacity: capacity, maxBytes: maxBytes))
     }
 
     public var count: Int { index.withLock { $0.count } }
