@@ -46,6 +46,11 @@ extension CarHandler {
     }
 
     public func a2aPeersAdd(_ params: CarMethods.A2aPeersAdd.Params, context: RPCContext<ClientSession>) async throws -> CarMethods.A2aPeersAdd.Result {
+        // A registered peer is called by discovery for every session: one beyond this machine
+        // is the host's to add.
+        if params.allowUntrusted == true, state.authEnabled, !context.session.isHostRole {
+            throw CarErrors.forbidden("registering a peer beyond loopback (allowUntrusted) needs a host-role session")
+        }
         let registry = try peers()
         let peer = try await Self.a2aMapped { () async throws(A2AError) in
             try await registry.add(url: params.url, label: params.label, allowUntrusted: params.allowUntrusted ?? false)

@@ -221,9 +221,11 @@ public final class A2AHub: Sendable {
         }
     }
 
+    /// The dispatcher first: its waits end and streams close, so requests in flight are
+    /// answered before the listener closes their connections.
     private static func endNow(_ started: Started) {
-        started.listener.stop()
         started.dispatcher.shutdown()
+        started.listener.stop()
     }
 
     /// The card's defaults (an embedder's or the flags'), served at `publicURL`.

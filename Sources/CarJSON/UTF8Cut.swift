@@ -15,9 +15,18 @@ public enum UTF8Cut {
         return bytes[bytes.startIndex..<end]
     }
 
-    /// `text` cut to at most `limit` UTF-8 bytes on a scalar boundary.
+    /// `text` cut to at most `limit` UTF-8 bytes between characters (a cut inside a
+    /// grapheme would leave, say, an emoji without its modifier).
     public static func prefix(_ text: String, limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
-        return String(decoding: prefix(Array(text.utf8)[...], limit: limit), as: UTF8.self)
+        var end = text.startIndex
+        var used = 0
+        for index in text.indices {
+            let size = text[index].utf8.count
+            if used + size > limit { break }
+            used += size
+            end = text.index(after: index)
+        }
+        return String(text[..<end])
     }
 }

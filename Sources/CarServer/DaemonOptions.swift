@@ -281,7 +281,20 @@ public struct DaemonOptions: Sendable, Equatable {
                 throw UsageError(description: "unknown argument '\(argument)'")
             }
         }
+        options.a2aBind = try a2aBind(options.a2aBind, authDisabled: options.authDisabled)
         return .run(options)
+    }
+
+    /// The A2A listener binds an IP literal, and serves beyond loopback only with auth on:
+    /// past this machine a bearer is all that keeps strangers out (a2a.start's rule too).
+    static func a2aBind(_ bind: HTTPBind, authDisabled: Bool) throws(UsageError) -> HTTPBind {
+        guard case .address(let host, let port) = bind else { return bind }
+        let address = ListenAddress(host: host, port: port)
+        if !address.isLoopback && authDisabled {
+            throw UsageError(description: "--a2a-bind / CAR_A2A_BIND: \(host) is not a loopback address, and with --no-auth nothing would keep other machines out")
+        }
+        let literal = address.literal
+        return .address(host: literal.host, port: literal.port)
     }
 }
 

@@ -29,6 +29,27 @@ import Testing
         #expect(store.count == 3)
     }
 
+    @Test func tasksAnUncleanStopLeftWorkingAreRecordedFailedOnOpen() async throws {
+        let path = CoreFixtures.temporaryDirectory() + "/store/tasks.jsonl"
+        do {
+            let store = try await A2ATaskLogStore.open(path: path)
+            try await store.save(Self.task("working", .working, at: 1))
+            try await store.save(Self.task("waiting", .inputRequired, at: 2))
+            try await store.save(Self.task("done", .completed, at: 3))
+        }
+        let reopened = try await A2ATaskLogStore.open(path: path)
+        let failed = try #require(try await reopened.task(id: "working"))
+        #expect(failed.status.state == .failed)
+        #expect(failed.status.message?.text?.hasPrefix("interrupted") == true)
+        #expect(try await reopened.task(id: "waiting")?.status.state == .inputRequired, "a task waiting for input can still be continued")
+        #expect(try await reopened.task(id: "done")?.status.state == .completed)
+        #expect(reopened.fileLines == 4)
+        // Recorded once: the next open finds nothing to fail.
+        let again = try await A2ATaskLogStore.open(path: path)
+        #expect(again.fileLines == 4)
+        #expect(try await again.task(id: "working") == failed)
+    }
+
     @Test func theLogSurvivesAReopenWithTheLatestVersions() async throws {
         let path = CoreFixtures.temporaryDirectory() + "/store/tasks.jsonl"
         do {
@@ -42,7 +63,7 @@ import Testing
         #expect(reopened.repairedBytes == 0)
         #expect(reopened.count == 2)
         #expect(try await reopened.task(id: "a") == Self.task("a", .completed, at: 3, history: "done"))
-        #expect(try await reopened.list(A2ATaskQuery()).tasks.map(\.id) == ["a", "b"])
+        #expect(try await reopened.list(A2ATaskQuery()).tasks.map(\.id) == ["b", "a"], "b, left submitted, was recorded failed at the open")
     }
 
     @Test func aTornTailIsCutAndReported() async throws {

@@ -150,6 +150,14 @@ struct A2AListenerTests {
         #expect(listed["result"]?["totalSize"] == 2, "\(listed)")
     }
 
+    @Test func theA2ABindFlagTakesLocalhostAndNeedsAuthBeyondLoopback() throws {
+        #expect(try DashboardTests.options(["--a2a-bind", "localhost:9400"]).a2aBind == .address(host: "127.0.0.1", port: 9400))
+        #expect(try DashboardTests.options(["--a2a-bind", "0.0.0.0:9400"]).a2aBind == .address(host: "0.0.0.0", port: 9400))
+        #expect(throws: DaemonOptions.UsageError.self) { try DashboardTests.options(["--no-auth", "--a2a-bind", "0.0.0.0:9400"]) }
+        #expect(throws: DaemonOptions.UsageError.self) { try DashboardTests.options(["--a2a-bind", "0.0.0.0:9400"], ["CAR_NO_AUTH": "1"]) }
+        #expect(try DashboardTests.options(["--no-auth", "--a2a-bind", "[::1]:9400"]).a2aBind == .address(host: "::1", port: 9400))
+    }
+
     @Test func issuedTokensSurviveARestartAndABrokenFileIsNeverOverwritten() throws {
         let root = EchoServer.temporaryDirectory()
         var secret = ""

@@ -54,8 +54,9 @@ Checked, in this order:
      carrying "Authorization: Bearer SECRET" (the --record file); its route names the endpoint;
   6. --a2a-store: tasks made through A's listener (a calculate task with its artifact, a
      conversational one, a canceled one, one still WORKING) survive kill -9 of A: restarted with
-     the same home and store, GetTask over the listener answers each exactly as before (state,
-     artifacts, history, timestamps), ListTasks lists them, the WORKING one can be canceled;
+     the same home and store, GetTask over the listener answers the finished ones exactly as
+     before (state, artifacts, history, timestamps), ListTasks lists them all, and the one left
+     WORKING, which nothing works on any more, is FAILED "interrupted: ..." with its history;
   then: SECRET (a random string) is in the peer's --record file and nowhere else: not in any
      WebSocket frame the script received from A or B, not in the daemon's output nor in any
      file under A's or B's home (logs of both of A's runs, the task store, journals); B's token
@@ -741,6 +742,15 @@ def check_store(a, port):
     for name, tid in made.items():
         status, reply = http_rpc(port2, "GetTask", {"id": tid})
         after[name] = (reply or {}).get("result")
+        if name == "working":
+            # Nothing works on it after the crash: the reopened store records it failed, saying why.
+            got = after[name] or {}
+            note = (((got.get("status") or {}).get("message") or {}).get("parts") or [{}])[0].get("text", "")
+            if got.get("status", {}).get("state") != "TASK_STATE_FAILED" or not note.startswith("interrupted") \
+                    or got.get("history") != before[name].get("history"):
+                fail(f"after kill -9 the task left WORKING answered {status} {json.dumps(reply)[:600]}; wants FAILED "
+                     "'interrupted: ...' with its history kept")
+            continue
         if after[name] != before[name]:
             fail(f"after kill -9 and a restart with the same store, GetTask {tid} ({name}) answered {status} "
                  f"{json.dumps(reply)[:600]}\n  before the crash it was {json.dumps(before[name])[:600]}")
@@ -750,12 +760,12 @@ def check_store(a, port):
     if missing or ids[made["calculate"]].get("artifacts") != before["calculate"]["artifacts"]:
         fail(f"ListTasks after the restart misses {missing} (it lists {len(ids)} tasks, totalSize {page.get('totalSize')})")
     oracle([("Task", t, f"GetTask {name} after the restart") for name, t in after.items()] + [("ListTasksResponse", page, "ListTasks after the restart")])
-    canceled = http_result(port2, "CancelTask", {"id": made["working"]})
-    if canceled.get("status", {}).get("state") != "TASK_STATE_CANCELED":
-        fail(f"CancelTask of the task left WORKING by the crashed process answered {json.dumps(canceled)[:400]}")
+    status, reply = http_rpc(port2, "CancelTask", {"id": made["working"]})
+    if ((reply or {}).get("error") or {}).get("code") != -32002:
+        fail(f"CancelTask of the interrupted (failed) task answered {status} {json.dumps(reply)[:400]}; wants -32002")
     ok(f"--a2a-store across kill -9: {len(made)} tasks made through the listener ({', '.join(f'{k} {states[k][11:]}' for k in made)}) "
        f"answer GetTask exactly as before (state, artifacts, history, timestamps), ListTasks lists them ({page.get('totalSize')} in all); "
-       "the one left WORKING is canceled on request")
+       "the one left WORKING is FAILED 'interrupted' (history kept), so CancelTask says -32002")
     return a2
 
 

@@ -91,9 +91,39 @@ public final class A2ATaskLogStore: A2ATaskStore {
                 close(fd)
                 throw error
             }
-            let file = File(descriptor: fd, size: outcome.length, lines: outcome.lines)
+            var file = File(descriptor: fd, size: outcome.length, lines: outcome.lines)
+            do {
+                try failInterrupted(&index, file: &file, path: path)
+            } catch {
+                close(fd)
+                throw error
+            }
             return A2ATaskLogStore(path: path, limits: limits, pool: pool, index: index, file: file, repaired: outcome.cut)
         }
+    }
+
+    /// Tasks the log holds as submitted or working were being worked on by a process that
+    /// did not stop cleanly (a clean stop records them canceled); nothing works on them now,
+    /// and a live task is never evicted, so left as they are they would hold the store's
+    /// room for good. They are recorded as failed, saying why, before the store opens.
+    private static func failInterrupted(_ index: inout A2ATaskIndex, file: inout File, path: String) throws(A2AStoreError) {
+        let stranded = index.tasks.values.filter { $0.status.state == .submitted || $0.status.state == .working }
+        guard !stranded.isEmpty else { return }
+        var bytes: [UInt8] = []
+        var failed: [A2ATask] = []
+        for var task in stranded.sorted(by: { $0.updatedAt < $1.updatedAt }) {
+            let note = A2AMessage.agentText("interrupted: the daemon stopped before this task finished", taskID: task.id, contextID: task.contextID)
+            task.status = A2ATaskStatus(state: .failed, message: note, timestamp: A2AIdentifier.now())
+            bytes += A2ATaskLogReplay.line(for: task)
+            failed.append(task)
+        }
+        if let code = FileSystem.writeAll(file.descriptor, bytes) ?? (fsync(file.descriptor) == 0 ? nil : errno) {
+            _ = ftruncate(file.descriptor, off_t(file.size))
+            throw A2ATaskLogReplay.failure(path, "cannot record interrupted tasks: \(String(cString: strerror(code)))")
+        }
+        file.size += Int64(bytes.count)
+        file.lines += failed.count
+        for task in failed { _ = try index.put(task, force: true) }
     }
 
     // MARK: A2ATaskStore
