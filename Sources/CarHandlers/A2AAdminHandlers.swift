@@ -36,7 +36,9 @@ extension CarHandler {
         }
         let result = try await Self.a2aMapped { () throws(A2AError) in try A2AHub.inV1(reply) }
         guard params.ingestA2ui ?? true else { return .init(a2ui: .init(applied: []), result: result) }
-        var ingest: [String: JSONValue] = ["payload": A2AHub.peerOutput(result), "endpoint": .string(params.endpoint),
+        // A peer that echoes the credential must not put it on a surface every subscriber sees.
+        let output = A2ARedaction.redacting(credential, in: A2AHub.peerOutput(result))
+        var ingest: [String: JSONValue] = ["payload": output, "endpoint": .string(params.endpoint),
                                            "allowUntrustedEndpoint": .bool(params.allowUntrustedEndpoint ?? false)]
         if let raw = params.routeAuth { ingest["routeAuth"] = .object(raw) }
         let request = try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest(ingest) }

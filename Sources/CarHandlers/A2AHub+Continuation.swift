@@ -5,7 +5,8 @@ import Foundation
 
 /// `a2ui.action` on a surface an A2A peer owns: a `SendMessage` continuation of the peer's task
 /// with the data part `{"a2uiAction": action}`, sent to the stored endpoint with the stored
-/// credential. What happened is the action's route; the credential never appears in it.
+/// credential. What happened is the action's route; the credential never appears in it (the
+/// peer's reply is redacted of it, and cut past `A2ARedaction.maxRouteResultBytes`).
 extension A2AHub {
     /// A peer's SendMessage result in 1.0 shapes, whichever version it answered in.
     static func inV1(_ reply: A2AOutboundReply) throws(A2AError) -> JSONValue {
@@ -31,7 +32,9 @@ extension A2AHub {
                 // The endpoint passed the trust gate when it was stored.
                 let reply = try await client.send(endpoint: route.endpoint, message: .object(sent), blocking: false,
                                                   credential: route.auth, allowUntrusted: true)
-                let result = (try? Self.inV1(reply)) ?? reply.result
+                // The route goes into the a2ui.action reply and a journaled host event: no echo of
+                // the credential, and no more than 64 KiB of the peer's reply.
+                let result = A2ARedaction.routeResult((try? Self.inV1(reply)) ?? reply.result, credential: route.auth)
                 var outcome: [String: JSONValue] = ["sent": true, "endpoint": .string(endpoint), "version": .string(reply.version.rawValue), "result": result]
                 if taskID != nil && continuing == nil { outcome["newTask"] = true }
                 return .object(outcome)

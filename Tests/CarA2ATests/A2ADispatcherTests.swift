@@ -88,7 +88,10 @@ import Testing
     @Test func aBlockingSendAnswersAfterItsWaitWithTheTaskAsItIs() async throws {
         let dispatcher = F.dispatcher(limits: F.limits { $0.blockingWait = .milliseconds(100) })
         let task = try F.task(try await dispatcher.call(.sendMessage, version: .v1_0, params: F.send([F.tool("wait")])))
-        #expect(task.status.state == .working)
+        // Submitted or working, whichever it is when the wait runs out (a loaded test process
+        // may not have started the work by then): not finished, and still running.
+        #expect(!task.status.state.isTerminal && task.status.state != .inputRequired)
+        #expect(dispatcher.runningTaskCount == 1)
         dispatcher.shutdown()
     }
 

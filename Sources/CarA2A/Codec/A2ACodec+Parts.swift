@@ -9,7 +9,11 @@ extension A2ACodec {
         let metadata = try fields.metadata("metadata")
         switch version {
         case .v1_0:
-            let present = ["text", "raw", "url", "data"].filter(fields.has)
+            var present = ["text", "raw", "url", "data"].filter(fields.has)
+            // `data` is a google.protobuf.Value: `"data": null` is a data part holding null, as
+            // the SDK's ParseDict reads it. Beside another content member the SDK's outcome
+            // depends on member order (a null skips its oneof check); here it reads as unset.
+            if present.isEmpty, fields.isNull("data") { present = ["data"] }
             guard present.count == 1 else {
                 throw .invalidParams(field: path, present.isEmpty ? "a part holds one of text, raw, url or data; this one holds none"
                                          : "a part holds one of text, raw, url or data; this one holds \(present.joined(separator: " and "))")
@@ -19,7 +23,7 @@ extension A2ACodec {
             case "text": content = .text(try fields.string("text")!)
             case "raw": content = .raw(try bytes(fields, "raw"))
             case "url": content = .url(try fields.string("url")!)
-            default: content = .data(fields.value("data")!)
+            default: content = .data(fields.value("data") ?? .null)
             }
             return A2APart(content, mediaType: try fields.optionalString("mediaType"), filename: try fields.optionalString("filename"),
                            metadata: metadata)
@@ -40,7 +44,11 @@ extension A2ACodec {
                 return A2APart(content, mediaType: try file.optionalString("mimeType"), filename: try file.optionalString("name"),
                                metadata: metadata)
             case "data":
-                guard let data = fields.value("data") else { throw .invalidParams(field: fields.path("data"), "Field is required.") }
+                // 0.3's DataPart.data is a `dict`: null is refused as the SDK's model refuses it.
+                // A null value travels wrapped, `{"value": null}` under `data_part_compat`.
+                guard let data = fields.value("data") else {
+                    throw .invalidParams(field: fields.path("data"), fields.isNull("data") ? "a 0.3 data part holds an object, got null" : "Field is required.")
+                }
                 guard case .object(let object) = data else {
                     throw .invalidParams(field: fields.path("data"), "a 0.3 data part holds an object, got \(data.typeName)")
                 }

@@ -4,7 +4,8 @@ import CarJSON
 /// (`message.parts[2].text`) as a -32602 error.
 ///
 /// 1.0 params are proto JSON, read the way the SDK reads them: unknown members are ignored,
-/// a member set to null counts as absent, proto field names (`message_id`) are accepted beside
+/// a member set to null counts as absent (but see `isNull`: a `google.protobuf.Value` member such
+/// as a part's `data` holds null as a value), proto field names (`message_id`) are accepted beside
 /// the JSON names (`messageId`), and integers may come as numbers or numeric strings. 0.3
 /// params take only the JSON names.
 struct A2AFields {
@@ -32,6 +33,14 @@ struct A2AFields {
     }
 
     func has(_ key: String) -> Bool { value(key) != nil }
+
+    /// The member is there and is JSON null (under either spelling in 1.0). For the one field
+    /// where null is a value and not "unset": a `google.protobuf.Value` (a part's `data`), which
+    /// proto JSON parses from null as `null_value`.
+    func isNull(_ key: String) -> Bool {
+        if members[key] == .null { return true }
+        return version == .v1_0 && members[Self.snakeCase(key)] == .null
+    }
 
     func string(_ key: String) throws(A2AError) -> String? {
         guard let value = value(key) else { return nil }

@@ -152,7 +152,7 @@ public final class A2AClient: Sendable {
         }
         switch reply {
         case .success(let reply): return reply
-        case .failure(let error): throw A2AError(code: error.code, message: credential?.redacting(error.message) ?? error.message)
+        case .failure(let error): throw A2AError(code: error.code, message: A2ARedaction.redacting(credential, in: error.message))
         }
     }
 
@@ -224,14 +224,16 @@ public final class A2AClient: Sendable {
     }
 
     /// The peer's error, marked as the peer's, its text bounded and any echo of our secret removed.
+    /// The text is redacted before it is cut, so a cut through an echo keeps no part of it. The
+    /// data is dropped when it holds the secret anywhere: found by `A2ARedaction`'s walk of its
+    /// strings and keys, which sees a secret the writer would escape (`"`, `\`).
     private func peerError(code: Int, message: String, data: JSONValue?, credential: A2UIRouteAuth?) -> A2AError {
-        var text = String(message.prefix(limits.maxPeerMessageLength))
-        if text.count < message.count { text += "…" }
-        if let credential { text = credential.redacting(text) }
+        let redacted = A2ARedaction.redacting(credential, in: message)
+        var text = String(redacted.prefix(limits.maxPeerMessageLength))
+        if text.count < redacted.count { text += "…" }
         var kept: JSONValue?
         if let data, data != .null, JSONWriter.encodedCount(data) <= limits.maxPeerErrorDataBytes {
-            let secret = credential?.secret ?? ""
-            if secret.isEmpty || !JSONWriter.string(data).contains(secret) { kept = data }
+            if A2ARedaction.redacting(credential, in: data) == data { kept = data }
         }
         return A2AError(code: code, message: "peer: " + (text.isEmpty ? "error \(code)" : text), data: kept)
     }
