@@ -1,6 +1,7 @@
 import CarA2A
 import CarA2UI
 import CarGenerated
+import CarIO
 import CarJSON
 import CarRPC
 
@@ -34,14 +35,24 @@ extension CarHandler {
             try await client.send(endpoint: params.endpoint, message: message, blocking: params.blocking ?? false,
                                   credential: credential, allowUntrusted: params.allowUntrustedEndpoint ?? false)
         }
-        let result = try await Self.a2aMapped { () throws(A2AError) in try A2AHub.inV1(reply) }
-        guard params.ingestA2ui ?? true else { return .init(a2ui: .init(applied: []), result: result) }
-        // A peer that echoes the credential must not put it on a surface every subscriber sees.
-        let output = A2ARedaction.redacting(credential, in: A2AHub.peerOutput(result))
-        var ingest: [String: JSONValue] = ["payload": output, "endpoint": .string(params.endpoint),
-                                           "allowUntrustedEndpoint": .bool(params.allowUntrustedEndpoint ?? false)]
-        if let raw = params.routeAuth { ingest["routeAuth"] = .object(raw) }
-        let request = try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest(ingest) }
+        let ingesting = params.ingestA2ui ?? true, kept = credential
+        let endpoint = params.endpoint, allowUntrusted = params.allowUntrustedEndpoint ?? false, routeAuth = params.routeAuth
+        // A reply may hold megabytes: converting it and scanning it for A2UI run off the loop.
+        let (result, request) = try await BlockingPool.compute.run { () throws -> (JSONValue, A2UIIngestRequest?) in
+            let result: JSONValue
+            do {
+                result = try A2AHub.inV1(reply)
+            } catch let error as A2AError {
+                throw RPCError(code: error.code, message: error.message, data: error.data)
+            }
+            guard ingesting else { return (result, nil) }
+            // A peer that echoes the credential must not put it on a surface every subscriber sees.
+            let output = A2ARedaction.redacting(kept, in: A2AHub.peerOutput(result))
+            var ingest: [String: JSONValue] = ["payload": output, "endpoint": .string(endpoint), "allowUntrustedEndpoint": .bool(allowUntrusted)]
+            if let routeAuth { ingest["routeAuth"] = .object(routeAuth) }
+            return (result, try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest(ingest) })
+        }
+        guard let request else { return .init(a2ui: .init(applied: []), result: result) }
         let outcome = state.a2ui.ingest(request)
         return .init(a2ui: .init(applied: outcome["applied"]?.arrayValue ?? [], rejected: outcome["rejected"]?.arrayValue),
                      result: result)

@@ -119,7 +119,8 @@ public final class A2AClient: Sendable {
             throw A2AError(code: A2AError.internalErrorCode, message: "peer \(target.displayed) answered HTTP \(response.status) for its agent card")
         }
         let body = response.body
-        guard let card = await Self.parsed(size: body.count, { try? JSONParser.parse(body) }), case .object = card else {
+        guard let parsed = await Self.parsed(size: body.count, { try? JSONParser.parse(body) }) else { throw Self.busy }
+        guard let card = parsed, case .object = card else {
             throw A2AError(code: A2AError.internalErrorCode, message: "peer \(target.displayed) served an agent card that is not a JSON object")
         }
         return card
@@ -147,9 +148,9 @@ public final class A2AClient: Sendable {
         if let header { request.setValue(header.value, forHTTPHeaderField: header.name) }
         let response = try await perform(request, target: target, header: header, allowUntrusted: allowUntrusted, timeout: timeout)
         let display = target.displayed
-        let reply = await Self.parsed(size: response.body.count) {
+        guard let reply = await Self.parsed(size: response.body.count, {
             Result { () throws(A2AError) in try A2AJSONRPCReply.parse(response, display: display) }
-        }
+        }) else { throw Self.busy }
         switch reply {
         case .success(let reply): return reply
         case .failure(let error): throw A2AError(code: error.code, message: A2ARedaction.redacting(credential, in: error.message))
@@ -157,11 +158,13 @@ public final class A2AClient: Sendable {
     }
 
     /// Runs a parse of `size` bytes; a large one on the compute pool, where the daemon parses
-    /// large messages, rather than on the caller's thread (inline when that pool is saturated).
-    private static func parsed<T: Sendable>(size: Int, _ parse: @escaping @Sendable () -> T) async -> T {
+    /// large messages, never on the caller's thread (nil when that pool refuses it).
+    private static func parsed<T: Sendable>(size: Int, _ parse: @escaping @Sendable () -> T) async -> T? {
         guard size > 64 << 10 else { return parse() }
-        return (try? await BlockingPool.compute.run(parse)) ?? parse()
+        return try? await BlockingPool.compute.run(parse)
     }
+
+    private static let busy = A2AError(code: A2AError.internalErrorCode, message: "the daemon is too busy to read the peer's answer; try again")
 
     private func perform(
         _ request: URLRequest, target: A2AEndpoint, header: (name: String, value: String)?, allowUntrusted: Bool, timeout: Duration
