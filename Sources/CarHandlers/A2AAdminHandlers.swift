@@ -37,8 +37,7 @@ extension CarHandler {
         }
         let ingesting = params.ingestA2ui ?? true, kept = credential
         let endpoint = params.endpoint, allowUntrusted = params.allowUntrustedEndpoint ?? false, routeAuth = params.routeAuth
-        // A reply may hold megabytes: converting it and scanning it for A2UI run off the loop.
-        let (result, request) = try await BlockingPool.compute.run { () throws -> (JSONValue, A2UIIngestRequest?) in
+        let prepare = { @Sendable () throws -> (JSONValue, A2UIIngestRequest?) in
             let result: JSONValue
             do {
                 result = try A2AHub.inV1(reply)
@@ -51,6 +50,20 @@ extension CarHandler {
             var ingest: [String: JSONValue] = ["payload": output, "endpoint": .string(endpoint), "allowUntrustedEndpoint": .bool(allowUntrusted)]
             if let routeAuth { ingest["routeAuth"] = .object(routeAuth) }
             return (result, try Self.a2ui { () throws(A2UIError) in try A2UIIngestRequest(ingest) })
+        }
+        // A reply may hold megabytes: converting and scanning a large one run off the loop. (The
+        // peer has the message already: a refusal here says so, as a retry would send it again.)
+        let (result, request): (JSONValue, A2UIIngestRequest?)
+        if JSONWriter.surelyExceeds(reply.result, 16 << 10) {
+            do {
+                (result, request) = try await BlockingPool.compute.run(prepare)
+            } catch let error as RPCError {
+                throw error
+            } catch {
+                throw CarErrors.internalError("the peer took the message, but its reply could not be read now (\(error)); it is not sent again")
+            }
+        } else {
+            (result, request) = try prepare()
         }
         guard let request else { return .init(a2ui: .init(applied: []), result: result) }
         let outcome = state.a2ui.ingest(request)

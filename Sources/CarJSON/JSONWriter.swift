@@ -155,6 +155,32 @@ public enum JSONWriter {
         }
     }
 
+    /// Whether `bytes(value)` is surely longer than `limit`, told in time that grows with
+    /// `limit`, not with the value: strings count as their UTF-8 (escapes only add), and the
+    /// walk stops once past the limit. For choosing where to handle a value, not for bounds.
+    public static func surelyExceeds(_ value: JSONValue, _ limit: Int) -> Bool {
+        var total = 0
+        var pending = [value]
+        while let next = pending.popLast() {
+            switch next {
+            case .null, .bool, .int, .double: total += 4
+            case .string(let text): total += text.utf8.count + 2
+            case .array(let elements):
+                total += elements.count + 1
+                if total > limit { return true }
+                pending.append(contentsOf: elements)
+            case .object(let members):
+                for (key, member) in members {
+                    total += key.utf8.count + 4
+                    pending.append(member)
+                    if total > limit { return true }
+                }
+            }
+            if total > limit { return true }
+        }
+        return false
+    }
+
     /// Quotes plus bytes, plus the extra bytes of each escape `writeString` would write.
     private static func stringCount(_ text: String) -> Int {
         var text = text

@@ -67,4 +67,54 @@ import Testing
         #expect(reopened.count == store.count)
         #expect(try await reopened.task(id: "same")?.status.state == .completed)
     }
+
+    @Test func escapedTextCountsAsTheLineItTakesSoFinishedTasksAlwaysMakeRoom() async throws {
+        let path = CoreFixtures.temporaryDirectory() + "/escaped/tasks.jsonl"
+        var limits = A2ATaskLogStore.Limits()
+        limits.maxTaskBytes = 20_000
+        limits.maxFileBytes = 60_000
+        limits.compactionFloor = 1_000_000
+        let store = try await A2ATaskLogStore.open(path: path, limits: limits)
+        // 1,000 control characters: 1 KB of text, 6 KB of log line each.
+        let text = String(repeating: "\u{1}", count: 1_000)
+        for index in 0..<40 {
+            var task = A2ATaskStoreTests.task("t\(index)", .completed, at: Int64(index + 1))
+            task.history[0].parts = [.text(text)]
+            try await store.save(task)
+            #expect(store.fileSize <= limits.maxFileBytes)
+        }
+        #expect(store.count <= 4, "the budget counts lines: at most 20,000 bytes of ~6 KB ones")
+        let reopened = try await A2ATaskLogStore.open(path: path, limits: limits)
+        #expect(reopened.count == store.count)
+        #expect(try await reopened.task(id: "t39") != nil)
+    }
+
+    @Test func aRefusedSaveLeavesNoLineBehind() async throws {
+        let path = CoreFixtures.temporaryDirectory() + "/refused/tasks.jsonl"
+        var limits = A2ATaskLogStore.Limits()
+        limits.maxTaskBytes = 5_000
+        let store = try await A2ATaskLogStore.open(path: path, limits: limits)
+        try await store.save(Self.task("small-done", .completed, at: 1, bytes: 10))
+        try await store.save(Self.task("big-live", .working, at: 2, bytes: 3_000))
+        let size = store.fileSize
+        // Evicting the small finished task would not make room: refused before it is written.
+        await #expect(throws: A2AStoreError.self) { try await store.save(Self.task("new-live", .working, at: 3, bytes: 3_000)) }
+        #expect(store.fileSize == size)
+        let reopened = try await A2ATaskLogStore.open(path: path, limits: limits)
+        #expect(try await reopened.task(id: "new-live") == nil)
+        #expect(try await reopened.task(id: "big-live")?.status.state == .failed, "left working: recorded interrupted")
+    }
+
+    @Test func aFinishedTaskWhoseResultTheStoreRefusesEndsFailedNotWorking() async throws {
+        let store = InMemoryA2ATaskStore(maxBytes: 3_000)
+        let dispatcher = CoreFixtures.dispatcher(store: store)
+        // The echo's result doubles what the task carries: the completed version does not fit.
+        let big = JSONValue.string(String(repeating: "z", count: 1_500))
+        let answer = try await dispatcher.call(.sendMessage, version: .v1_0, params: CoreFixtures.send([CoreFixtures.tool("echo", ["s": big])]))
+        let task = try CoreFixtures.task(answer)
+        #expect(task.status.state == .failed)
+        #expect(task.status.message?.text?.contains("could not be stored") == true)
+        let stored = try #require(try await store.task(id: task.id))
+        #expect(stored.status.state == .failed && stored.artifacts.isEmpty, "the store agrees with what was answered")
+    }
 }

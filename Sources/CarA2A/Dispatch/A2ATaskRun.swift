@@ -62,11 +62,21 @@ final class A2ATaskRun: Sendable {
             let (current, settled) = state.withLock { ($0.task, $0.settled) }
             guard !settled else { return current }
             var next = current
-            guard let updates = change(&next) else { return current }
+            guard var updates = change(&next) else { return current }
             do throws(A2AError) {
                 try await persist(next)
             } catch {
                 saveFailed(error)
+                // The end not saved, the store would show the task working for good (and a
+                // live task is never evicted): it ends failed, without what could not be kept.
+                if next.status.state.isTerminal {
+                    let note = A2AMessage.agentText("the task finished but its result could not be stored: \(error.message)",
+                                                    taskID: next.id, contextID: next.contextID)
+                    next.artifacts = []
+                    next.status = A2ATaskStatus(state: .failed, message: note, timestamp: next.status.timestamp)
+                    updates = [.status(A2AStatusUpdate(taskID: next.id, contextID: next.contextID, status: next.status))]
+                    do throws(A2AError) { try await persist(next) } catch { saveFailed(error) }
+                }
             }
             publish(next, updates)
             return next

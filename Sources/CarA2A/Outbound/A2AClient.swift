@@ -150,7 +150,10 @@ public final class A2AClient: Sendable {
         let display = target.displayed
         guard let reply = await Self.parsed(size: response.body.count, {
             Result { () throws(A2AError) in try A2AJSONRPCReply.parse(response, display: display) }
-        }) else { throw Self.busy }
+        }) else {
+            throw A2AError(code: A2AError.internalErrorCode,
+                           message: "peer \(display) answered, but the daemon is too busy to read the answer now; the peer has the request, so sending it again repeats it")
+        }
         switch reply {
         case .success(let reply): return reply
         case .failure(let error): throw A2AError(code: error.code, message: A2ARedaction.redacting(credential, in: error.message))

@@ -16,9 +16,11 @@ struct A2ATaskIndex {
     let capacity: Int
     let maxBytes: Int
     private(set) var tasks: [String: A2ATask] = [:]
-    /// Each task's `contentBytes` as saved, and their sum.
+    /// Each task's size as saved (`contentBytes`, or what the store says it takes: the log
+    /// counts its lines), their sum, and the finished tasks' part of it (what eviction frees).
     private var sizes: [String: Int] = [:]
     private(set) var bytes = 0
+    private var finishedBytes = 0
     /// Oldest status first (ListTasks reads it backwards); ties by id, ascending, so the order
     /// is total.
     private var order: [Key] = []
@@ -44,22 +46,27 @@ struct A2ATaskIndex {
 
     /// Why `put(task)` would be refused, as far as can be told without evicting; nil when it
     /// would not.
-    func refusal(_ task: A2ATask) -> A2AStoreError? {
-        let size = task.contentBytes
+    func refusal(_ task: A2ATask, size given: Int? = nil) -> A2AStoreError? {
+        let size = given ?? task.contentBytes
         guard size <= maxBytes else { return .tooLarge(size, maxBytes) }
-        let countFits = tasks[task.id] != nil || tasks.count < capacity
-        let bytesFit = bytes - (sizes[task.id] ?? 0) + size <= maxBytes
-        if (countFits && bytesFit) || !finished.isEmpty { return nil }
-        return countFits ? .fullOfBytes(maxBytes) : .full(capacity)
+        let old = sizes[task.id] ?? 0
+        let oldFinished = tasks[task.id].map { $0.status.state.isTerminal } ?? false
+        // What evicting every other finished task would leave.
+        let floor = bytes - old - (finishedBytes - (oldFinished ? old : 0))
+        let evictable = finished.count - (oldFinished ? 1 : 0)
+        let countFits = tasks[task.id] != nil || tasks.count < capacity || evictable > 0
+        if !countFits { return .full(capacity) }
+        return floor + size <= maxBytes ? nil : .fullOfBytes(maxBytes)
     }
 
     /// Stores the task; answers the ids evicted to make room. A refused save leaves the task
     /// as it was (finished tasks evicted on the way stay evicted, as a later save would).
     @discardableResult
-    mutating func put(_ task: A2ATask, force: Bool = false) throws(A2AStoreError) -> [String] {
-        let size = task.contentBytes
+    mutating func put(_ task: A2ATask, size given: Int? = nil, force: Bool = false) throws(A2AStoreError) -> [String] {
+        let size = given ?? task.contentBytes
         guard size <= maxBytes else { throw .tooLarge(size, maxBytes) }
         let old = tasks[task.id]
+        let oldSize = sizes[task.id]
         if let old { forget(old) }
         var evicted: [String] = []
         while tasks.count >= capacity || bytes + size > maxBytes {
@@ -72,7 +79,7 @@ struct A2ATaskIndex {
                 evicted.append(oldest.id)
             } else {
                 // Only live tasks are left: nothing is lost, the one being saved is put back.
-                if let old { remember(old) }
+                if let old { remember(old, size: oldSize) }
                 throw tasks.count >= capacity ? .full(capacity) : .fullOfBytes(maxBytes)
             }
         }
@@ -107,7 +114,9 @@ struct A2ATaskIndex {
     /// Takes a task out of every part of the index.
     private mutating func forget(_ task: A2ATask) {
         tasks[task.id] = nil
-        bytes -= sizes.removeValue(forKey: task.id) ?? 0
+        let size = sizes.removeValue(forKey: task.id) ?? 0
+        bytes -= size
+        if task.status.state.isTerminal { finishedBytes -= size }
         removeKey(Key(updatedAt: task.updatedAt, id: task.id))
         finished.remove(task.id)
     }
@@ -117,6 +126,7 @@ struct A2ATaskIndex {
         tasks[task.id] = task
         sizes[task.id] = size
         bytes += size
+        if task.status.state.isTerminal { finishedBytes += size }
         let key = Key(updatedAt: task.updatedAt, id: task.id)
         order.insert(key, at: position(of: key))
         if task.status.state.isTerminal { finished.insert(task.id, priority: Self.priority(task.updatedAt), ()) }

@@ -17,7 +17,8 @@ enum A2ATaskLogReplay {
                 switch record(line) {
                 case .success(let task):
                     do {
-                        _ = try index.put(task, force: true)
+                        // Counted as the line it is (with its newline), as saves count it.
+                        _ = try index.put(task, size: line.count + 1, force: true)
                     } catch {
                         throw failure(path, "line \(number): \(error)")
                     }

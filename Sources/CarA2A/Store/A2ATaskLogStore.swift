@@ -24,7 +24,9 @@ import Darwin
 /// takes a save's turn; reads are served from memory and never wait for a write.
 public final class A2ATaskLogStore: A2ATaskStore {
     public struct Limits: Sendable, Equatable {
-        /// Tasks held, and the bytes they carry together (see `A2ATaskIndex`).
+        /// Tasks held, and the bytes of their current lines together (see `A2ATaskIndex`):
+        /// a compacted log is that big, so with this well under `maxFileBytes` a compaction
+        /// always makes room.
         public var capacity = InMemoryA2ATaskStore.defaultCapacity
         public var maxTaskBytes = InMemoryA2ATaskStore.defaultMaxBytes
         /// A log bigger than this is refused at open rather than read.
@@ -98,7 +100,11 @@ public final class A2ATaskLogStore: A2ATaskStore {
                 close(fd)
                 throw error
             }
-            return A2ATaskLogStore(path: path, limits: limits, pool: pool, index: index, file: file, repaired: outcome.cut)
+            let store = A2ATaskLogStore(path: path, limits: limits, pool: pool, index: index, file: file, repaired: outcome.cut)
+            // The sweep's lines (or a log written under larger limits) must not leave a file
+            // the next open would refuse.
+            if store.fileSize > limits.maxFileBytes / 2 { try store.compact() }
+            return store
         }
     }
 
@@ -123,7 +129,7 @@ public final class A2ATaskLogStore: A2ATaskStore {
         }
         file.size += Int64(bytes.count)
         file.lines += failed.count
-        for task in failed { _ = try index.put(task, force: true) }
+        for task in failed { _ = try index.put(task, size: A2ATaskLogReplay.line(for: task).count, force: true) }
     }
 
     // MARK: A2ATaskStore
@@ -141,16 +147,24 @@ public final class A2ATaskLogStore: A2ATaskStore {
     /// it could not be opened with again) when a compaction cannot make room.
     public func save(_ task: A2ATask) async throws {
         try await lane.run { () async throws in
-            if let refusal = index.withLock({ $0.refusal(task) }) { throw refusal }
-            let line = A2ATaskLogReplay.line(for: task)
+            // Encoding a large task is work that grows with it: off the caller's thread.
+            let line = try await pool.run { A2ATaskLogReplay.line(for: task) }
+            if let refusal = index.withLock({ $0.refusal(task, size: line.count) }) { throw refusal }
             if fileSize + Int64(line.count) > limits.maxFileBytes {
                 try? await pool.run { [self] in try compact() }
                 guard fileSize + Int64(line.count) <= limits.maxFileBytes else {
                     throw A2AStoreError("the task log \(path) would grow past \(limits.maxFileBytes) bytes; the task is not saved")
                 }
             }
+            let before = fileSize
             try await pool.run { [self] in try append(line) }
-            try index.withLock { index throws(A2AStoreError) in _ = try index.put(task) }
+            do {
+                try index.withLock { index throws(A2AStoreError) in _ = try index.put(task, size: line.count) }
+            } catch {
+                // Not taken after all: the line goes too, so a reopen does not bring it back.
+                try? await pool.run { [self] in truncate(to: before) }
+                throw error
+            }
             if wantsCompaction {
                 // A failed rewrite leaves the old log, whole; the save itself is already durable.
                 try? await pool.run { [self] in try compact() }
@@ -178,6 +192,14 @@ public final class A2ATaskLogStore: A2ATaskStore {
             }
             file.size += Int64(line.count)
             file.lines += 1
+        }
+    }
+
+    private func truncate(to size: Int64) {
+        file.withLock { file in
+            guard file.descriptor >= 0, ftruncate(file.descriptor, off_t(size)) == 0, fsync(file.descriptor) == 0 else { return }
+            file.size = size
+            file.lines -= 1
         }
     }
 
