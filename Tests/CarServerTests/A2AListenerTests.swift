@@ -211,6 +211,19 @@ struct A2AListenerTests {
         #expect(try Self.call(session, "a2a.status")["result"]?["running"] == false)
     }
 
+    @Test func anUnknownMethodIsEchoedCutShort() throws {
+        let running = try Running()
+        defer { running.stop() }
+        let session = try running.connect()
+        defer { session.close() }
+        let port = try Self.start(session)
+        let long = String(repeating: "é", count: 5_000)
+        let (status, answer, _) = try Self.post(port, bearer: Self.authToken, #"{"jsonrpc":"2.0","id":9,"method":"\#(long)","params":{}}"#)
+        let message = try #require(answer["error"]?["message"]?.stringValue)
+        #expect(status == 200 && answer["error"]?["code"] == -32601)
+        #expect(message.utf8.count <= "Method not found: ".utf8.count + 100 + "…".utf8.count, "\(message.utf8.count) bytes")
+    }
+
     @Test func thePublicURLsPathServesTheInterfaceAndItsCard() throws {
         let running = try Running()
         defer { running.stop() }

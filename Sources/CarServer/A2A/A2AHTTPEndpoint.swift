@@ -98,9 +98,9 @@ final class A2AHTTPEndpoint: HTTPRouteHandler {
         guard let entry = CarA2AMethods.byName[call.method], let operation = A2AOperation(rawValue: entry.operation),
               let version = A2AProtocolVersion(rawValue: entry.version) else {
             let version: A2AProtocolVersion = versionHeader.map { $0.hasPrefix("1") } == true ? .v1_0 : .v0_3
-            // The name is the client's: echoed clipped to 100 characters, so the error stays small.
-            let head = call.method.prefix(100)
-            let name = head.endIndex == call.method.endIndex ? call.method : head + "…"
+            // The name is the client's: echoed cut to 100 bytes, so the error stays small.
+            let head = UTF8Cut.prefix(call.method, limit: 100)
+            let name = head.utf8.count == call.method.utf8.count ? call.method : head + "…"
             exchange.respond(Self.reply(id: call.id, error: A2AError(code: A2AError.methodNotFoundCode, message: "Method not found: \(name)"),
                                         version: version))
             return
