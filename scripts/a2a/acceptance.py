@@ -137,21 +137,7 @@ def fail(reason):
 
 
 # -- every WebSocket frame the script reads, for the scan ----------------------------------------
-FRAMES = []
-_frames_lock = threading.Lock()
-_original_recv_message = wsclient.WSClient.recv_message
-
-
-def _recording_recv_message(self, timeout=None, answer_pings=True):
-    replayed = bool(self.pending)  # wait_reply's held messages were recorded when they arrived
-    kind, data = _original_recv_message(self, timeout, answer_pings)
-    if kind == "text" and not replayed:
-        with _frames_lock:
-            FRAMES.append(data)
-    return kind, data
-
-
-wsclient.WSClient.recv_message = _recording_recv_message
+FRAMES = wsclient.record_text_messages()
 
 
 # -- processes ----------------------------------------------------------------------------------------

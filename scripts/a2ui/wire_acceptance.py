@@ -53,21 +53,7 @@ WHOLE_RUN_SECONDS = 90
 CLIENTS = []
 
 # Every text message any raw connection received, in arrival order (replies and notifications).
-EMITTED = []
-_emitted_lock = threading.Lock()
-_original_recv_message = wsclient.WSClient.recv_message
-
-
-def _recording_recv_message(self, timeout=None, answer_pings=True):
-    replayed = bool(self.pending)  # wait_reply's held messages were recorded when they arrived
-    kind, data = _original_recv_message(self, timeout, answer_pings)
-    if kind == "text" and not replayed:
-        with _emitted_lock:
-            EMITTED.append(data)
-    return kind, data
-
-
-wsclient.WSClient.recv_message = _recording_recv_message
+EMITTED = wsclient.record_text_messages()
 
 
 def alnum(n):

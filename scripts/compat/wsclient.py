@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import struct
+import threading
 import time
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -365,3 +366,31 @@ class WSClient:
 
     def __exit__(self, *exc):
         self.close()
+
+
+_recorded = None
+_recorded_lock = threading.Lock()
+
+
+def record_text_messages():
+    """From now on every WSClient in this process appends each text message it receives to the
+    list returned (the same list on every call), in arrival order: replies and notifications.
+    A message wait_reply held back and hands out later is recorded once, when it arrived.
+    For scripts that scan everything the daemon sent (for a secret that must not be there)."""
+    global _recorded
+    with _recorded_lock:
+        if _recorded is not None:
+            return _recorded
+        _recorded = []
+        original = WSClient.recv_message
+
+        def recording(self, timeout=None, answer_pings=True):
+            replayed = bool(self.pending)
+            kind, data = original(self, timeout, answer_pings)
+            if kind == "text" and not replayed:
+                with _recorded_lock:
+                    _recorded.append(data)
+            return kind, data
+
+        WSClient.recv_message = recording
+        return _recorded
