@@ -235,6 +235,24 @@ def drive(conns, per_conn, deadline, latencies, errors, seen):
             active += 1
     ok = 0
     capped = False
+
+    def reconnect(conn):
+        selector.unregister(conn.sock)
+        conn.open()
+        selector.register(conn.sock, selectors.EVENT_READ, conn)
+
+    def advance(conn):
+        """One request of conn answered: the next goes out, or conn retires (True)."""
+        nonlocal active, capped
+        conn.remaining -= 1
+        if conn.remaining > 0 and time.monotonic() < deadline:
+            conn.send_next()
+            return False
+        capped = capped or conn.remaining > 0
+        selector.unregister(conn.sock)
+        active -= 1
+        return True
+
     while active:
         events = selector.select(timeout=max(0.0, min(5.0, deadline + 10 - time.monotonic())))
         if not events:
@@ -254,16 +272,8 @@ def drive(conns, per_conn, deadline, latencies, errors, seen):
                 closed = "the server closed the connection"
             if not data:
                 errors.append(f"{closed} while a reply was due")
-                selector.unregister(conn.sock)
-                conn.open()
-                selector.register(conn.sock, selectors.EVENT_READ, conn)
-                conn.remaining -= 1
-                if conn.remaining > 0 and time.monotonic() < deadline:
-                    conn.send_next()
-                else:
-                    capped = capped or conn.remaining > 0
-                    selector.unregister(conn.sock)
-                    active -= 1
+                reconnect(conn)
+                advance(conn)
                 continue
             conn.buf += data
             while True:
@@ -281,17 +291,8 @@ def drive(conns, per_conn, deadline, latencies, errors, seen):
                     errors.append(problem)
                 if headers.get("connection", "").lower() == "close":
                     errors.append("the server asked to close the connection (Connection: close)")
-                    selector.unregister(conn.sock)
-                    conn.open()
-                    selector.register(conn.sock, selectors.EVENT_READ, conn)
-                conn.remaining -= 1
-                if conn.remaining > 0 and time.monotonic() < deadline:
-                    conn.send_next()
-                else:
-                    if conn.remaining > 0:
-                        capped = True
-                    selector.unregister(conn.sock)
-                    active -= 1
+                    reconnect(conn)
+                if advance(conn):
                     break
     selector.close()
     return ok, capped
