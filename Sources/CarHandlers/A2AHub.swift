@@ -258,11 +258,13 @@ public final class A2AHub: Sendable {
     /// `public_url` checked: http(s) with a host; its path is served too (behind a proxy that
     /// keeps the path).
     private static func publicURL(_ text: String) throws -> (url: String, path: String?) {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil else {
-            throw CarErrors.invalidParams("public_url must be an http(s) URL with a host and no query, got '\(text)'")
+        // The outbound client's strict reading: what the card names is what it serves.
+        let path: String
+        do {
+            path = try A2AEndpoint.parse(text, field: "public_url", allowQuery: false, maxLength: 2_048).path
+        } catch {
+            throw CarErrors.invalidParams(error.reason)
         }
-        let path = components.percentEncodedPath
         return (text, path.isEmpty || path == "/" ? nil : path)
     }
 }

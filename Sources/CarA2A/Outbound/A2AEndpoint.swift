@@ -3,7 +3,7 @@ import CarA2UI
 /// An http(s) URL taken apart strictly, so the host the trust gate looks at is the host the
 /// transport connects to: anything a lenient parser could read two ways (a backslash, a space,
 /// userinfo, a percent-encoded host, non-ASCII) is refused rather than interpreted.
-struct A2AEndpoint: Sendable, Equatable {
+public struct A2AEndpoint: Sendable, Equatable {
     /// "http" or "https", lowercased.
     var scheme: String
     /// Lowercased; an IPv6 literal keeps its brackets (`[::1]`).
@@ -11,7 +11,7 @@ struct A2AEndpoint: Sendable, Equatable {
     /// Only a port that differs from the scheme's default; nil otherwise.
     var port: Int?
     /// As given: "" or starting with "/".
-    var path: String
+    public internal(set) var path: String
     /// Without the "?", nil when there is none. May carry a key: never shown.
     var query: String?
 
@@ -40,13 +40,13 @@ struct A2AEndpoint: Sendable, Equatable {
     }
 
     /// Why a URL was refused. The text never repeats the URL: a query or userinfo may hold a secret.
-    struct Refusal: Error, Sendable, Equatable {
-        var reason: String
+    public struct Refusal: Error, Sendable, Equatable {
+        public var reason: String
     }
 
     /// `field` names the parameter in the reasons ("endpoint", "url"). With `allowQuery` false a
     /// query or fragment is refused; otherwise a fragment is dropped and a query kept.
-    static func parse(_ text: String, field: String, allowQuery: Bool, maxLength: Int) throws(Refusal) -> A2AEndpoint {
+    public static func parse(_ text: String, field: String, allowQuery: Bool, maxLength: Int) throws(Refusal) -> A2AEndpoint {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { throw Refusal(reason: "\(field) is empty") }
         guard bytes.count <= maxLength else { throw Refusal(reason: "\(field) is longer than \(maxLength) bytes") }
